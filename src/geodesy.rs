@@ -1,0 +1,237 @@
+//! Distances on the WGS84 ellipsoid: point to point, point to a geodesic segment, point to a
+//! polyline. Coordinates are `(lon, lat)` in degrees; distances are metres. No I/O, no HTTP.
+//!
+//! Point-to-point distances are Karney's geodesic inverse (via `geo`/`geographiclib-rs`,
+//! accurate to nanometres). The distance from a point to a segment is found by walking the
+//! foot of the perpendicular along the segment's geodesic until it no longer moves (millimetre
+//! convergence), after a cheap spherical pass has chosen which segments can be the nearest.
+
+use geo::{Distance, Geodesic, Point};
+use geographiclib_rs::{DirectGeodesic, Geodesic as Ellipsoid, InverseGeodesic};
+use rstar::primitives::{GeomWithData, Line};
+use rstar::RTree;
+use std::sync::LazyLock;
+
+/// Mean Earth radius (IUGG), used only for the spherical pre-selection.
+const MEAN_RADIUS_M: f64 = 6_371_008.8;
+/// The sphere and the ellipsoid disagree on distances by well under 1 %; any segment whose
+/// spherical distance is within this factor of the best one is refined on the ellipsoid.
+const SPHERE_MARGIN: f64 = 1.01;
+
+static WGS84: LazyLock<Ellipsoid> = LazyLock::new(Ellipsoid::wgs84);
+
+/// Geodesic distance between two points on the WGS84 ellipsoid, in metres.
+///
+/// ```
+/// use geo::Point;
+/// // Stepanakert to Ganja, about 111 km.
+/// let d = strikemap::geodesy::distance_m(Point::new(46.7528, 39.8177), Point::new(46.36056, 40.68278));
+/// assert!((d - 102_600.0).abs() < 2_000.0, "{d}");
+/// ```
+pub fn distance_m(a: Point, b: Point) -> f64 {
+    Geodesic.distance(a, b)
+}
+
+/// The nearest point of a geodesic segment to `p`, and the distance to it in metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nearest {
+    pub distance_m: f64,
+    pub point: Point,
+}
+
+/// Distance in metres from `p` to the geodesic segment from `a` to `b` on the WGS84 ellipsoid.
+///
+/// The foot of the perpendicular is moved along the segment by the spherical along-track
+/// offset until the move is under a millimetre; each step is exact on the ellipsoid (Karney's
+/// direct and inverse problems), so only the convergence, not the geometry, is approximate.
+pub fn distance_to_segment(p: Point, a: Point, b: Point) -> Nearest {
+    let (length, azimuth_ab, _, _) = inverse(a, b);
+    if length < 1e-3 {
+        return Nearest { distance_m: distance_m(p, a), point: a };
+    }
+    let mut along = spherical_along_fraction(p, a, b) * length;
+    let mut best = Nearest { distance_m: f64::INFINITY, point: a };
+    for _ in 0..30 {
+        let (lat, lon, line_azimuth): (f64, f64, f64) = WGS84.direct(a.y(), a.x(), azimuth_ab, along);
+        let foot = Point::new(lon, lat);
+        let (distance, azimuth_to_p, _, _) = inverse(foot, p);
+        if distance < best.distance_m {
+            best = Nearest { distance_m: distance, point: foot };
+        }
+        if distance < 1e-3 {
+            break;
+        }
+        let angle = (azimuth_to_p - line_azimuth).to_radians();
+        let step = MEAN_RADIUS_M * ((distance / MEAN_RADIUS_M).tan() * angle.cos()).atan();
+        let next = (along + step).clamp(0.0, length);
+        if (next - along).abs() < 1e-3 {
+            break;
+        }
+        along = next;
+    }
+    best
+}
+
+/// `(distance m, azimuth at start, azimuth at end, arc degrees)` from `a` to `b`.
+fn inverse(a: Point, b: Point) -> (f64, f64, f64, f64) {
+    WGS84.inverse(a.y(), a.x(), b.y(), b.x())
+}
+
+/// Unit vector of a `(lon, lat)` point on the sphere.
+fn unit(p: Point) -> [f64; 3] {
+    let (lat, lon) = (p.y().to_radians(), p.x().to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+fn cross(u: [f64; 3], v: [f64; 3]) -> [f64; 3] {
+    [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]]
+}
+
+fn dot(u: [f64; 3], v: [f64; 3]) -> f64 {
+    u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+}
+
+fn angle(u: [f64; 3], v: [f64; 3]) -> f64 {
+    let c = cross(u, v);
+    dot(c, c).sqrt().atan2(dot(u, v))
+}
+
+/// Where along `a..b` (0 to 1) the spherical foot of the perpendicular from `p` falls.
+fn spherical_along_fraction(p: Point, a: Point, b: Point) -> f64 {
+    let (ua, ub, up) = (unit(a), unit(b), unit(p));
+    let total = angle(ua, ub);
+    if total < 1e-12 {
+        return 0.0;
+    }
+    let normal = cross(ua, ub);
+    let norm = dot(normal, normal).sqrt();
+    let n = [normal[0] / norm, normal[1] / norm, normal[2] / norm];
+    let offset = dot(up, n);
+    let foot = [up[0] - offset * n[0], up[1] - offset * n[1], up[2] - offset * n[2]];
+    let along = angle(ua, foot);
+    let signed = if dot(cross(ua, foot), n) < 0.0 { -along } else { along };
+    (signed / total).clamp(0.0, 1.0)
+}
+
+/// Spherical distance from `p` to segment `a..b`, in metres: fast, within ~0.5 % of the
+/// ellipsoid, used to choose which segments deserve the exact computation.
+pub fn spherical_distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+    let (ua, ub, up) = (unit(a), unit(b), unit(p));
+    let t = spherical_along_fraction(p, a, b);
+    let total = angle(ua, ub);
+    if t <= 0.0 || t >= 1.0 || total < 1e-12 {
+        return MEAN_RADIUS_M * angle(up, ua).min(angle(up, ub));
+    }
+    let normal = cross(ua, ub);
+    let norm = dot(normal, normal).sqrt();
+    MEAN_RADIUS_M * (dot(up, normal) / norm).clamp(-1.0, 1.0).asin().abs()
+}
+
+/// A lower bound on the ground distance, in metres, covered by `delta_deg` degrees of plain
+/// (lon, lat) Euclidean distance near latitude `lat`: lets an R-tree in degrees stop searching
+/// once no farther candidate can be nearer on the ellipsoid.
+pub fn min_metres_for_degrees(lat: f64, delta_deg: f64) -> f64 {
+    let worst_lat = (lat.abs() + delta_deg).min(89.9).to_radians();
+    // 110.5 km is slightly under one degree of latitude anywhere; a degree of longitude is
+    // at least 111.2 km * cos(lat) (a little more on the ellipsoid).
+    delta_deg * 110_500.0_f64.min(111_200.0 * worst_lat.cos()) * 0.995
+}
+
+/// A polyline (e.g. the line of contact) indexed for nearest-point queries.
+#[derive(Debug, Clone)]
+pub struct Polyline {
+    tree: RTree<GeomWithData<Line<[f64; 2]>, usize>>,
+    vertices: Vec<Point>,
+}
+
+impl Polyline {
+    /// Builds the index over one or more parts; each part is a list of `(lon, lat)` vertices.
+    pub fn new(parts: &[Vec<Point>]) -> Self {
+        let mut segments = Vec::new();
+        let mut vertices = Vec::new();
+        for part in parts {
+            for pair in part.windows(2) {
+                let index = vertices.len();
+                vertices.push(pair[0]);
+                vertices.push(pair[1]);
+                let line = Line::new([pair[0].x(), pair[0].y()], [pair[1].x(), pair[1].y()]);
+                segments.push(GeomWithData::new(line, index));
+            }
+        }
+        Polyline { tree: RTree::bulk_load(segments), vertices }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vertices.is_empty()
+    }
+
+    /// The nearest point of the polyline to `p` on the WGS84 ellipsoid; `None` if empty.
+    pub fn nearest(&self, p: Point) -> Option<Nearest> {
+        let query = [p.x(), p.y()];
+        let mut candidates: Vec<(f64, usize)> = Vec::new();
+        let mut best_spherical = f64::INFINITY;
+        for (segment, distance_2) in self.tree.nearest_neighbor_iter_with_distance_2(query) {
+            if min_metres_for_degrees(p.y(), distance_2.sqrt()) > best_spherical * SPHERE_MARGIN {
+                break;
+            }
+            let index = segment.data;
+            let spherical = spherical_distance_to_segment(p, self.vertices[index], self.vertices[index + 1]);
+            best_spherical = best_spherical.min(spherical);
+            candidates.push((spherical, index));
+        }
+        candidates
+            .into_iter()
+            .filter(|(spherical, _)| *spherical <= best_spherical * SPHERE_MARGIN + 1.0)
+            .map(|(_, index)| distance_to_segment(p, self.vertices[index], self.vertices[index + 1]))
+            .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foot_of_perpendicular_on_a_meridian_segment() {
+        // A meridian is a geodesic; the nearest point of a north-south segment to a point due
+        // east is (almost exactly) at the same latitude.
+        let a = Point::new(46.0, 39.0);
+        let b = Point::new(46.0, 41.0);
+        let p = Point::new(46.5, 40.0);
+        let nearest = distance_to_segment(p, a, b);
+        assert!((nearest.point.x() - 46.0).abs() < 1e-9);
+        assert!((nearest.point.y() - 40.0).abs() < 0.01, "{:?}", nearest.point);
+        let direct = distance_m(p, nearest.point);
+        assert!((nearest.distance_m - direct).abs() < 1e-6);
+    }
+
+    #[test]
+    fn beyond_the_end_the_nearest_point_is_the_vertex() {
+        let a = Point::new(46.0, 39.0);
+        let b = Point::new(46.0, 40.0);
+        let p = Point::new(46.2, 40.5);
+        let nearest = distance_to_segment(p, a, b);
+        assert!((nearest.distance_m - distance_m(p, b)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn degree_bound_never_exceeds_the_true_distance() {
+        for (lon, lat) in [(0.3_f64, 0.0_f64), (0.0, 0.3), (0.25, 0.25), (-0.4, 0.1)] {
+            let origin = Point::new(46.0, 40.0);
+            let other = Point::new(46.0 + lon, 40.0 + lat);
+            let delta = (lon * lon + lat * lat).sqrt();
+            assert!(min_metres_for_degrees(40.0, delta) <= distance_m(origin, other));
+        }
+    }
+
+    #[test]
+    fn polyline_picks_the_nearest_part() {
+        let line = Polyline::new(&[
+            vec![Point::new(46.0, 39.0), Point::new(46.0, 40.0)],
+            vec![Point::new(47.0, 39.0), Point::new(47.0, 40.0)],
+        ]);
+        let nearest = line.nearest(Point::new(46.9, 39.5)).expect("non-empty");
+        assert!((nearest.point.x() - 47.0).abs() < 1e-9);
+        assert!(Polyline::new(&[]).nearest(Point::new(0.0, 0.0)).is_none());
+    }
+}

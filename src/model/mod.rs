@@ -1,0 +1,16 @@
+//! The domain model: incidents, places, sources and their controlled vocabularies. No I/O.
+
+pub mod count;
+pub mod incident;
+pub mod place;
+pub mod source;
+pub mod vocab;
+
+pub use count::Count;
+pub use incident::{FieldError, Incident, IncidentRecord, PlaceIdx};
+pub use place::{Place, PlaceName, PlaceRecord};
+pub use source::Source;
+pub use vocab::{
+    DatePrecision, GeoPrecision, IncidentType, Perpetrator, Reporter, ReporterSet, Side, Target,
+    Verification, Weapon,
+};
