@@ -2,11 +2,9 @@
 //! Azerbaijani, Russian, any Latin transliteration, with or without diacritics) to the same
 //! place, suggests near spellings for unknown names, and finds the nearest place to a point.
 
-use crate::geodesy::{distance_m, min_metres_for_degrees};
+use crate::geodesy::PointSet;
 use crate::model::{Place, PlaceIdx};
 use geo::Point;
-use rstar::primitives::GeomWithData;
-use rstar::RTree;
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -14,9 +12,15 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LookupError {
     #[error("no place is known as '{query}'")]
-    Unknown { query: String, suggestions: Vec<String> },
+    Unknown {
+        query: String,
+        suggestions: Vec<String>,
+    },
     #[error("'{query}' could mean several places")]
-    Ambiguous { query: String, candidates: Vec<String> },
+    Ambiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
 }
 
 /// Case- and diacritic-insensitive form of a name; scripts other than Latin are kept, so that
@@ -28,7 +32,11 @@ pub enum LookupError {
 /// ```
 pub fn fold(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let lowered = name.trim().to_lowercase().replace(['ə', 'Ə'], "e").replace('ı', "i");
+    let lowered = name
+        .trim()
+        .to_lowercase()
+        .replace(['ə', 'Ə'], "e")
+        .replace('ı', "i");
     lowered
         .nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
@@ -50,10 +58,24 @@ pub fn fold(name: &str) -> String {
 /// ```
 pub fn skeleton(name: &str) -> String {
     let ascii = deunicode::deunicode(&fold(name)).to_lowercase();
-    let mut text: String = ascii.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let mut text: String = ascii
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     for (from, to) in [
-        ("dzh", "j"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "j"), ("zh", "j"),
-        ("dj", "j"), ("rh", "r"), ("c", "j"), ("q", "g"), ("y", "i"), ("w", "v"), ("a", "e"),
+        ("dzh", "j"),
+        ("kh", "x"),
+        ("gh", "g"),
+        ("sh", "s"),
+        ("ch", "j"),
+        ("zh", "j"),
+        ("dj", "j"),
+        ("rh", "r"),
+        ("c", "j"),
+        ("q", "g"),
+        ("y", "i"),
+        ("w", "v"),
+        ("a", "e"),
     ] {
         text = text.replace(from, to);
     }
@@ -75,7 +97,7 @@ pub struct Gazetteer {
     by_skeleton: HashMap<String, Vec<PlaceIdx>>,
     /// Every (folded name, place) pair, for suggestions and prefix search.
     folded_names: Vec<(String, PlaceIdx)>,
-    tree: RTree<GeomWithData<[f64; 2], PlaceIdx>>,
+    points: PointSet,
 }
 
 impl Gazetteer {
@@ -102,12 +124,20 @@ impl Gazetteer {
                 }
             }
         }
-        let points = places
-            .iter()
-            .enumerate()
-            .map(|(i, p)| GeomWithData::new([p.lon, p.lat], i as PlaceIdx))
-            .collect();
-        Gazetteer { places, by_id, by_fold, by_skeleton, folded_names, tree: RTree::bulk_load(points) }
+        let points = PointSet::new(
+            places
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (Point::new(p.lon, p.lat), i as PlaceIdx)),
+        );
+        Gazetteer {
+            places,
+            by_id,
+            by_fold,
+            by_skeleton,
+            folded_names,
+            points,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -142,7 +172,10 @@ impl Gazetteer {
                 query: query.to_string(),
                 candidates: found.iter().map(|i| self.place(*i).name.clone()).collect(),
             }),
-            None => Err(LookupError::Unknown { query: query.to_string(), suggestions: self.suggest(query, 3) }),
+            None => Err(LookupError::Unknown {
+                query: query.to_string(),
+                suggestions: self.suggest(query, 3),
+            }),
         }
     }
 
@@ -176,7 +209,11 @@ impl Gazetteer {
         let mut out = Vec::new();
         for prefix_only in [true, false] {
             for (name, index) in &self.folded_names {
-                let hit = if prefix_only { name.starts_with(&folded) } else { name.contains(&folded) };
+                let hit = if prefix_only {
+                    name.starts_with(&folded)
+                } else {
+                    name.contains(&folded)
+                };
                 if hit && !out.contains(index) {
                     out.push(*index);
                 }
@@ -188,20 +225,7 @@ impl Gazetteer {
 
     /// The nearest place to `p` and the geodesic distance to it in metres.
     pub fn nearest(&self, p: Point) -> Option<(PlaceIdx, f64)> {
-        let mut best: Option<(PlaceIdx, f64)> = None;
-        for (item, distance_2) in self.tree.nearest_neighbor_iter_with_distance_2([p.x(), p.y()]) {
-            if let Some((_, best_m)) = best {
-                if min_metres_for_degrees(p.y(), distance_2.sqrt()) > best_m {
-                    break;
-                }
-            }
-            let place = &self.places[item.data as usize];
-            let metres = distance_m(p, Point::new(place.lon, place.lat));
-            if best.is_none_or(|(_, best_m)| metres < best_m) {
-                best = Some((item.data, metres));
-            }
-        }
-        best
+        self.points.nearest(p)
     }
 }
 
@@ -222,7 +246,13 @@ mod tests {
             name: names[0].into(),
             name_hy: names[0].into(),
             name_az: None,
-            names: names.iter().map(|n| PlaceName { name: n.to_string(), lang: "en".into() }).collect(),
+            names: names
+                .iter()
+                .map(|n| PlaceName {
+                    name: n.to_string(),
+                    lang: "en".into(),
+                })
+                .collect(),
             lon,
             lat,
             geo_precision: GeoPrecision::Settlement,
@@ -232,7 +262,12 @@ mod tests {
 
     fn gazetteer() -> Gazetteer {
         Gazetteer::new(vec![
-            place("stepanakert", 46.75, 39.82, &["Stepanakert", "Xankəndi", "Степанакерт"]),
+            place(
+                "stepanakert",
+                46.75,
+                39.82,
+                &["Stepanakert", "Xankəndi", "Степанакерт"],
+            ),
             place("shushi", 46.75, 39.76, &["Shushi", "Şuşa"]),
         ])
     }
@@ -240,7 +275,14 @@ mod tests {
     #[test]
     fn any_spelling_resolves() {
         let g = gazetteer();
-        for spelling in ["khankendi", "Xankəndi", "STEPANAKERT", "Xankendi", "Khankandi", "степанакерт"] {
+        for spelling in [
+            "khankendi",
+            "Xankəndi",
+            "STEPANAKERT",
+            "Xankendi",
+            "Khankandi",
+            "степанакерт",
+        ] {
             assert_eq!(g.resolve(spelling), Ok(vec![0]), "{spelling}");
         }
         assert_eq!(g.resolve("Shusha"), Ok(vec![1]));
@@ -249,15 +291,21 @@ mod tests {
     #[test]
     fn unknown_names_get_suggestions() {
         match gazetteer().resolve("Stepanakrt") {
-            Err(LookupError::Unknown { suggestions, .. }) => assert_eq!(suggestions[0], "Stepanakert"),
+            Err(LookupError::Unknown { suggestions, .. }) => {
+                assert_eq!(suggestions[0], "Stepanakert")
+            }
             other => panic!("expected Unknown, got {other:?}"),
         }
     }
 
     #[test]
     fn nearest_place_is_geodesic() {
-        let (index, metres) = gazetteer().nearest(Point::new(46.75, 39.70)).expect("places");
+        let (index, metres) = gazetteer()
+            .nearest(Point::new(46.75, 39.70))
+            .expect("places");
         assert_eq!(index, 1);
-        assert!((metres - distance_m(Point::new(46.75, 39.70), Point::new(46.75, 39.76))).abs() < 1e-6);
+        let expected =
+            crate::geodesy::distance_m(Point::new(46.75, 39.70), Point::new(46.75, 39.76));
+        assert!((metres - expected).abs() < 1e-6);
     }
 }

@@ -8,8 +8,8 @@
 
 use geo::{Distance, Geodesic, Point};
 use geographiclib_rs::{DirectGeodesic, Geodesic as Ellipsoid, InverseGeodesic};
-use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Line};
 use std::sync::LazyLock;
 
 /// Mean Earth radius (IUGG), used only for the spherical pre-selection.
@@ -47,16 +47,26 @@ pub struct Nearest {
 pub fn distance_to_segment(p: Point, a: Point, b: Point) -> Nearest {
     let (length, azimuth_ab, _, _) = inverse(a, b);
     if length < 1e-3 {
-        return Nearest { distance_m: distance_m(p, a), point: a };
+        return Nearest {
+            distance_m: distance_m(p, a),
+            point: a,
+        };
     }
     let mut along = spherical_along_fraction(p, a, b) * length;
-    let mut best = Nearest { distance_m: f64::INFINITY, point: a };
+    let mut best = Nearest {
+        distance_m: f64::INFINITY,
+        point: a,
+    };
     for _ in 0..30 {
-        let (lat, lon, line_azimuth): (f64, f64, f64) = WGS84.direct(a.y(), a.x(), azimuth_ab, along);
+        let (lat, lon, line_azimuth): (f64, f64, f64) =
+            WGS84.direct(a.y(), a.x(), azimuth_ab, along);
         let foot = Point::new(lon, lat);
         let (distance, azimuth_to_p, _, _) = inverse(foot, p);
         if distance < best.distance_m {
-            best = Nearest { distance_m: distance, point: foot };
+            best = Nearest {
+                distance_m: distance,
+                point: foot,
+            };
         }
         if distance < 1e-3 {
             break;
@@ -84,7 +94,11 @@ fn unit(p: Point) -> [f64; 3] {
 }
 
 fn cross(u: [f64; 3], v: [f64; 3]) -> [f64; 3] {
-    [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]]
+    [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ]
 }
 
 fn dot(u: [f64; 3], v: [f64; 3]) -> f64 {
@@ -107,9 +121,17 @@ fn spherical_along_fraction(p: Point, a: Point, b: Point) -> f64 {
     let norm = dot(normal, normal).sqrt();
     let n = [normal[0] / norm, normal[1] / norm, normal[2] / norm];
     let offset = dot(up, n);
-    let foot = [up[0] - offset * n[0], up[1] - offset * n[1], up[2] - offset * n[2]];
+    let foot = [
+        up[0] - offset * n[0],
+        up[1] - offset * n[1],
+        up[2] - offset * n[2],
+    ];
     let along = angle(ua, foot);
-    let signed = if dot(cross(ua, foot), n) < 0.0 { -along } else { along };
+    let signed = if dot(cross(ua, foot), n) < 0.0 {
+        -along
+    } else {
+        along
+    };
     (signed / total).clamp(0.0, 1.0)
 }
 
@@ -158,7 +180,10 @@ impl Polyline {
                 segments.push(GeomWithData::new(line, index));
             }
         }
-        Polyline { tree: RTree::bulk_load(segments), vertices }
+        Polyline {
+            tree: RTree::bulk_load(segments),
+            vertices,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -175,15 +200,98 @@ impl Polyline {
                 break;
             }
             let index = segment.data;
-            let spherical = spherical_distance_to_segment(p, self.vertices[index], self.vertices[index + 1]);
+            let spherical =
+                spherical_distance_to_segment(p, self.vertices[index], self.vertices[index + 1]);
             best_spherical = best_spherical.min(spherical);
             candidates.push((spherical, index));
         }
         candidates
             .into_iter()
             .filter(|(spherical, _)| *spherical <= best_spherical * SPHERE_MARGIN + 1.0)
-            .map(|(_, index)| distance_to_segment(p, self.vertices[index], self.vertices[index + 1]))
+            .map(|(_, index)| {
+                distance_to_segment(p, self.vertices[index], self.vertices[index + 1])
+            })
             .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
+    }
+}
+
+/// Points (with a `u32` payload) indexed for geodesic nearest, radius and bounding-box
+/// queries. The R-tree works in degrees; every answer is checked on the ellipsoid.
+#[derive(Debug, Clone)]
+pub struct PointSet {
+    tree: RTree<GeomWithData<[f64; 2], u32>>,
+}
+
+impl PointSet {
+    pub fn new(points: impl IntoIterator<Item = (Point, u32)>) -> Self {
+        let items = points
+            .into_iter()
+            .map(|(p, data)| GeomWithData::new([p.x(), p.y()], data))
+            .collect();
+        PointSet {
+            tree: RTree::bulk_load(items),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// The nearest point to `p` on the ellipsoid and its distance in metres.
+    pub fn nearest(&self, p: Point) -> Option<(u32, f64)> {
+        let mut best: Option<(u32, f64)> = None;
+        for (item, distance_2) in self
+            .tree
+            .nearest_neighbor_iter_with_distance_2([p.x(), p.y()])
+        {
+            if let Some((_, best_m)) = best {
+                if min_metres_for_degrees(p.y(), distance_2.sqrt()) > best_m {
+                    break;
+                }
+            }
+            let metres = distance_m(p, Point::new(item.geom()[0], item.geom()[1]));
+            if best.is_none_or(|(_, best_m)| metres < best_m) {
+                best = Some((item.data, metres));
+            }
+        }
+        best
+    }
+
+    /// Every point within `radius_m` metres of `p`, with its distance.
+    pub fn within(&self, p: Point, radius_m: f64) -> Vec<(u32, f64)> {
+        let dlat = (radius_m / 110_000.0).min(180.0);
+        let worst_lat = (p.y().abs() + dlat).min(89.9).to_radians();
+        let dlon = (radius_m / (111_000.0 * worst_lat.cos())).min(360.0);
+        let envelope =
+            rstar::AABB::from_corners([p.x() - dlon, p.y() - dlat], [p.x() + dlon, p.y() + dlat]);
+        self.tree
+            .locate_in_envelope(envelope)
+            .filter_map(|item| {
+                let metres = distance_m(p, Point::new(item.geom()[0], item.geom()[1]));
+                (metres <= radius_m).then_some((item.data, metres))
+            })
+            .collect()
+    }
+
+    /// Every point inside the box; `west > east` means the box crosses the antimeridian.
+    pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> Vec<u32> {
+        let spans = if west <= east {
+            vec![(west, east)]
+        } else {
+            vec![(west, 180.0), (-180.0, east)]
+        };
+        spans
+            .into_iter()
+            .flat_map(|(w, e)| {
+                self.tree
+                    .locate_in_envelope(rstar::AABB::from_corners([w, south], [e, north]))
+            })
+            .map(|item| item.data)
+            .collect()
     }
 }
 
@@ -200,7 +308,11 @@ mod tests {
         let p = Point::new(46.5, 40.0);
         let nearest = distance_to_segment(p, a, b);
         assert!((nearest.point.x() - 46.0).abs() < 1e-9);
-        assert!((nearest.point.y() - 40.0).abs() < 0.01, "{:?}", nearest.point);
+        assert!(
+            (nearest.point.y() - 40.0).abs() < 0.01,
+            "{:?}",
+            nearest.point
+        );
         let direct = distance_m(p, nearest.point);
         assert!((nearest.distance_m - direct).abs() < 1e-6);
     }
@@ -233,5 +345,28 @@ mod tests {
         let nearest = line.nearest(Point::new(46.9, 39.5)).expect("non-empty");
         assert!((nearest.point.x() - 47.0).abs() < 1e-9);
         assert!(Polyline::new(&[]).nearest(Point::new(0.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn point_set_radius_and_box() {
+        let set = PointSet::new([
+            (Point::new(46.0, 40.0), 0),
+            (Point::new(46.1, 40.0), 1),
+            (Point::new(179.9, 0.0), 2),
+        ]);
+        let near: Vec<u32> = set
+            .within(Point::new(46.0, 40.0), 5_000.0)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(near, vec![0]);
+        assert_eq!(
+            set.nearest(Point::new(46.09, 40.0)).map(|(i, _)| i),
+            Some(1)
+        );
+        let mut boxed = set.in_bbox(45.0, 39.0, 47.0, 41.0);
+        boxed.sort();
+        assert_eq!(boxed, vec![0, 1]);
+        assert_eq!(set.in_bbox(170.0, -1.0, -170.0, 1.0), vec![2]);
     }
 }

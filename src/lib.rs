@@ -3,6 +3,52 @@
 //! Dependencies point one way: `api -> query -> index -> {geodesy, gazetteer, model}`;
 //! `store` reads files into the model; nothing below `api` knows about HTTP.
 
+/// The HTTP API and the static web map.
+pub mod api;
+/// Settings from flags and environment.
+pub mod config;
+/// Names and spellings to places.
 pub mod gazetteer;
+/// Synthetic datasets for load tests.
+pub mod generate;
+/// Distances on the WGS84 ellipsoid.
 pub mod geodesy;
+/// In-memory indexes and precomputed measures.
+pub mod index;
+/// Incidents, places, sources, vocabularies.
 pub mod model;
+/// Typed queries and their execution.
+pub mod query;
+/// Reading the dataset from files.
+pub mod store;
+
+use std::sync::Arc;
+
+/// Loads, validates and indexes the dataset the settings point at; `progress` is told how
+/// many incidents have been measured.
+pub fn load(
+    settings: &config::Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<index::Index, store::LoadError> {
+    let dataset = store::load_dir(&settings.data_paths())?;
+    Ok(index::Index::build(dataset, progress))
+}
+
+/// Serves an already loaded index on `listener` until the process is stopped.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    index: index::Index,
+    settings: config::Settings,
+) -> std::io::Result<()> {
+    let state = api::AppState {
+        index: Arc::new(index),
+        settings: Arc::new(settings),
+    };
+    axum::serve(listener, api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,3 +1,122 @@
-fn main() {
-    println!("Hello, world!");
+//! The `strikemap` command: a thin shell over the library.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use strikemap::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "strikemap",
+    version,
+    about = "Map and query reported attacks on civilians"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the dataset, index it and serve the API and the map.
+    Serve(Settings),
+    /// Load and validate a dataset without serving it.
+    Check(Settings),
+    /// Write a deterministic synthetic dataset (for load tests and benchmarks).
+    Generate {
+        /// Number of incidents.
+        #[arg(long)]
+        count: usize,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Data directory whose reference files are copied.
+        #[arg(long, default_value = "data")]
+        source: PathBuf,
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+    },
+}
+
+fn progress_bar(total: Option<u64>, message: &'static str) -> ProgressBar {
+    let bar = match total {
+        Some(total) => ProgressBar::new(total),
+        None => ProgressBar::new_spinner(),
+    };
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+fn load(settings: &Settings) -> Result<strikemap::index::Index, String> {
+    let bar = progress_bar(None, "measuring incidents");
+    let started = std::time::Instant::now();
+    let index = strikemap::load(settings, &|n| bar.set_position(n)).map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    tracing::info!(
+        incidents = index.incidents.len(),
+        places = index.gazetteer.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "dataset loaded"
+    );
+    Ok(index)
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(settings) => {
+            let index = load(&settings)?;
+            let listener = tokio::net::TcpListener::bind(settings.addr)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%addr, "serving the map at http://{addr}/ and the API at http://{addr}/api");
+            strikemap::serve(listener, index, settings)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Check(settings) => {
+            let index = load(&settings)?;
+            println!(
+                "ok: {} incidents, {} places",
+                index.incidents.len(),
+                index.gazetteer.len()
+            );
+            Ok(())
+        }
+        Command::Generate {
+            count,
+            out,
+            source,
+            seed,
+        } => {
+            let bar = progress_bar(Some(count as u64), "writing incidents");
+            strikemap::generate::generate(&source, &out, count, seed, &|n| bar.set_position(n))
+                .map_err(|e| e.to_string())?;
+            bar.finish_and_clear();
+            println!("wrote {count} synthetic incidents to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "strikemap=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }

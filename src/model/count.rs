@@ -10,10 +10,16 @@ pub struct Count {
 }
 
 impl Count {
-    pub const UNKNOWN: Count = Count { low: None, high: None };
+    pub const UNKNOWN: Count = Count {
+        low: None,
+        high: None,
+    };
 
     pub fn exact(n: u32) -> Self {
-        Count { low: Some(n), high: Some(n) }
+        Count {
+            low: Some(n),
+            high: Some(n),
+        }
     }
 
     /// The highest reported figure (falls back to the low one when only that is known).

@@ -108,15 +108,27 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: &'static str, expected: impl Into<String>) -> Self {
-        FieldError { field, expected: expected.into() }
+        FieldError {
+            field,
+            expected: expected.into(),
+        }
     }
 }
 
 impl IncidentRecord {
     /// Turns a parsed record into an incident at `(lon, lat)` in place `place`, checking what
     /// serde cannot: non-empty text, date order and precision, counts, at least one source.
-    pub fn into_incident(self, lon: f64, lat: f64, place: PlaceIdx) -> Result<Incident, FieldError> {
-        for (field, text) in [("id", &self.id), ("title", &self.title), ("description", &self.description)] {
+    pub fn into_incident(
+        self,
+        lon: f64,
+        lat: f64,
+        place: PlaceIdx,
+    ) -> Result<Incident, FieldError> {
+        for (field, text) in [
+            ("id", &self.id),
+            ("title", &self.title),
+            ("description", &self.description),
+        ] {
             if text.trim().is_empty() {
                 return Err(FieldError::new(field, "non-empty text"));
             }
@@ -127,10 +139,16 @@ impl IncidentRecord {
         }
         match self.date_precision {
             DatePrecision::Day if date_end != self.date => {
-                return Err(FieldError::new("date_end", "absent or equal to `date` when date_precision is `day`"));
+                return Err(FieldError::new(
+                    "date_end",
+                    "absent or equal to `date` when date_precision is `day`",
+                ));
             }
             DatePrecision::Range if self.date_end.is_none() => {
-                return Err(FieldError::new("date_end", "a day when date_precision is `range`"));
+                return Err(FieldError::new(
+                    "date_end",
+                    "a day when date_precision is `range`",
+                ));
             }
             _ => {}
         }
@@ -139,9 +157,14 @@ impl IncidentRecord {
                 return Err(FieldError::new("time_local", "a local time as HH:MM"));
             }
         }
-        let uncertainty_km = self.uncertainty_km.unwrap_or(self.geo_precision.default_uncertainty_km());
+        let uncertainty_km = self
+            .uncertainty_km
+            .unwrap_or(self.geo_precision.default_uncertainty_km());
         if !(0.0..=500.0).contains(&uncertainty_km) {
-            return Err(FieldError::new("uncertainty_km", "a radius between 0 and 500 km"));
+            return Err(FieldError::new(
+                "uncertainty_km",
+                "a radius between 0 and 500 km",
+            ));
         }
         let counts = [
             ("killed", Count::from(self.killed)),
@@ -155,7 +178,10 @@ impl IncidentRecord {
             }
         }
         if self.reported_by.is_empty() {
-            return Err(FieldError::new("reported_by", format!("at least one of: {}", Reporter::expected())));
+            return Err(FieldError::new(
+                "reported_by",
+                format!("at least one of: {}", Reporter::expected()),
+            ));
         }
         if self.sources.is_empty() {
             return Err(FieldError::new("sources", "at least one source"));
@@ -167,7 +193,10 @@ impl IncidentRecord {
                     "title" => "sources.title",
                     _ => "sources.date",
                 };
-                return Err(FieldError::new(field, "a publisher, a title and a date as YYYY, YYYY-MM or YYYY-MM-DD"));
+                return Err(FieldError::new(
+                    field,
+                    "a publisher, a title and a date as YYYY, YYYY-MM or YYYY-MM-DD",
+                ));
             }
         }
         Ok(Incident {

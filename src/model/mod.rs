@@ -3,12 +3,14 @@
 pub mod count;
 pub mod incident;
 pub mod place;
+pub mod reference;
 pub mod source;
 pub mod vocab;
 
 pub use count::Count;
 pub use incident::{FieldError, Incident, IncidentRecord, PlaceIdx};
 pub use place::{Place, PlaceName, PlaceRecord};
+pub use reference::{ReferenceObject, SideArea};
 pub use source::Source;
 pub use vocab::{
     DatePrecision, GeoPrecision, IncidentType, Perpetrator, Reporter, ReporterSet, Side, Target,

@@ -163,7 +163,10 @@ impl ReporterSet {
         self.0 == 0
     }
     pub fn iter(self) -> impl Iterator<Item = Reporter> {
-        Reporter::ALL.iter().copied().filter(move |r| self.contains(*r))
+        Reporter::ALL
+            .iter()
+            .copied()
+            .filter(move |r| self.contains(*r))
     }
 }
 

@@ -1,0 +1,70 @@
+//! The one API error type: every failure becomes a JSON body `{"code", "description"}` with
+//! the right status. Details of server faults are logged, never sent.
+
+use crate::query::QueryError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Query(QueryError::UnknownParameter { .. }) => {
+                (StatusCode::BAD_REQUEST, "UnknownParameter")
+            }
+            ApiError::Query(QueryError::UnknownTown { .. } | QueryError::AmbiguousTown { .. }) => {
+                (StatusCode::BAD_REQUEST, "InvalidParameterValue")
+            }
+            ApiError::Query(_) | ApiError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, "InvalidParameterValue")
+            }
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFound"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerError"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let description = match &self {
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                "the server could not complete the request".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({ "code": code, "description": description });
+        if let ApiError::Query(QueryError::UnknownTown { suggestions, .. }) = &self {
+            body["suggestions"] = json!(suggestions);
+        }
+        if let ApiError::Query(
+            QueryError::InvalidValue { parameter, .. } | QueryError::Repeated { parameter },
+        ) = &self
+        {
+            body["parameter"] = json!(parameter);
+        }
+        if let ApiError::Query(QueryError::UnknownParameter { parameter, .. }) = &self {
+            body["parameter"] = json!(parameter);
+        }
+        if let ApiError::Query(QueryError::UnknownTown { .. } | QueryError::AmbiguousTown { .. }) =
+            &self
+        {
+            body["parameter"] = json!("town");
+        }
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,190 @@
+//! GeoJSON encoding of incidents: flat properties (so QGIS and GDAL show them as columns)
+//! plus the nested sources, written straight from the index without a JSON tree.
+
+use crate::index::{Index, Measures};
+use crate::model::{Count, Incident, Source};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct PointGeometry {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [f64; 2],
+}
+
+impl PointGeometry {
+    pub fn new(lon: f64, lat: f64) -> Self {
+        PointGeometry {
+            kind: "Point",
+            coordinates: [lon, lat],
+        }
+    }
+}
+
+/// Rounds kilometres to metres, the precision the measures are good for.
+fn km(value: f64) -> Option<f64> {
+    value.is_finite().then(|| (value * 1000.0).round() / 1000.0)
+}
+
+#[derive(Serialize)]
+pub struct IncidentFeature<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    geometry: PointGeometry,
+    properties: IncidentProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct NearestObject<'a> {
+    id: &'a str,
+    name: &'a str,
+    distance_km: Option<f64>,
+    /// How uncertain the object's own position is.
+    uncertainty_km: f64,
+}
+
+#[derive(Serialize)]
+struct IncidentProperties<'a> {
+    id: &'a str,
+    title: &'a str,
+    description: &'a str,
+    /// "Reported by ..." built from the primary sources' publishers.
+    attribution: String,
+    date: String,
+    date_end: String,
+    date_precision: &'static str,
+    time_local: Option<&'a str>,
+    date_note: Option<&'a str>,
+    place: &'a str,
+    place_id: &'a str,
+    place_name_hy: &'a str,
+    place_name_az: Option<&'a str>,
+    place_names: Vec<&'a str>,
+    geo_precision: &'static str,
+    uncertainty_km: f64,
+    location_source: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    weapon: &'static str,
+    target: &'static str,
+    killed: Option<u32>,
+    killed_high: Option<u32>,
+    injured: Option<u32>,
+    injured_high: Option<u32>,
+    children_killed: Option<u32>,
+    children_killed_high: Option<u32>,
+    children_injured: Option<u32>,
+    children_injured_high: Option<u32>,
+    perpetrator_alleged: &'static str,
+    reported_by: Vec<&'static str>,
+    verification: &'static str,
+    verification_note: Option<&'a str>,
+    sources: &'a [Source],
+    depth_km: Option<f64>,
+    depth_low_km: Option<f64>,
+    depth_high_km: Option<f64>,
+    side: Option<&'static str>,
+    nearest_military_km: Option<f64>,
+    nearest_military: Option<NearestObject<'a>>,
+    nearest_protected_km: Option<f64>,
+    nearest_protected: Option<NearestObject<'a>>,
+    nearest_place: Option<&'a str>,
+    nearest_place_km: Option<f64>,
+}
+
+fn attribution(sources: &[Source]) -> String {
+    let mut publishers: Vec<&str> = Vec::new();
+    let primary = sources
+        .iter()
+        .filter(|s| s.role.as_deref() != Some("secondary"));
+    for source in primary.chain(sources.iter()) {
+        if !publishers.contains(&&*source.publisher) {
+            publishers.push(&source.publisher);
+        }
+        if publishers.len() == 3 {
+            break;
+        }
+    }
+    format!("Reported by {}", publishers.join("; "))
+}
+
+fn nearest<'a>(
+    layer: &'a crate::store::Layer,
+    found: Option<(u32, f32)>,
+) -> Option<NearestObject<'a>> {
+    found.map(|(i, distance)| {
+        let object = &layer.objects[i as usize];
+        NearestObject {
+            id: &object.id,
+            name: &object.name,
+            distance_km: km(f64::from(distance)),
+            uncertainty_km: object.uncertainty_km,
+        }
+    })
+}
+
+impl<'a> IncidentFeature<'a> {
+    pub fn new(index: &'a Index, i: u32) -> Self {
+        let incident: &'a Incident = &index.incidents[i as usize];
+        let m: &Measures = &index.measures[i as usize];
+        let place = index.gazetteer.place(incident.place);
+        let count = |c: Count| (c.low, c.high);
+        let (killed, killed_high) = count(incident.killed);
+        let (injured, injured_high) = count(incident.injured);
+        let (children_killed, children_killed_high) = count(incident.children_killed);
+        let (children_injured, children_injured_high) = count(incident.children_injured);
+        IncidentFeature {
+            kind: "Feature",
+            id: &incident.id,
+            geometry: PointGeometry::new(incident.lon, incident.lat),
+            properties: IncidentProperties {
+                id: &incident.id,
+                title: &incident.title,
+                description: &incident.description,
+                attribution: attribution(&incident.sources),
+                date: incident.date.to_string(),
+                date_end: incident.date_end.to_string(),
+                date_precision: incident.date_precision.as_str(),
+                time_local: incident.time_local.as_deref(),
+                date_note: incident.date_note.as_deref(),
+                place: &place.name,
+                place_id: &place.id,
+                place_name_hy: &place.name_hy,
+                place_name_az: place.name_az.as_deref(),
+                place_names: place.names.iter().map(|n| n.name.as_str()).collect(),
+                geo_precision: incident.geo_precision.as_str(),
+                uncertainty_km: f64::from(incident.uncertainty_km),
+                location_source: &incident.location_source,
+                kind: incident.kind.as_str(),
+                weapon: incident.weapon.as_str(),
+                target: incident.target.as_str(),
+                killed,
+                killed_high,
+                injured,
+                injured_high,
+                children_killed,
+                children_killed_high,
+                children_injured,
+                children_injured_high,
+                perpetrator_alleged: incident.perpetrator.as_str(),
+                reported_by: incident.reported_by.iter().map(|r| r.as_str()).collect(),
+                verification: incident.verification.as_str(),
+                verification_note: incident.verification_note.as_deref(),
+                sources: &incident.sources,
+                depth_km: km(m.depth_km),
+                depth_low_km: km(f64::from(m.depth_low_km)),
+                depth_high_km: km(f64::from(m.depth_high_km)),
+                side: m.side.map(|s| s.as_str()),
+                nearest_military_km: m.nearest_military.and_then(|(_, d)| km(f64::from(d))),
+                nearest_military: nearest(&index.military, m.nearest_military),
+                nearest_protected_km: m.nearest_protected.and_then(|(_, d)| km(f64::from(d))),
+                nearest_protected: nearest(&index.protected, m.nearest_protected),
+                nearest_place: m
+                    .nearest_place
+                    .map(|(p, _)| index.gazetteer.place(p).name.as_str()),
+                nearest_place_km: m.nearest_place.and_then(|(_, d)| km(f64::from(d))),
+            },
+        }
+    }
+}

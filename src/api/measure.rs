@@ -1,0 +1,73 @@
+//! `/api/measure`: the same measures as an incident gets, for any point (the map's measuring
+//! tool), and `/api/stats`: aggregates over filtered incidents.
+
+use super::error::ApiError;
+use super::{AppState, blocking, params_of};
+use crate::query;
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use geo::Point;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/measure", get(measure))
+        .route("/api/stats", get(stats))
+}
+
+fn km(metres: f64) -> f64 {
+    (metres).round() / 1000.0
+}
+
+async fn measure(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let params = query::Params::new(params_of(raw.as_deref())?)?;
+    let (lon, lat) = query::parse_measure_point(&params)?;
+    let index = &state.index;
+    let m = index.measure_point(Point::new(lon, lat));
+    let object = |layer: &crate::store::Layer, found: Option<(u32, f64)>| {
+        found.map(|(i, metres)| {
+            let o = &layer.objects[i as usize];
+            json!({ "id": o.id, "name": o.name, "distance_km": km(metres), "uncertainty_km": o.uncertainty_km })
+        })
+    };
+    let place = m.nearest_place.map(|(p, metres)| {
+        let place = index.gazetteer.place(p);
+        json!({
+            "id": place.id, "name": place.name, "name_hy": place.name_hy, "name_az": place.name_az,
+            "names": place.names.iter().map(|n| &n.name).collect::<Vec<_>>(), "distance_km": km(metres),
+        })
+    });
+    Ok(Json(json!({
+        "point": [lon, lat],
+        "depth_km": m.line.map(|l| km(l.distance_m)),
+        "depth_low_km": m.line.map(|_| (m.depth_low_km * 1000.0).round() / 1000.0),
+        "depth_high_km": m.line.map(|_| (m.depth_high_km * 1000.0).round() / 1000.0),
+        "line_uncertainty_km": index.line.uncertainty_km,
+        "nearest_point_on_line": m.line.map(|l| [l.point.x(), l.point.y()]),
+        "side": m.side.map(|s| s.as_str()),
+        "nearest_military": object(&index.military, m.nearest_military),
+        "nearest_military_km": m.nearest_military.map(|(_, d)| km(d)),
+        "nearest_protected": object(&index.protected, m.nearest_protected),
+        "nearest_protected_km": m.nearest_protected.map(|(_, d)| km(d)),
+        "nearest_place": place,
+        "note": "Distances are geodesic on the WGS84 ellipsoid. The depth band adds the line's stated uncertainty; the military layer lists only objects a cited source documents.",
+    })))
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let params = query::Params::new(params_of(raw.as_deref())?)?;
+    let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+    blocking(state, move |state| {
+        serde_json::to_value(query::stats(&state.index, &q))
+            .map(Json)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await
+}

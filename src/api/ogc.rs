@@ -1,0 +1,396 @@
+//! OGC API – Features Part 1 (core, GeoJSON): landing page, conformance, collections and
+//! items, so that QGIS, GDAL and other clients can read strikemap directly.
+
+use super::error::ApiError;
+use super::features::IncidentFeature;
+use super::{AppState, base_url, blocking, params_of};
+use crate::index::Index;
+use crate::query::{self, Bbox, LayerQuery};
+use crate::store::RawFeature;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use geo::BoundingRect;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+const GEOJSON: &str = "application/geo+json";
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+];
+
+/// The collections strikemap serves: id, title, description.
+pub const COLLECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "incidents",
+        "Incidents",
+        "Reported attacks affecting civilians, each with its sources, verification grade, and distances from the line of contact and reference objects. Extra filters: town, q, type, weapon, target, perpetrator, reported_by, verification, min_killed, depth_min_km, depth_max_km, side, near+within_km, military_clear_km, protected_within_km, sortby.",
+    ),
+    (
+        "places",
+        "Gazetteer",
+        "Towns and villages with every known spelling (Armenian, Azerbaijani, Russian, transliterations). Extra filter: q (name search).",
+    ),
+    (
+        "line-of-contact",
+        "Line of contact",
+        "The 1994-2020 line of contact as of 26 September 2020, with its provenance and uncertainty, and the area behind it.",
+    ),
+    (
+        "military-objects",
+        "Military objects",
+        "Military objects documented by a cited source. May be empty: an empty layer means none is documented, not that none existed.",
+    ),
+    (
+        "protected-objects",
+        "Protected objects",
+        "Hospitals, schools, markets and other objects with special protection, documented by a cited source.",
+    ),
+    (
+        "summaries",
+        "Aggregate statements",
+        "Casualty totals over periods and areas as reported, which are not point incidents. No geometry.",
+    ),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api", get(landing))
+        .route("/api/", get(landing))
+        .route("/api/conformance", get(conformance))
+        .route("/api/collections", get(collections))
+        .route("/api/collections/{collection}", get(collection))
+        .route("/api/collections/{collection}/items", get(items))
+        .route("/api/collections/{collection}/items/{feature}", get(item))
+}
+
+fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
+    json!({ "href": href, "rel": rel, "type": kind, "title": title })
+}
+
+async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&state, &headers);
+    Json(json!({
+        "title": "strikemap",
+        "description": "Reported attacks on civilians in the 2020 Nagorno-Karabakh war, with their sources and geodesic measures. Every claim is attributed to who reported it.",
+        "links": [
+            link(format!("{base}/api"), "self", "application/json", "This document"),
+            link(format!("{base}/api/conformance"), "conformance", "application/json", "Conformance classes"),
+            link(format!("{base}/api/collections"), "data", "application/json", "Collections"),
+            link(format!("{base}/api/measure?lon=46.75&lat=39.82"), "related", "application/json", "Measures of any point"),
+            link(format!("{base}/api/stats"), "related", "application/json", "Statistics over filtered incidents"),
+            link(format!("{base}/"), "alternate", "text/html", "The map"),
+        ],
+    }))
+}
+
+async fn conformance() -> Json<Value> {
+    Json(json!({ "conformsTo": CONFORMANCE }))
+}
+
+fn find_collection(
+    id: &str,
+) -> Result<&'static (&'static str, &'static str, &'static str), ApiError> {
+    COLLECTIONS
+        .iter()
+        .find(|(cid, _, _)| *cid == id)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no collection '{id}'; collections are: {}",
+                COLLECTIONS
+                    .iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+fn incident_extent(index: &Index) -> Value {
+    let (mut west, mut south, mut east, mut north) = (180.0_f64, 90.0_f64, -180.0_f64, -90.0_f64);
+    for incident in &index.incidents {
+        west = west.min(incident.lon);
+        east = east.max(incident.lon);
+        south = south.min(incident.lat);
+        north = north.max(incident.lat);
+    }
+    let first = index
+        .by_date
+        .first()
+        .map(|i| index.incidents[*i as usize].date.to_string());
+    let last = index
+        .incidents
+        .iter()
+        .map(|i| i.date_end)
+        .max()
+        .map(|d| d.to_string());
+    if index.incidents.is_empty() {
+        return json!({ "spatial": { "bbox": [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84 } });
+    }
+    json!({
+        "spatial": { "bbox": [[west, south, east, north]], "crs": CRS84 },
+        "temporal": { "interval": [[first, last]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
+    })
+}
+
+fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> Value {
+    let (id, title, description) = *entry;
+    let mut value = json!({
+        "id": id,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            link(format!("{base}/api/collections/{id}"), "self", "application/json", title),
+            link(format!("{base}/api/collections/{id}/items"), "items", GEOJSON, &format!("{title} as GeoJSON")),
+        ],
+    });
+    if id == "incidents" {
+        value["extent"] = incident_extent(&state.index);
+    }
+    value
+}
+
+async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&state, &headers);
+    let list: Vec<Value> = COLLECTIONS
+        .iter()
+        .map(|c| collection_json(&state, &base, c))
+        .collect();
+    Json(json!({
+        "links": [link(format!("{base}/api/collections"), "self", "application/json", "Collections")],
+        "collections": list,
+    }))
+}
+
+async fn collection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let entry = find_collection(&id)?;
+    Ok(Json(collection_json(
+        &state,
+        &base_url(&state, &headers),
+        entry,
+    )))
+}
+
+/// A FeatureCollection page with the OGC counts and paging links.
+#[derive(Serialize)]
+struct FeaturePage<F: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "numberMatched")]
+    number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    #[serde(rename = "timeStamp")]
+    time_stamp: String,
+    links: Vec<Value>,
+    features: Vec<F>,
+}
+
+fn geojson_response<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = bytes.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
+    Ok(response)
+}
+
+/// Self, next and previous links for a page, keeping every other parameter as given.
+fn page_links(
+    base: &str,
+    collection: &str,
+    pairs: &[(String, String)],
+    offset: usize,
+    limit: usize,
+    matched: usize,
+) -> Vec<Value> {
+    let href = |offset: usize| {
+        let mut kept: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "offset" && k != "limit")
+            .cloned()
+            .collect();
+        kept.push(("limit".into(), limit.to_string()));
+        kept.push(("offset".into(), offset.to_string()));
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        format!("{base}/api/collections/{collection}/items?{query}")
+    };
+    let mut links = vec![
+        link(href(offset), "self", GEOJSON, "This page"),
+        link(
+            format!("{base}/api/collections/{collection}"),
+            "collection",
+            "application/json",
+            "The collection",
+        ),
+    ];
+    if offset + limit < matched {
+        links.push(link(href(offset + limit), "next", GEOJSON, "Next page"));
+    }
+    if offset > 0 {
+        links.push(link(
+            href(offset.saturating_sub(limit)),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
+    }
+    links
+}
+
+async fn items(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    find_collection(&id)?;
+    let pairs = params_of(raw.as_deref())?;
+    let base = base_url(&state, &headers);
+    let params = query::Params::new(pairs.clone())?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if id == "incidents" {
+        let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+        return blocking(state, move |state| {
+            let index = &state.index;
+            let page = query::execute(index, &q);
+            let body = FeaturePage {
+                kind: "FeatureCollection",
+                number_matched: page.number_matched,
+                number_returned: page.items.len(),
+                time_stamp: now,
+                links: page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched),
+                features: page
+                    .items
+                    .iter()
+                    .map(|i| IncidentFeature::new(index, *i))
+                    .collect(),
+            };
+            geojson_response(&body)
+        })
+        .await;
+    }
+    let q = query::parse_layer_query(&params, id == "places")?;
+    let selected = layer_features(&state.index, &id, &q);
+    let number_matched = selected.len();
+    let features: Vec<Value> = selected.into_iter().skip(q.offset).take(q.limit).collect();
+    let body = FeaturePage {
+        kind: "FeatureCollection",
+        number_matched,
+        number_returned: features.len(),
+        time_stamp: now,
+        links: page_links(&base, &id, &pairs, q.offset, q.limit, number_matched),
+        features,
+    };
+    geojson_response(&body)
+}
+
+fn feature_value(feature: &RawFeature) -> Value {
+    serde_json::to_value(feature).unwrap_or(Value::Null)
+}
+
+fn in_bbox(feature: &RawFeature, bbox: &Bbox) -> bool {
+    let Some(geometry) = feature
+        .geometry
+        .as_ref()
+        .and_then(|g| geo::Geometry::<f64>::try_from(&g.value).ok())
+    else {
+        return false;
+    };
+    let Some(rect) = geometry.bounding_rect() else {
+        return false;
+    };
+    let lon_overlap = if bbox.west <= bbox.east {
+        rect.max().x >= bbox.west && rect.min().x <= bbox.east
+    } else {
+        rect.max().x >= bbox.west || rect.min().x <= bbox.east
+    };
+    lon_overlap && rect.max().y >= bbox.south && rect.min().y <= bbox.north
+}
+
+/// The features of a reference collection that match a layer query, in file order.
+fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
+    if id == "summaries" {
+        return index.summaries.iter().map(summary_feature).collect();
+    }
+    let features: &[RawFeature] = match id {
+        "places" => &index.place_features,
+        "line-of-contact" => &index.line.features,
+        "military-objects" => &index.military.features,
+        _ => &index.protected.features,
+    };
+    let named: Option<Vec<u32>> = q
+        .text
+        .as_ref()
+        .map(|t| index.gazetteer.search(t, usize::MAX));
+    let order: Vec<usize> = match &named {
+        Some(found) => found.iter().map(|i| *i as usize).collect(),
+        None => (0..features.len()).collect(),
+    };
+    order
+        .into_iter()
+        .filter_map(|i| features.get(i))
+        .filter(|f| q.bbox.as_ref().is_none_or(|b| in_bbox(f, b)))
+        .map(feature_value)
+        .collect()
+}
+
+fn summary_feature(summary: &Value) -> Value {
+    json!({ "type": "Feature", "id": summary.get("id"), "geometry": null, "properties": summary })
+}
+
+fn feature_id(feature: &RawFeature) -> Option<String> {
+    match &feature.id {
+        Some(geojson::feature::Id::String(id)) => Some(id.clone()),
+        Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
+        None => feature
+            .property("id")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    }
+}
+
+async fn item(
+    State(state): State<AppState>,
+    Path((id, feature)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    find_collection(&id)?;
+    query::expect_no_params(&query::Params::new(params_of(raw.as_deref())?)?)?;
+    let index = &state.index;
+    let not_found = || ApiError::NotFound(format!("no feature '{feature}' in collection '{id}'"));
+    let value = match id.as_str() {
+        "incidents" => {
+            let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
+            return geojson_response(&IncidentFeature::new(index, i));
+        }
+        "summaries" => index
+            .summaries
+            .iter()
+            .find(|s| s.get("id").and_then(Value::as_str) == Some(feature.as_str()))
+            .map(summary_feature),
+        other => {
+            let features: &[RawFeature] = match other {
+                "places" => &index.place_features,
+                "line-of-contact" => &index.line.features,
+                "military-objects" => &index.military.features,
+                _ => &index.protected.features,
+            };
+            features
+                .iter()
+                .find(|f| feature_id(f).as_deref() == Some(feature.as_str()))
+                .map(feature_value)
+        }
+    };
+    geojson_response(&value.ok_or_else(not_found)?)
+}

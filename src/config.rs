@@ -1,0 +1,74 @@
+//! Settings from flags and environment variables, with every default in one place.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How the service is run. Each flag can also be set by the environment variable named.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "STRIKEMAP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Directory holding incidents.geojson, places.geojson, line_of_contact.geojson,
+    /// countries.geojson, military_objects.geojson, protected_objects.geojson, summaries.json.
+    #[arg(long, env = "STRIKEMAP_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// A military objects layer to use instead of the one in the data directory.
+    #[arg(long, env = "STRIKEMAP_MILITARY_OBJECTS")]
+    pub military_objects: Option<PathBuf>,
+    /// A protected objects layer to use instead of the one in the data directory.
+    #[arg(long, env = "STRIKEMAP_PROTECTED_OBJECTS")]
+    pub protected_objects: Option<PathBuf>,
+    /// Directory of the web map's static files.
+    #[arg(long, env = "STRIKEMAP_WEB", default_value = "web")]
+    pub web: PathBuf,
+    /// Origins allowed to call the API from a browser (comma-separated; `*` for any). None by
+    /// default: the map is served from the same origin.
+    #[arg(long, env = "STRIKEMAP_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// The public base URL used in API links (e.g. https://strikemap.example.org); by default
+    /// links are built from the request's Host header.
+    #[arg(long, env = "STRIKEMAP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A MapLibre style URL for deployments with internet; the map uses its offline basemap
+    /// when unset.
+    #[arg(long, env = "STRIKEMAP_BASEMAP_STYLE")]
+    pub basemap_style: Option<String>,
+    /// Longest time a request may take, in seconds.
+    #[arg(long, env = "STRIKEMAP_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Most requests handled at once; more wait their turn.
+    #[arg(long, env = "STRIKEMAP_MAX_CONCURRENT", default_value_t = 64)]
+    pub max_concurrent: usize,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: the given data directory, everything else default.
+    pub fn with_data(data: PathBuf) -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data,
+            military_objects: None,
+            protected_objects: None,
+            web: PathBuf::from("web"),
+            cors_origins: Vec::new(),
+            public_url: None,
+            basemap_style: None,
+            request_timeout_secs: 30,
+            max_concurrent: 64,
+        }
+    }
+
+    /// Where each data file is, honouring the layer overrides.
+    pub fn data_paths(&self) -> crate::store::DataPaths {
+        let mut paths = crate::store::DataPaths::in_dir(&self.data);
+        if let Some(path) = &self.military_objects {
+            paths.military = path.clone();
+        }
+        if let Some(path) = &self.protected_objects {
+            paths.protected = path.clone();
+        }
+        paths
+    }
+}

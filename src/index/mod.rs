@@ -1,0 +1,141 @@
+//! The in-memory indexes and the measures computed once per incident at load: distance from
+//! the line of contact and side, nearest military and protected objects, nearest place.
+
+mod measure;
+
+pub use measure::{Measurer, PointMeasures};
+
+use crate::gazetteer::Gazetteer;
+use crate::geodesy::PointSet;
+use crate::model::{Incident, PlaceIdx, Side};
+use crate::store::{Dataset, Layer, LineOfContact};
+use geo::Point;
+use rayon::prelude::*;
+
+/// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
+/// centimetres at these distances; the API rounds to metres).
+#[derive(Debug, Clone, Copy)]
+pub struct Measures {
+    /// Geodesic distance from the line of contact, km.
+    pub depth_km: f64,
+    pub depth_low_km: f32,
+    pub depth_high_km: f32,
+    pub side: Option<Side>,
+    /// Index into the military layer and distance in km.
+    pub nearest_military: Option<(u32, f32)>,
+    pub nearest_protected: Option<(u32, f32)>,
+    pub nearest_place: Option<(PlaceIdx, f32)>,
+}
+
+/// Everything a query runs against, built once from a [`Dataset`].
+pub struct Index {
+    pub incidents: Vec<Incident>,
+    pub measures: Vec<Measures>,
+    pub gazetteer: Gazetteer,
+    pub measurer: Measurer,
+    pub line: LineOfContact,
+    pub military: Layer,
+    pub protected: Layer,
+    pub summaries: Vec<serde_json::Value>,
+    pub place_features: Vec<crate::store::RawFeature>,
+    /// Incident positions.
+    pub points: PointSet,
+    /// Incident indexes ordered by first possible day, then id.
+    pub by_date: Vec<u32>,
+    /// Each incident's position in `by_date`, to restore date order cheaply.
+    pub date_rank: Vec<u32>,
+    /// Incident indexes per place.
+    pub by_place: Vec<Vec<u32>>,
+    /// Lowercased, diacritic-folded title and description, for `q` searches.
+    pub search_text: Vec<Box<str>>,
+    /// Incident index by id, for `/items/{featureId}`.
+    ids: std::collections::HashMap<Box<str>, u32>,
+}
+
+impl Index {
+    /// Builds the indexes and computes every incident's measures (in parallel); `progress` is
+    /// called with the number of incidents measured so far.
+    pub fn build(dataset: Dataset, progress: &(dyn Fn(u64) + Sync)) -> Index {
+        let gazetteer = Gazetteer::new(dataset.places);
+        let measurer = Measurer::new(
+            &dataset.line,
+            dataset.side_areas,
+            &dataset.military,
+            &dataset.protected,
+        );
+        let incidents = dataset.incidents;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let measures: Vec<Measures> = incidents
+            .par_iter()
+            .map(|incident| {
+                let m = measurer.measure(
+                    Point::new(incident.lon, incident.lat),
+                    f64::from(incident.uncertainty_km),
+                    &gazetteer,
+                );
+                let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if count % 10_000 == 0 {
+                    progress(count);
+                }
+                m.compact()
+            })
+            .collect();
+        progress(incidents.len() as u64);
+        let points = PointSet::new(
+            incidents
+                .iter()
+                .enumerate()
+                .map(|(i, inc)| (Point::new(inc.lon, inc.lat), i as u32)),
+        );
+        let mut by_date: Vec<u32> = (0..incidents.len() as u32).collect();
+        by_date.par_sort_by(|a, b| {
+            let (x, y) = (&incidents[*a as usize], &incidents[*b as usize]);
+            x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id))
+        });
+        let mut date_rank = vec![0u32; incidents.len()];
+        for (rank, i) in by_date.iter().enumerate() {
+            date_rank[*i as usize] = rank as u32;
+        }
+        let mut by_place = vec![Vec::new(); gazetteer.len()];
+        for (i, incident) in incidents.iter().enumerate() {
+            by_place[incident.place as usize].push(i as u32);
+        }
+        let search_text = incidents
+            .par_iter()
+            .map(|i| {
+                crate::gazetteer::fold(&format!("{} {}", i.title, i.description)).into_boxed_str()
+            })
+            .collect();
+        let ids = incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id.clone(), i as u32))
+            .collect();
+        Index {
+            ids,
+            incidents,
+            measures,
+            gazetteer,
+            measurer,
+            line: dataset.line,
+            military: dataset.military,
+            protected: dataset.protected,
+            summaries: dataset.summaries,
+            place_features: dataset.place_features,
+            points,
+            by_date,
+            date_rank,
+            by_place,
+            search_text,
+        }
+    }
+
+    /// The measures of any point, as for an incident with a point uncertainty of zero.
+    pub fn measure_point(&self, p: Point) -> PointMeasures {
+        self.measurer.measure(p, 0.0, &self.gazetteer)
+    }
+
+    pub fn incident_by_id(&self, id: &str) -> Option<u32> {
+        self.ids.get(id).copied()
+    }
+}

@@ -1,0 +1,137 @@
+//! Typed queries: request parameters parsed and validated once into a [`IncidentQuery`] (or a
+//! [`LayerQuery`] for reference collections) before any data is touched, then run against the
+//! [`Index`](crate::index::Index).
+
+mod execute;
+mod params;
+mod stats;
+
+pub use execute::{Page, execute};
+pub use params::{
+    Params, expect_no_params, parse_incident_query, parse_layer_query, parse_measure_point,
+};
+pub use stats::{Stats, stats};
+
+use crate::model::{IncidentType, Perpetrator, Reporter, Side, Target, Verification, Weapon};
+use chrono::NaiveDate;
+use thiserror::Error;
+
+/// Items returned when `limit` is not given.
+pub const DEFAULT_LIMIT: usize = 100;
+/// The most items one page may hold; a larger `limit` is clamped to it (OGC API – Features).
+pub const MAX_LIMIT: usize = 10_000;
+/// The largest `offset` accepted: deep paging beyond it is refused rather than scanned.
+pub const MAX_OFFSET: usize = 10_000_000;
+/// Largest radius for `within_km` and the proximity filters.
+pub const MAX_RADIUS_KM: f64 = 2_000.0;
+/// Longest text accepted for `q` and `town`.
+pub const MAX_TEXT_LEN: usize = 200;
+
+/// A request that cannot be answered as asked. Each names the parameter and what it expects.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum QueryError {
+    #[error("parameter '{parameter}': expected {expected}, got '{got}'")]
+    InvalidValue {
+        parameter: String,
+        expected: String,
+        got: String,
+    },
+    #[error("unknown parameter '{parameter}'; this endpoint accepts: {allowed}")]
+    UnknownParameter { parameter: String, allowed: String },
+    #[error("parameter '{parameter}' is given more than once")]
+    Repeated { parameter: String },
+    #[error("parameter 'town': no place is known as '{query}'{}", suggestion_text(.suggestions))]
+    UnknownTown {
+        query: String,
+        suggestions: Vec<String>,
+    },
+    #[error("parameter 'town': '{query}' could mean {}; use a more specific spelling", .candidates.join(" or "))]
+    AmbiguousTown {
+        query: String,
+        candidates: Vec<String>,
+    },
+}
+
+fn suggestion_text(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean: {}?", suggestions.join(", "))
+    }
+}
+
+/// How to order incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Date,
+    Depth,
+    Killed,
+    /// Distance from the `near` point; only with `near`.
+    Distance,
+}
+
+/// A date interval, both ends inclusive, either end open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DateInterval {
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+}
+
+/// A bounding box in degrees; `west > east` crosses the antimeridian.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+impl Bbox {
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let in_lon = if self.west <= self.east {
+            (self.west..=self.east).contains(&lon)
+        } else {
+            lon >= self.west || lon <= self.east
+        };
+        in_lon && (self.south..=self.north).contains(&lat)
+    }
+}
+
+/// A filter and page over incidents. Empty lists mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct IncidentQuery {
+    pub bbox: Option<Bbox>,
+    pub datetime: Option<DateInterval>,
+    pub limit: usize,
+    pub offset: usize,
+    /// Places the `town` parameter resolved to.
+    pub places: Option<Vec<u32>>,
+    /// Folded text to find in title or description.
+    pub text: Option<String>,
+    pub types: Vec<IncidentType>,
+    pub weapons: Vec<Weapon>,
+    pub targets: Vec<Target>,
+    pub perpetrators: Vec<Perpetrator>,
+    pub reporters: Vec<Reporter>,
+    pub verifications: Vec<Verification>,
+    pub sides: Vec<Side>,
+    pub min_killed: Option<u32>,
+    pub depth_min_km: Option<f64>,
+    pub depth_max_km: Option<f64>,
+    /// `(lon, lat, radius km)`.
+    pub near: Option<(f64, f64, f64)>,
+    pub military_clear_km: Option<f64>,
+    pub protected_within_km: Option<f64>,
+    /// Sort key and whether descending.
+    pub sort: Option<(SortKey, bool)>,
+}
+
+/// A page over a reference collection.
+#[derive(Debug, Clone, Default)]
+pub struct LayerQuery {
+    pub bbox: Option<Bbox>,
+    pub limit: usize,
+    pub offset: usize,
+    /// Name search, only for places.
+    pub text: Option<String>,
+}

@@ -1,0 +1,459 @@
+//! Parsing request parameters into typed queries, with an error naming the parameter and what
+//! it expects for anything that does not fit.
+
+use super::{
+    Bbox, DEFAULT_LIMIT, DateInterval, IncidentQuery, LayerQuery, MAX_LIMIT, MAX_OFFSET,
+    MAX_RADIUS_KM, MAX_TEXT_LEN, QueryError, SortKey,
+};
+use crate::gazetteer::{Gazetteer, LookupError};
+use crate::model::{IncidentType, Perpetrator, Reporter, Side, Target, Verification, Weapon};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// Parameters every endpoint accepts and ignores: `f` selects the (only) JSON encoding.
+const ALWAYS_ALLOWED: &[&str] = &["f"];
+
+/// The incident endpoint's parameters.
+pub const INCIDENT_PARAMS: &[&str] = &[
+    "bbox",
+    "datetime",
+    "limit",
+    "offset",
+    "town",
+    "q",
+    "type",
+    "weapon",
+    "target",
+    "perpetrator",
+    "reported_by",
+    "verification",
+    "min_killed",
+    "depth_min_km",
+    "depth_max_km",
+    "side",
+    "near",
+    "within_km",
+    "military_clear_km",
+    "protected_within_km",
+    "sortby",
+];
+
+/// Request parameters by name. A name given twice is refused up front.
+#[derive(Debug, Default)]
+pub struct Params {
+    values: BTreeMap<String, String>,
+}
+
+impl Params {
+    /// Builds from decoded `(name, value)` pairs.
+    pub fn new(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let mut values = BTreeMap::new();
+        for (name, value) in pairs {
+            if values.insert(name.clone(), value).is_some() {
+                return Err(QueryError::Repeated { parameter: name });
+            }
+        }
+        Ok(Params { values })
+    }
+
+    /// Refuses any parameter not in `allowed`.
+    fn check_known(&self, allowed: &[&str]) -> Result<(), QueryError> {
+        for name in self.values.keys() {
+            if !allowed.contains(&name.as_str()) && !ALWAYS_ALLOWED.contains(&name.as_str()) {
+                return Err(QueryError::UnknownParameter {
+                    parameter: name.clone(),
+                    allowed: allowed.join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A parameter's value; an empty value counts as absent.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn invalid(parameter: &str, expected: impl Into<String>, got: &str) -> QueryError {
+    let got: String = got.chars().take(100).collect();
+    QueryError::InvalidValue {
+        parameter: parameter.to_string(),
+        expected: expected.into(),
+        got,
+    }
+}
+
+fn number(params: &Params, name: &str, min: f64, max: f64) -> Result<Option<f64>, QueryError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && (min..=max).contains(&value) => Ok(Some(value)),
+        _ => Err(invalid(name, format!("a number from {min} to {max}"), text)),
+    }
+}
+
+fn whole(params: &Params, name: &str, max: usize) -> Result<Option<usize>, QueryError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|v| *v <= max)
+        .map(Some)
+        .ok_or_else(|| invalid(name, format!("a whole number from 0 to {max}"), text))
+}
+
+fn text(params: &Params, name: &str) -> Result<Option<String>, QueryError> {
+    let Some(value) = params.get(name) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_TEXT_LEN {
+        return Err(invalid(
+            name,
+            format!("at most {MAX_TEXT_LEN} characters"),
+            value,
+        ));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// A comma-separated list of vocabulary values.
+fn list<T>(
+    params: &Params,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> Result<Vec<T>, QueryError> {
+    let Some(value) = params.get(name) else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(|item| {
+            parse(item.trim())
+                .ok_or_else(|| invalid(name, format!("one or more of: {expected}"), item))
+        })
+        .collect()
+}
+
+/// `limit` (clamped to the maximum) and `offset`.
+fn page(params: &Params) -> Result<(usize, usize), QueryError> {
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => match text.trim().parse::<i64>() {
+            Ok(n) if n >= 1 => (n as usize).min(MAX_LIMIT),
+            _ => {
+                return Err(invalid(
+                    "limit",
+                    format!("a whole number of at least 1 (at most {MAX_LIMIT} are returned)"),
+                    text,
+                ));
+            }
+        },
+    };
+    let offset = whole(params, "offset", MAX_OFFSET)?.unwrap_or(0);
+    Ok((limit, offset))
+}
+
+/// `bbox=west,south,east,north` (a 6-number box with heights is accepted, heights ignored).
+pub fn parse_bbox(text: &str) -> Result<Bbox, QueryError> {
+    const EXPECTED: &str = "4 comma-separated numbers west,south,east,north in degrees (longitudes -180..180, latitudes -90..90, south <= north)";
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("bbox", EXPECTED, text))?;
+    let (west, south, east, north) = match numbers.as_slice() {
+        [w, s, e, n] => (*w, *s, *e, *n),
+        [w, s, _, e, n, _] => (*w, *s, *e, *n),
+        _ => return Err(invalid("bbox", EXPECTED, text)),
+    };
+    let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+    let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+    if !(lon_ok(west) && lon_ok(east) && lat_ok(south) && lat_ok(north)) || south > north {
+        return Err(invalid("bbox", EXPECTED, text));
+    }
+    Ok(Bbox {
+        west,
+        south,
+        east,
+        north,
+    })
+}
+
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc).date_naive())
+        })
+}
+
+/// `datetime`: an instant, or an interval `start/end` where either end may be `..` or empty.
+pub fn parse_datetime(text: &str) -> Result<DateInterval, QueryError> {
+    const EXPECTED: &str = "a date (2020-10-04), an RFC 3339 date-time, or an interval start/end with '..' for an open end (2020-10-01/2020-10-31, 2020-10-01/..)";
+    let end_of = |part: &str| -> Result<Option<NaiveDate>, QueryError> {
+        match part.trim() {
+            "" | ".." => Ok(None),
+            day => parse_day(day)
+                .map(Some)
+                .ok_or_else(|| invalid("datetime", EXPECTED, text)),
+        }
+    };
+    let interval = match text.split_once('/') {
+        None => {
+            let day = parse_day(text).ok_or_else(|| invalid("datetime", EXPECTED, text))?;
+            DateInterval {
+                start: Some(day),
+                end: Some(day),
+            }
+        }
+        Some((start, end)) => DateInterval {
+            start: end_of(start)?,
+            end: end_of(end)?,
+        },
+    };
+    if let (Some(start), Some(end)) = (interval.start, interval.end) {
+        if start > end {
+            return Err(invalid(
+                "datetime",
+                "an interval whose start is not after its end",
+                text,
+            ));
+        }
+    }
+    Ok(interval)
+}
+
+/// `lon,lat` in degrees.
+fn parse_point(parameter: &str, text: &str) -> Result<(f64, f64), QueryError> {
+    let expected = "lon,lat in degrees (longitude -180..180, latitude -90..90)";
+    let parts: Vec<&str> = text.split(',').collect();
+    let [lon, lat] = parts.as_slice() else {
+        return Err(invalid(parameter, expected, text));
+    };
+    match (lon.trim().parse::<f64>(), lat.trim().parse::<f64>()) {
+        (Ok(lon), Ok(lat)) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+            Ok((lon, lat))
+        }
+        _ => Err(invalid(parameter, expected, text)),
+    }
+}
+
+fn parse_sort(text: &str, has_near: bool) -> Result<(SortKey, bool), QueryError> {
+    let expected = "date, depth, killed or distance (with near), optionally prefixed with - for descending or + for ascending";
+    let (descending, key) = match text.trim().as_bytes().first() {
+        Some(b'-') => (true, &text.trim()[1..]),
+        Some(b'+') => (false, &text.trim()[1..]),
+        _ => (false, text.trim()),
+    };
+    let key = match key {
+        "date" => SortKey::Date,
+        "depth" | "depth_km" => SortKey::Depth,
+        "killed" => SortKey::Killed,
+        "distance" if has_near => SortKey::Distance,
+        _ => return Err(invalid("sortby", expected, text)),
+    };
+    Ok((key, descending))
+}
+
+/// Resolves `town` through the gazetteer.
+fn resolve_town(gazetteer: &Gazetteer, town: &str) -> Result<Vec<u32>, QueryError> {
+    gazetteer.resolve(town).map_err(|error| match error {
+        LookupError::Unknown { query, suggestions } => {
+            QueryError::UnknownTown { query, suggestions }
+        }
+        LookupError::Ambiguous { query, candidates } => {
+            QueryError::AmbiguousTown { query, candidates }
+        }
+    })
+}
+
+/// Parses the incident endpoint's parameters (also used by `/api/stats`, which accepts and
+/// ignores the paging ones).
+pub fn parse_incident_query(
+    params: &Params,
+    gazetteer: &Gazetteer,
+) -> Result<IncidentQuery, QueryError> {
+    params.check_known(INCIDENT_PARAMS)?;
+    let (limit, offset) = page(params)?;
+    let near = match params.get("near") {
+        Some(text) => {
+            let (lon, lat) = parse_point("near", text)?;
+            let radius = number(params, "within_km", 0.0, MAX_RADIUS_KM)?.unwrap_or(10.0);
+            Some((lon, lat, radius))
+        }
+        None if params.get("within_km").is_some() => {
+            return Err(invalid(
+                "within_km",
+                "to be used together with near=lon,lat",
+                params.get("within_km").unwrap_or(""),
+            ));
+        }
+        None => None,
+    };
+    let query = IncidentQuery {
+        bbox: params.get("bbox").map(parse_bbox).transpose()?,
+        datetime: params.get("datetime").map(parse_datetime).transpose()?,
+        limit,
+        offset,
+        places: text(params, "town")?
+            .map(|t| resolve_town(gazetteer, &t))
+            .transpose()?,
+        text: text(params, "q")?.map(|t| crate::gazetteer::fold(&t)),
+        types: list(
+            params,
+            "type",
+            IncidentType::parse,
+            IncidentType::expected(),
+        )?,
+        weapons: list(params, "weapon", Weapon::parse, Weapon::expected())?,
+        targets: list(params, "target", Target::parse, Target::expected())?,
+        perpetrators: list(
+            params,
+            "perpetrator",
+            Perpetrator::parse,
+            Perpetrator::expected(),
+        )?,
+        reporters: list(params, "reported_by", Reporter::parse, Reporter::expected())?,
+        verifications: list(
+            params,
+            "verification",
+            Verification::parse,
+            Verification::expected(),
+        )?,
+        sides: list(params, "side", Side::parse, Side::expected())?,
+        min_killed: whole(params, "min_killed", 1_000_000)?.map(|n| n as u32),
+        depth_min_km: number(params, "depth_min_km", 0.0, 20_000.0)?,
+        depth_max_km: number(params, "depth_max_km", 0.0, 20_000.0)?,
+        near,
+        military_clear_km: number(params, "military_clear_km", 0.0, MAX_RADIUS_KM)?,
+        protected_within_km: number(params, "protected_within_km", 0.0, MAX_RADIUS_KM)?,
+        sort: params
+            .get("sortby")
+            .map(|s| parse_sort(s, near.is_some()))
+            .transpose()?,
+    };
+    if let (Some(min), Some(max)) = (query.depth_min_km, query.depth_max_km) {
+        if min > max {
+            return Err(invalid(
+                "depth_max_km",
+                "a number not below depth_min_km",
+                params.get("depth_max_km").unwrap_or(""),
+            ));
+        }
+    }
+    Ok(query)
+}
+
+/// Parses a reference collection's parameters; `q` (name search) only where `with_text`.
+pub fn parse_layer_query(params: &Params, with_text: bool) -> Result<LayerQuery, QueryError> {
+    let allowed: &[&str] = if with_text {
+        &["bbox", "limit", "offset", "q"]
+    } else {
+        &["bbox", "limit", "offset"]
+    };
+    params.check_known(allowed)?;
+    let (limit, offset) = page(params)?;
+    Ok(LayerQuery {
+        bbox: params.get("bbox").map(parse_bbox).transpose()?,
+        limit,
+        offset,
+        text: text(params, "q")?,
+    })
+}
+
+/// For endpoints that take no parameters (a single feature): refuses any but `f`.
+pub fn expect_no_params(params: &Params) -> Result<(), QueryError> {
+    params.check_known(&[])
+}
+
+/// `lon` and `lat` for `/api/measure`.
+pub fn parse_measure_point(params: &Params) -> Result<(f64, f64), QueryError> {
+    params.check_known(&["lon", "lat"])?;
+    let lon = number(params, "lon", -180.0, 180.0)?;
+    let lat = number(params, "lat", -90.0, 90.0)?;
+    match (lon, lat) {
+        (Some(lon), Some(lat)) => Ok((lon, lat)),
+        (None, _) => Err(invalid(
+            "lon",
+            "a longitude in degrees from -180 to 180",
+            "",
+        )),
+        (_, None) => Err(invalid("lat", "a latitude in degrees from -90 to 90", "")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_shapes() {
+        assert!(parse_bbox("46,39,47,40").is_ok());
+        assert!(parse_bbox("46,39,0,47,40,100").is_ok());
+        assert!(parse_bbox("46,39,47").is_err());
+        assert!(parse_bbox("46,91,47,92").is_err());
+        assert!(parse_bbox("46,40,47,39").is_err());
+    }
+
+    #[test]
+    fn datetime_shapes() {
+        let day = NaiveDate::from_ymd_opt(2020, 10, 4);
+        assert_eq!(
+            parse_datetime("2020-10-04"),
+            Ok(DateInterval {
+                start: day,
+                end: day
+            })
+        );
+        assert_eq!(
+            parse_datetime("../2020-10-04"),
+            Ok(DateInterval {
+                start: None,
+                end: day
+            })
+        );
+        assert_eq!(
+            parse_datetime("2020-10-04T23:00:00Z").map(|i| i.start),
+            Ok(day)
+        );
+        assert!(parse_datetime("yesterday").is_err());
+        assert!(parse_datetime("2020-10-05/2020-10-04").is_err());
+    }
+
+    #[test]
+    fn repeated_and_unknown_parameters() {
+        let repeated = Params::new(vec![
+            ("limit".into(), "1".into()),
+            ("limit".into(), "2".into()),
+        ]);
+        assert!(matches!(repeated, Err(QueryError::Repeated { .. })));
+        let params = Params::new(vec![("colour".into(), "red".into())]).expect("one parameter");
+        assert!(matches!(
+            parse_layer_query(&params, false),
+            Err(QueryError::UnknownParameter { .. })
+        ));
+    }
+
+    #[test]
+    fn limit_is_clamped_and_checked() {
+        let params =
+            |v: &str| Params::new(vec![("limit".into(), v.into())]).expect("one parameter");
+        assert_eq!(
+            parse_layer_query(&params("999999"), false).map(|q| q.limit),
+            Ok(MAX_LIMIT)
+        );
+        assert!(parse_layer_query(&params("-1"), false).is_err());
+        assert!(parse_layer_query(&params("0"), false).is_err());
+    }
+}

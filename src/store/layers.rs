@@ -1,0 +1,247 @@
+//! Reading the generic GeoJSON layers (places, line of contact, countries, reference objects)
+//! with the `geojson` crate, turning each into what the engine measures against.
+
+use super::{LineOfContact, LoadError, RawFeature};
+use crate::model::{ReferenceObject, Side, SideArea};
+use geo::{Centroid, Geometry, MultiPolygon, Point};
+use geojson::{GeoJson, GeometryValue};
+use serde_json::Value;
+use std::path::Path;
+
+/// Reads a file as a GeoJSON FeatureCollection.
+pub fn read_collection(path: &Path) -> Result<Vec<RawFeature>, LoadError> {
+    let text = super::files::read_text(path)?;
+    let json = |location: &str, message: String| LoadError::Json {
+        path: path.to_path_buf(),
+        location: location.to_string(),
+        message,
+    };
+    match text.parse::<GeoJson>() {
+        Ok(GeoJson::FeatureCollection(collection)) => Ok(collection.features),
+        Ok(_) => Err(json(
+            "top level",
+            "expected a GeoJSON FeatureCollection".into(),
+        )),
+        Err(error) => Err(json("document", error.to_string())),
+    }
+}
+
+/// The label a feature goes by in error messages: its id, or its position.
+pub fn feature_label(feature: &RawFeature, index: usize) -> String {
+    match &feature.id {
+        Some(geojson::feature::Id::String(id)) => format!("'{id}'"),
+        Some(geojson::feature::Id::Number(id)) => format!("'{id}'"),
+        None => match feature.property("id").and_then(Value::as_str) {
+            Some(id) => format!("'{id}'"),
+            None => format!("#{}", index + 1),
+        },
+    }
+}
+
+fn invalid(path: &Path, feature: &str, field: &str, expected: &str) -> LoadError {
+    LoadError::Invalid {
+        path: path.to_path_buf(),
+        feature: feature.to_string(),
+        field: field.to_string(),
+        expected: expected.to_string(),
+    }
+}
+
+/// A feature's geometry as `geo` types, refusing what strikemap cannot measure against.
+fn geometry(path: &Path, feature: &RawFeature, label: &str) -> Result<Geometry, LoadError> {
+    let value = feature
+        .geometry
+        .as_ref()
+        .map(|g| &g.value)
+        .ok_or_else(|| invalid(path, label, "geometry", "a geometry"))?;
+    // geojson's conversion of nested collections can panic on bad input: refuse them here.
+    if matches!(value, GeometryValue::GeometryCollection { .. }) {
+        return Err(invalid(
+            path,
+            label,
+            "geometry",
+            "a Point, LineString or Polygon (or Multi-)",
+        ));
+    }
+    let geometry = Geometry::try_from(value)
+        .map_err(|e| invalid(path, label, "geometry", &format!("a valid geometry ({e})")))?;
+    let valid_coords = geo::CoordsIter::coords_iter(&geometry)
+        .all(|c| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y));
+    if !valid_coords {
+        return Err(invalid(
+            path,
+            label,
+            "geometry",
+            "longitudes in [-180, 180] and latitudes in [-90, 90]",
+        ));
+    }
+    Ok(geometry)
+}
+
+fn optional_km(path: &Path, feature: &RawFeature, label: &str) -> Result<Option<f64>, LoadError> {
+    match feature.property("uncertainty_km") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => match value.as_f64() {
+            Some(km) if (0.0..=500.0).contains(&km) => Ok(Some(km)),
+            _ => Err(invalid(
+                path,
+                label,
+                "uncertainty_km",
+                "a number of kilometres between 0 and 500",
+            )),
+        },
+    }
+}
+
+fn required_str(
+    path: &Path,
+    feature: &RawFeature,
+    label: &str,
+    field: &str,
+) -> Result<String, LoadError> {
+    match feature.property(field).and_then(Value::as_str) {
+        Some(text) if !text.trim().is_empty() => Ok(text.to_string()),
+        _ => Err(invalid(path, label, field, "non-empty text")),
+    }
+}
+
+/// A military or protected object layer. Every object needs an id, a name and a source.
+pub fn reference_layer(path: &Path) -> Result<super::Layer, LoadError> {
+    let features = read_collection(path)?;
+    let mut objects = Vec::with_capacity(features.len());
+    for (index, feature) in features.iter().enumerate() {
+        let label = feature_label(feature, index);
+        let id = required_str(path, feature, &label, "id")?;
+        if objects.iter().any(|o: &ReferenceObject| o.id == id) {
+            return Err(LoadError::Duplicate {
+                path: path.to_path_buf(),
+                feature: label,
+                id,
+            });
+        }
+        let name = required_str(path, feature, &label, "name")?;
+        let has_source = feature
+            .property("sources")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        if !has_source {
+            return Err(invalid(path, &label, "sources", "at least one source"));
+        }
+        let point = match geometry(path, feature, &label)? {
+            Geometry::Point(point) => point,
+            other => other
+                .centroid()
+                .ok_or_else(|| invalid(path, &label, "geometry", "a non-empty geometry"))?,
+        };
+        let uncertainty_km = optional_km(path, feature, &label)?.unwrap_or(0.0);
+        objects.push(ReferenceObject {
+            id,
+            name,
+            point,
+            uncertainty_km,
+        });
+    }
+    Ok(super::Layer { features, objects })
+}
+
+/// The line of contact file: its line features, and its control areas (polygons with a
+/// `side`), which are checked before the countries.
+pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), LoadError> {
+    let features = read_collection(path)?;
+    let mut line = LineOfContact::default();
+    let mut areas = Vec::new();
+    for (index, feature) in features.iter().enumerate() {
+        let label = feature_label(feature, index);
+        let uncertainty = optional_km(path, feature, &label)?;
+        match geometry(path, feature, &label)? {
+            Geometry::LineString(part) => line.parts.push(part.points().collect()),
+            Geometry::MultiLineString(parts) => line
+                .parts
+                .extend(parts.iter().map(|p| p.points().collect::<Vec<Point>>())),
+            Geometry::Polygon(polygon) => areas.push(side_area(
+                path,
+                feature,
+                &label,
+                MultiPolygon(vec![polygon]),
+            )?),
+            Geometry::MultiPolygon(polygons) => {
+                areas.push(side_area(path, feature, &label, polygons)?)
+            }
+            _ => {
+                return Err(invalid(
+                    path,
+                    &label,
+                    "geometry",
+                    "a LineString for the line or a Polygon for a control area",
+                ));
+            }
+        }
+        line.uncertainty_km = line.uncertainty_km.max(uncertainty.unwrap_or(0.0));
+    }
+    if line.parts.is_empty() {
+        return Err(invalid(
+            path,
+            "(any)",
+            "geometry",
+            "at least one LineString feature for the line itself",
+        ));
+    }
+    line.features = features;
+    Ok((line, areas))
+}
+
+fn side_area(
+    path: &Path,
+    feature: &RawFeature,
+    label: &str,
+    area: MultiPolygon,
+) -> Result<SideArea, LoadError> {
+    let side = feature
+        .property("side")
+        .and_then(Value::as_str)
+        .and_then(Side::parse)
+        .ok_or_else(|| {
+            invalid(
+                path,
+                label,
+                "side",
+                &format!("one of: {}", Side::expected()),
+            )
+        })?;
+    let id = required_str(path, feature, label, "id")?;
+    Ok(SideArea { id, side, area })
+}
+
+/// Country polygons whose `side` property is set; others are basemap only.
+pub fn countries(path: &Path) -> Result<Vec<SideArea>, LoadError> {
+    let features = read_collection(path)?;
+    let mut areas = Vec::new();
+    for (index, feature) in features.iter().enumerate() {
+        let label = feature_label(feature, index);
+        if feature.property("side").is_none_or(Value::is_null) {
+            continue;
+        }
+        let area = match geometry(path, feature, &label)? {
+            Geometry::Polygon(polygon) => MultiPolygon(vec![polygon]),
+            Geometry::MultiPolygon(polygons) => polygons,
+            _ => {
+                return Err(invalid(
+                    path,
+                    &label,
+                    "geometry",
+                    "a Polygon or MultiPolygon",
+                ));
+            }
+        };
+        areas.push(side_area(path, feature, &label, area)?);
+    }
+    Ok(areas)
+}
+
+/// The point of a place feature, which must be a Point.
+pub fn point_of(path: &Path, feature: &RawFeature, label: &str) -> Result<Point, LoadError> {
+    match geometry(path, feature, label)? {
+        Geometry::Point(point) => Ok(point),
+        _ => Err(invalid(path, label, "geometry", "a Point")),
+    }
+}

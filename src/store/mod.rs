@@ -1,0 +1,77 @@
+//! Persistence: reading the dataset (files now; a database later) into the model, validated.
+//! A dataset either loads whole or not at all.
+
+mod files;
+mod layers;
+
+pub use files::{DataPaths, load_dir};
+
+use crate::model::{Incident, Place, ReferenceObject, SideArea};
+use geo::Point;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Why a dataset did not load. Every variant names the file; validation errors also name the
+/// feature and the field.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {location}: {message}")]
+    Json {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
+    #[error("{path}: feature {feature}: field '{field}': expected {expected}")]
+    Invalid {
+        path: PathBuf,
+        feature: String,
+        field: String,
+        expected: String,
+    },
+    #[error("{path}: feature {feature}: id '{id}' is used twice")]
+    Duplicate {
+        path: PathBuf,
+        feature: String,
+        id: String,
+    },
+}
+
+/// A raw GeoJSON feature kept for serving a reference collection as it was supplied.
+pub type RawFeature = geojson::Feature;
+
+/// A reference layer: the features as supplied, and the objects measured against.
+#[derive(Debug, Clone, Default)]
+pub struct Layer {
+    pub features: Vec<RawFeature>,
+    pub objects: Vec<ReferenceObject>,
+}
+
+/// The line of contact: its parts for measuring, its stated uncertainty, the features as
+/// supplied, and the areas that decide the side.
+#[derive(Debug, Clone, Default)]
+pub struct LineOfContact {
+    pub parts: Vec<Vec<Point>>,
+    /// The largest `uncertainty_km` stated by the line's features.
+    pub uncertainty_km: f64,
+    pub features: Vec<RawFeature>,
+}
+
+/// Everything strikemap serves, as loaded from storage.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    pub places: Vec<Place>,
+    pub place_features: Vec<RawFeature>,
+    pub incidents: Vec<Incident>,
+    pub line: LineOfContact,
+    /// Checked in order; the first area containing a point gives its side.
+    pub side_areas: Vec<SideArea>,
+    pub military: Layer,
+    pub protected: Layer,
+    /// Aggregate statements that are not point incidents, as supplied.
+    pub summaries: Vec<serde_json::Value>,
+}
