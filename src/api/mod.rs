@@ -6,6 +6,7 @@ mod error;
 mod features;
 mod measure;
 mod ogc;
+mod openapi;
 
 pub use error::ApiError;
 
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(ogc::router())
         .merge(measure::router())
+        .merge(openapi::router())
         .route("/api/health", get(health))
         .route("/config.json", get(web_config))
         .nest_service("/data", ServeDir::new(&settings.data))

@@ -21,6 +21,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
 /// The collections strikemap serves: id, title, description.
@@ -79,6 +80,7 @@ async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Json<Valu
         "description": "Reported attacks on civilians in the 2020 Nagorno-Karabakh war, with their sources and geodesic measures. Every claim is attributed to who reported it.",
         "links": [
             link(format!("{base}/api"), "self", "application/json", "This document"),
+            link(format!("{base}/api/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
             link(format!("{base}/api/conformance"), "conformance", "application/json", "Conformance classes"),
             link(format!("{base}/api/collections"), "data", "application/json", "Collections"),
             link(format!("{base}/api/measure?lon=46.75&lat=39.82"), "related", "application/json", "Measures of any point"),

@@ -1,0 +1,144 @@
+//! Loading: a malformed file stops the load with an error naming the file, the feature and
+//! the field; a deployment's own reference layers replace the bundled ones.
+
+mod common;
+
+use std::path::Path;
+use strikemap::config::Settings;
+
+/// A copy of the fixture dataset in a temporary directory, with `edit` applied to one file.
+fn dataset_with(file: &str, edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for entry in std::fs::read_dir(common::fixture_dir()).expect("fixture directory") {
+        let entry = entry.expect("fixture file");
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy fixture");
+    }
+    let path = dir.path().join(file);
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    edit(&mut value);
+    std::fs::write(&path, serde_json::to_string(&value).expect("serialise")).expect("write");
+    dir
+}
+
+fn load_error(dir: &Path) -> String {
+    match strikemap::load(&Settings::with_data(dir.to_path_buf()), &|_| {}) {
+        Ok(_) => panic!("the dataset should not load"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn unknown_vocabulary_value_names_file_feature_and_field() {
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][2]["properties"]["weapon"] = "laser".into()
+    });
+    let message = load_error(dir.path());
+    assert!(message.contains("incidents.geojson"), "{message}");
+    assert!(message.contains("features[2]"), "{message}");
+    assert!(message.contains("weapon"), "{message}");
+    assert!(message.contains("laser"), "{message}");
+}
+
+#[test]
+fn semantic_errors_name_the_incident_id() {
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][1]["properties"]["sources"] = serde_json::json!([])
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("'fx-002'") && message.contains("properties.sources"),
+        "{message}"
+    );
+
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][0]["properties"]["place"] = "atlantis".into()
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("'fx-001'") && message.contains("properties.place"),
+        "{message}"
+    );
+
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][0]["properties"]["date_end"] = "2020-01-01".into()
+    });
+    assert!(load_error(dir.path()).contains("date_end"));
+
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][0]["geometry"]["coordinates"] = serde_json::json!([46.0, 123.0])
+    });
+    assert!(load_error(dir.path()).contains("geometry.coordinates"));
+
+    let dir = dataset_with("incidents.geojson", |v| {
+        let copy = v["features"][0].clone();
+        v["features"].as_array_mut().expect("features").push(copy);
+    });
+    assert!(load_error(dir.path()).contains("used twice"));
+}
+
+#[test]
+fn reference_layers_are_validated_too() {
+    let dir = dataset_with("military_objects.geojson", |v| {
+        v["features"][0]["properties"]["sources"] = serde_json::json!([])
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("military_objects.geojson")
+            && message.contains("mil-fixture-1")
+            && message.contains("sources"),
+        "{message}"
+    );
+
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][1]["properties"]["side"] = "north".into()
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("line_of_contact.geojson") && message.contains("side"),
+        "{message}"
+    );
+
+    let dir = dataset_with("places.geojson", |v| {
+        v["features"][0]["properties"]["names"] = "Stepanakert".into()
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("places.geojson") && message.contains("names"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_or_broken_file_is_named() {
+    let dir = dataset_with("summaries.json", |_| {});
+    std::fs::remove_file(dir.path().join("protected_objects.geojson")).expect("remove");
+    assert!(load_error(dir.path()).contains("protected_objects.geojson"));
+    std::fs::write(dir.path().join("protected_objects.geojson"), "{ not json").expect("write");
+    assert!(load_error(dir.path()).contains("protected_objects.geojson"));
+}
+
+#[test]
+fn a_users_military_layer_replaces_the_bundled_one() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let layer = dir.path().join("my_military.geojson");
+    std::fs::write(
+        &layer,
+        r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[46.76,39.82]},
+             "properties":{"id":"m1","name":"User object","sources":[{"publisher":"User","title":"Own survey"}]}},
+            {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[46.3,40.6],[46.4,40.6],[46.4,40.7],[46.3,40.6]]]},
+             "properties":{"id":"m2","name":"User area","sources":[{"publisher":"User","title":"Own survey"}]}}]}"#,
+    )
+    .expect("write layer");
+    let mut settings = Settings::with_data(common::fixture_dir());
+    settings.military_objects = Some(layer);
+    let index = strikemap::load(&settings, &|_| {}).expect("loads with the user's layer");
+    assert_eq!(index.military.objects.len(), 2);
+    let stepanakert = index.incident_by_id("fx-001").expect("fixture incident");
+    let (object, km) = index.measures[stepanakert as usize]
+        .nearest_military
+        .expect("a nearest object");
+    assert_eq!(index.military.objects[object as usize].id, "m1");
+    assert!(km < 1.5, "{km}");
+}
