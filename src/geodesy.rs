@@ -248,10 +248,10 @@ impl PointSet {
             .tree
             .nearest_neighbor_iter_with_distance_2([p.x(), p.y()])
         {
-            if let Some((_, best_m)) = best {
-                if min_metres_for_degrees(p.y(), distance_2.sqrt()) > best_m {
-                    break;
-                }
+            if let Some((_, best_m)) = best
+                && min_metres_for_degrees(p.y(), distance_2.sqrt()) > best_m
+            {
+                break;
             }
             let metres = distance_m(p, Point::new(item.geom()[0], item.geom()[1]));
             if best.is_none_or(|(_, best_m)| metres < best_m) {

@@ -1,6 +1,8 @@
 //! The API end to end: the real server on an ephemeral port, the fixture dataset, every
 //! parameter and every bad-input case.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod common;
 
 use common::{TestServer, sorted, strings};

@@ -1,6 +1,8 @@
 //! The bundled dataset in data/: it loads, it keeps the evidence rules, and the line of
 //! contact puts the towns on the sides the issue names.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use strikemap::config::Settings;
 use strikemap::model::Side;
 

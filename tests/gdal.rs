@@ -2,6 +2,8 @@
 //! collections and reads its incidents from the running server. The test command installs
 //! gdal-bin; without it this test fails and says so.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod common;
 
 use common::TestServer;

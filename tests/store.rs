@@ -1,6 +1,8 @@
 //! Loading: a malformed file stops the load with an error naming the file, the feature and
 //! the field; a deployment's own reference layers replace the bundled ones.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod common;
 
 use std::path::Path;

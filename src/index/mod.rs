@@ -74,7 +74,7 @@ impl Index {
                     &gazetteer,
                 );
                 let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if count % 10_000 == 0 {
+                if count.is_multiple_of(10_000) {
                     progress(count);
                 }
                 m.compact()

@@ -152,10 +152,10 @@ impl IncidentRecord {
             }
             _ => {}
         }
-        if let Some(time) = &self.time_local {
-            if chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err() {
-                return Err(FieldError::new("time_local", "a local time as HH:MM"));
-            }
+        if let Some(time) = &self.time_local
+            && chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err()
+        {
+            return Err(FieldError::new("time_local", "a local time as HH:MM"));
         }
         let uncertainty_km = self
             .uncertainty_km

@@ -36,10 +36,10 @@ impl Source {
         if self.title.trim().is_empty() {
             return Some("title");
         }
-        if let Some(date) = &self.date {
-            if !is_partial_date(date) {
-                return Some("date");
-            }
+        if let Some(date) = &self.date
+            && !is_partial_date(date)
+        {
+            return Some("date");
         }
         None
     }

@@ -222,14 +222,14 @@ pub fn parse_datetime(text: &str) -> Result<DateInterval, QueryError> {
             end: end_of(end)?,
         },
     };
-    if let (Some(start), Some(end)) = (interval.start, interval.end) {
-        if start > end {
-            return Err(invalid(
-                "datetime",
-                "an interval whose start is not after its end",
-                text,
-            ));
-        }
+    if let (Some(start), Some(end)) = (interval.start, interval.end)
+        && start > end
+    {
+        return Err(invalid(
+            "datetime",
+            "an interval whose start is not after its end",
+            text,
+        ));
     }
     Ok(interval)
 }
@@ -343,14 +343,14 @@ pub fn parse_incident_query(
             .map(|s| parse_sort(s, near.is_some()))
             .transpose()?,
     };
-    if let (Some(min), Some(max)) = (query.depth_min_km, query.depth_max_km) {
-        if min > max {
-            return Err(invalid(
-                "depth_max_km",
-                "a number not below depth_min_km",
-                params.get("depth_max_km").unwrap_or(""),
-            ));
-        }
+    if let (Some(min), Some(max)) = (query.depth_min_km, query.depth_max_km)
+        && min > max
+    {
+        return Err(invalid(
+            "depth_max_km",
+            "a number not below depth_min_km",
+            params.get("depth_max_km").unwrap_or(""),
+        ));
     }
     Ok(query)
 }

@@ -1,5 +1,5 @@
 //! Test harness: the real server on an ephemeral loopback port, over the fixture dataset.
-
+#![allow(clippy::unwrap_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::path::PathBuf;
