@@ -44,6 +44,7 @@ async fn landing_conformance_and_collections() {
             "line-of-contact",
             "military-objects",
             "protected-objects",
+            "depth-bands",
             "summaries"
         ]
     );
@@ -558,4 +559,51 @@ async fn cors_is_off_by_default_and_configurable() {
         response.headers()["access-control-allow-origin"],
         "https://example.org"
     );
+}
+
+#[tokio::test]
+async fn depth_bands_and_path_lengths() {
+    let server = TestServer::start().await;
+    let bands = server.json("/api/collections/depth-bands/items", 200).await;
+    let edges: Vec<(f64, f64)> = bands["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["from_km"].as_f64().unwrap(),
+                f["properties"]["to_km"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        edges,
+        [(0.0, 10.0), (10.0, 25.0), (25.0, 50.0), (50.0, 100.0)]
+    );
+    assert_eq!(bands["features"][0]["geometry"]["type"], "MultiPolygon");
+    // Stepanakert to Ganja: 101.690 km according to GeographicLib.
+    let path = server
+        .json(
+            "/api/measure/path?points=46.7528,39.8177;46.36056,40.68278",
+            200,
+        )
+        .await;
+    assert!(
+        (path["total_km"].as_f64().unwrap() - 101.690).abs() < 0.002,
+        "{path}"
+    );
+    let two = server
+        .json(
+            "/api/measure/path?points=46.7528,39.8177;46.36056,40.68278;46.7528,39.8177",
+            200,
+        )
+        .await;
+    assert_eq!(two["segments_km"].as_array().unwrap().len(), 2);
+    bad_request(&server, "/api/measure/path?points=46.7,39.8", "points").await;
+    bad_request(
+        &server,
+        "/api/measure/path?points=46.7,39.8;1000,2",
+        "points",
+    )
+    .await;
 }

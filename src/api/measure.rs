@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/measure", get(measure))
+        .route("/api/measure/path", get(path))
         .route("/api/stats", get(stats))
 }
 
@@ -56,6 +57,25 @@ async fn measure(
         "nearest_place": place,
         "note": "Distances are geodesic on the WGS84 ellipsoid. The depth band adds the line's stated uncertainty; the military layer lists only objects a cited source documents.",
     })))
+}
+
+/// Geodesic length of a path (the map's distance tool), per segment and in total.
+async fn path(RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let params = query::Params::new(params_of(raw.as_deref())?)?;
+    let points = query::parse_path(&params)?;
+    let segments: Vec<f64> = points
+        .windows(2)
+        .map(|w| {
+            km(crate::geodesy::distance_m(
+                Point::new(w[0].0, w[0].1),
+                Point::new(w[1].0, w[1].1),
+            ))
+        })
+        .collect();
+    let total = segments.iter().sum::<f64>();
+    Ok(Json(
+        json!({ "segments_km": segments, "total_km": (total * 1000.0).round() / 1000.0, "ellipsoid": "WGS84" }),
+    ))
 }
 
 async fn stats(

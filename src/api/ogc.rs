@@ -52,6 +52,11 @@ pub const COLLECTIONS: &[(&str, &str, &str)] = &[
         "Hospitals, schools, markets and other objects with special protection, documented by a cited source.",
     ),
     (
+        "depth-bands",
+        "Depth bands",
+        "Areas within 0-10, 10-25, 25-50 and 50-100 km of the line of contact, for map shading only (drawn to about 1 %); reported depths come from exact geodesic measures.",
+    ),
+    (
         "summaries",
         "Aggregate statements",
         "Casualty totals over periods and areas as reported, which are not point incidents. No geometry.",
@@ -325,6 +330,14 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
     if id == "summaries" {
         return index.summaries.iter().map(summary_feature).collect();
     }
+    if id == "depth-bands" {
+        return index
+            .depth_bands
+            .iter()
+            .map(band_feature)
+            .filter(|f| q.bbox.is_none_or(|b| value_in_bbox(f, &b)))
+            .collect();
+    }
     let features: &[RawFeature] = match id {
         "places" => &index.place_features,
         "line-of-contact" => &index.line.features,
@@ -345,6 +358,20 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
         .filter(|f| q.bbox.as_ref().is_none_or(|b| in_bbox(f, b)))
         .map(feature_value)
         .collect()
+}
+
+fn band_feature(band: &crate::index::DepthBand) -> Value {
+    let id = format!("band-{}-{}", band.from_km, band.to_km);
+    json!({
+        "type": "Feature",
+        "id": id,
+        "geometry": geojson::Geometry::from(&band.area),
+        "properties": { "id": id, "from_km": band.from_km, "to_km": band.to_km, "label": format!("{}–{} km", band.from_km, band.to_km) },
+    })
+}
+
+fn value_in_bbox(feature: &Value, bbox: &Bbox) -> bool {
+    serde_json::from_value::<RawFeature>(feature.clone()).is_ok_and(|f| in_bbox(&f, bbox))
 }
 
 fn summary_feature(summary: &Value) -> Value {
@@ -376,6 +403,11 @@ async fn item(
             let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
             return geojson_response(&IncidentFeature::new(index, i));
         }
+        "depth-bands" => index
+            .depth_bands
+            .iter()
+            .map(band_feature)
+            .find(|f| f["id"] == feature.as_str()),
         "summaries" => index
             .summaries
             .iter()

@@ -127,6 +127,9 @@ async fn openapi() -> Json<Value> {
             { "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } },
             { "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } }],
         "responses": { "200": { "description": "Measures" }, "400": error_response() } } }));
+    paths.insert("/api/measure/path".into(), json!({ "get": { "summary": "Geodesic length of a path on the WGS84 ellipsoid",
+        "parameters": [{ "name": "points", "in": "query", "required": true, "description": format!("lon,lat;lon,lat;... (2 to {} points)", crate::query::MAX_PATH_POINTS), "schema": { "type": "string" } }],
+        "responses": { "200": { "description": "Segment and total lengths in km" }, "400": error_response() } } }));
     Json(json!({
         "openapi": "3.0.3",
         "info": { "title": "strikemap", "version": env!("CARGO_PKG_VERSION"), "description": "OGC API – Features for reported attacks on civilians, with geodesic measures." },

@@ -1,7 +1,10 @@
 //! The in-memory indexes and the measures computed once per incident at load: distance from
 //! the line of contact and side, nearest military and protected objects, nearest place.
 
+mod bands;
 mod measure;
+
+pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 
 pub use measure::{Measurer, PointMeasures};
 
@@ -48,6 +51,8 @@ pub struct Index {
     pub by_place: Vec<Vec<u32>>,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
     pub search_text: Vec<Box<str>>,
+    /// Display bands of distance from the line of contact.
+    pub depth_bands: Vec<DepthBand>,
     /// Incident index by id, for `/items/{featureId}`.
     ids: std::collections::HashMap<Box<str>, u32>,
 }
@@ -112,6 +117,7 @@ impl Index {
             .map(|(i, inc)| (inc.id.clone(), i as u32))
             .collect();
         Index {
+            depth_bands: depth_bands(&dataset.line.parts),
             ids,
             incidents,
             measures,

@@ -377,6 +377,24 @@ pub fn expect_no_params(params: &Params) -> Result<(), QueryError> {
     params.check_known(&[])
 }
 
+/// Most vertices a measured path may have.
+pub const MAX_PATH_POINTS: usize = 200;
+
+/// `points=lon,lat;lon,lat;...` for `/api/measure/path`: 2 to [`MAX_PATH_POINTS`] vertices.
+pub fn parse_path(params: &Params) -> Result<Vec<(f64, f64)>, QueryError> {
+    params.check_known(&["points"])?;
+    let text = params.get("points").unwrap_or("");
+    let expected = format!("2 to {MAX_PATH_POINTS} points as lon,lat;lon,lat;... in degrees");
+    let points: Vec<(f64, f64)> = text
+        .split(';')
+        .map(|p| parse_point("points", p).map_err(|_| invalid("points", expected.clone(), text)))
+        .collect::<Result<_, _>>()?;
+    if !(2..=MAX_PATH_POINTS).contains(&points.len()) {
+        return Err(invalid("points", expected, text));
+    }
+    Ok(points)
+}
+
 /// `lon` and `lat` for `/api/measure`.
 pub fn parse_measure_point(params: &Params) -> Result<(f64, f64), QueryError> {
     params.check_known(&["lon", "lat"])?;
