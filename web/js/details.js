@@ -1,0 +1,69 @@
+// The incident panel: everything the API returns about one incident, sources included.
+import { state, update } from './state.js';
+import { label } from './vocab.js';
+import { countText, dateText, esc, km, sideText } from './format.js';
+
+const panel = () => document.getElementById('details');
+
+function nearestText(object, kmValue, what) {
+  if (!object) return `none documented in the ${what} layer`;
+  return `${km(kmValue)} — ${esc(object.name)}${object.uncertainty_km ? ` (position ±${object.uncertainty_km} km)` : ''}`;
+}
+
+function sourceItem(s) {
+  const title = s.url ? `<a href="${esc(s.url)}" target="_blank" rel="noopener noreferrer">${esc(s.title)}</a>` : esc(s.title);
+  const bits = [esc(s.publisher), s.date ? esc(s.date) : 'date not given', s.role ? esc(s.role) : null].filter(Boolean);
+  return `<li class="source"><strong>${title}</strong><br><span class="hint">${bits.join(' · ')}</span>${s.note ? `<br><span class="hint">${esc(s.note)}</span>` : ''}</li>`;
+}
+
+/** Shows one incident feature. */
+export function showIncident(feature) {
+  const p = feature.properties;
+  const el = panel();
+  el.innerHTML = `
+    <button type="button" class="close" aria-label="Close details">✕</button>
+    <h2>${esc(p.title)}</h2>
+    <p class="attribution">${esc(p.attribution)}</p>
+    <p>${esc(p.description)}</p>
+    <dl>
+      <dt>Date</dt><dd>${esc(dateText(p))} <span class="badge">${esc(p.date_precision)}</span>${p.date_note ? `<br><span class="hint">${esc(p.date_note)}</span>` : ''}</dd>
+      <dt>Place</dt><dd>${esc(p.place)}<br><span class="hint">Also: ${esc(p.place_names.join(', '))}</span></dd>
+      <dt>Location</dt><dd>${esc(label(p.geo_precision))} precision, ±${p.uncertainty_km} km<br><span class="hint">${esc(p.location_source)}</span></dd>
+      <dt>Type</dt><dd>${esc(label(p.type))}</dd>
+      <dt>Weapon</dt><dd>${esc(label(p.weapon))}</dd>
+      <dt>Target</dt><dd>${esc(label(p.target))}</dd>
+      <dt>Killed</dt><dd>${countText(p.killed, p.killed_high)}${p.children_killed !== null ? ` (children: ${countText(p.children_killed, p.children_killed_high)})` : ''}</dd>
+      <dt>Injured</dt><dd>${countText(p.injured, p.injured_high)}${p.children_injured !== null ? ` (children: ${countText(p.children_injured, p.children_injured_high)})` : ''}</dd>
+      <dt>Alleged perpetrator</dt><dd>${esc(label(p.perpetrator_alleged))}</dd>
+      <dt>Reported by</dt><dd>${esc(p.reported_by.map(label).join(', '))}</dd>
+      <dt>Verification</dt><dd><span class="badge">${esc(p.verification)}</span>${p.verification_note ? ` ${esc(p.verification_note)}` : ''}</dd>
+      <dt>From the line</dt><dd>${km(p.depth_km)} (${km(p.depth_low_km)}–${km(p.depth_high_km)}), ${esc(sideText(p.side))}</dd>
+      <dt>Nearest military object</dt><dd>${nearestText(p.nearest_military, p.nearest_military_km, 'military objects')}</dd>
+      <dt>Nearest protected object</dt><dd>${nearestText(p.nearest_protected, p.nearest_protected_km, 'protected objects')}</dd>
+      <dt>Nearest place</dt><dd>${esc(p.nearest_place ?? '—')} (${km(p.nearest_place_km)})</dd>
+    </dl>
+    <h3>Sources</h3>
+    <ol class="sources">${p.sources.map(sourceItem).join('')}</ol>
+    <p class="hint">Incident ${esc(p.id)}. Claims are the reporters', not strikemap's.</p>`;
+  el.hidden = false;
+  el.querySelector('.close').addEventListener('click', () => update({ selected: null }, 'select'));
+}
+
+/** Several incidents at one spot: let the user pick one. */
+export function showChoices(features, onChoose) {
+  const el = panel();
+  el.innerHTML = `<button type="button" class="close" aria-label="Close">✕</button>
+    <h2>${features.length} incidents at this point</h2>
+    <p class="hint">They share the same coordinates (often a town's centre, when the source names only the town).</p>
+    <div class="choices">${features.map((f) => `<button type="button" data-id="${esc(f.properties.id)}">${esc(dateText(f.properties))}: ${esc(f.properties.title)}</button>`).join('')}</div>`;
+  el.hidden = false;
+  el.querySelector('.close').addEventListener('click', hide);
+  for (const button of el.querySelectorAll('.choices button')) {
+    button.addEventListener('click', () => onChoose(button.dataset.id));
+  }
+}
+
+export function hide() {
+  panel().hidden = true;
+  if (state.selected) update({ selected: null }, 'select');
+}

@@ -1,0 +1,89 @@
+// The page's whole state, mirrored in the URL so a link reproduces exactly what the sender saw.
+
+/** Filter names in the URL, and the API parameter each becomes. */
+export const FILTERS = {
+  town: 'town',
+  from: null,
+  to: null,
+  type: 'type',
+  weapon: 'weapon',
+  target: 'target',
+  verification: 'verification',
+  reported_by: 'reported_by',
+  min_killed: 'min_killed',
+  depth_min: 'depth_min_km',
+  depth_max: 'depth_max_km',
+  military_clear: 'military_clear_km',
+};
+
+const LAYERS = ['bands', 'military', 'protected'];
+
+export const state = {
+  filters: {},
+  sort: 'date',
+  selected: null,
+  view: null, // { lon, lat, zoom }
+  colorBy: 'type',
+  heatmap: false,
+  layers: { bands: true, military: true, protected: true },
+  naming: 'both',
+};
+
+const listeners = new Set();
+
+/** Calls `fn(reason)` after every change. */
+export function subscribe(fn) {
+  listeners.add(fn);
+}
+
+/** Applies `patch` (shallow, with `filters` merged) and notifies; `reason` says what changed. */
+export function update(patch, reason) {
+  if (patch.filters) {
+    state.filters = { ...state.filters, ...patch.filters };
+    for (const [k, v] of Object.entries(state.filters)) {
+      if (v === '' || v === null || v === undefined) delete state.filters[k];
+    }
+  }
+  for (const [k, v] of Object.entries(patch)) {
+    if (k !== 'filters') state[k] = v;
+  }
+  writeUrl();
+  for (const fn of listeners) fn(reason);
+}
+
+/** Reads the state from the current URL. */
+export function readUrl() {
+  const p = new URLSearchParams(location.search);
+  state.filters = {};
+  for (const name of Object.keys(FILTERS)) {
+    if (p.get(name)) state.filters[name] = p.get(name);
+  }
+  state.sort = p.get('sort') || 'date';
+  state.selected = p.get('sel') || null;
+  state.colorBy = p.get('color') || 'type';
+  state.heatmap = p.get('heat') === '1';
+  state.naming = ['hy', 'az', 'both'].includes(p.get('names')) ? p.get('names') : 'both';
+  const off = (p.get('off') || '').split(',');
+  state.layers = Object.fromEntries(LAYERS.map((l) => [l, !off.includes(l)]));
+  const view = (p.get('map') || '').split('/').map(Number);
+  state.view = view.length === 3 && view.every(Number.isFinite) ? { zoom: view[0], lat: view[1], lon: view[2] } : null;
+}
+
+/** Writes the state into the URL without adding a history entry. */
+export function writeUrl() {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(state.filters)) p.set(k, v);
+  if (state.sort !== 'date') p.set('sort', state.sort);
+  if (state.selected) p.set('sel', state.selected);
+  if (state.colorBy !== 'type') p.set('color', state.colorBy);
+  if (state.heatmap) p.set('heat', '1');
+  if (state.naming !== 'both') p.set('names', state.naming);
+  const off = LAYERS.filter((l) => !state.layers[l]);
+  if (off.length) p.set('off', off.join(','));
+  if (state.view) {
+    const { zoom, lat, lon } = state.view;
+    p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
+  }
+  const query = p.toString().replaceAll('%2F', '/').replaceAll('%2C', ',');
+  history.replaceState(null, '', query ? `?${query}` : location.pathname);
+}
