@@ -13,6 +13,9 @@ fn dataset_with(file: &str, edit: impl Fn(&mut serde_json::Value)) -> tempfile::
     let dir = tempfile::tempdir().expect("temporary directory");
     for entry in std::fs::read_dir(common::fixture_dir()).expect("fixture directory") {
         let entry = entry.expect("fixture file");
+        if !entry.file_type().expect("file type").is_file() {
+            continue;
+        }
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy fixture");
     }
     let path = dir.path().join(file);
