@@ -93,20 +93,31 @@ struct IncidentProperties<'a> {
     nearest_place_km: Option<f64>,
 }
 
-fn attribution(sources: &[Source]) -> String {
-    let mut publishers: Vec<&str> = Vec::new();
-    let primary = sources
-        .iter()
-        .filter(|s| s.role.as_deref() != Some("secondary"));
-    for source in primary.chain(sources.iter()) {
-        if !publishers.contains(&&*source.publisher) {
-            publishers.push(&source.publisher);
+/// "Reported by <primary publishers>; relayed by <secondary ones>", so that a claim is always
+/// credited to whoever made it, and a report citing it is not mistaken for its author.
+pub fn attribution(sources: &[Source]) -> String {
+    let publishers = |secondary: bool| {
+        let mut names: Vec<&str> = Vec::new();
+        for source in sources
+            .iter()
+            .filter(|s| (s.role.as_deref() == Some("secondary")) == secondary)
+        {
+            if !names.contains(&&*source.publisher) {
+                names.push(&source.publisher);
+            }
         }
-        if publishers.len() == 3 {
-            break;
-        }
+        names
+    };
+    let (primary, secondary) = (publishers(false), publishers(true));
+    match (primary.is_empty(), secondary.is_empty()) {
+        (false, false) => format!(
+            "Reported by {}; relayed by {}",
+            primary.join("; "),
+            secondary.join("; ")
+        ),
+        (false, true) => format!("Reported by {}", primary.join("; ")),
+        _ => format!("Reported by {}", secondary.join("; ")),
     }
-    format!("Reported by {}", publishers.join("; "))
 }
 
 fn nearest<'a>(
@@ -186,5 +197,40 @@ impl<'a> IncidentFeature<'a> {
                 nearest_place_km: m.nearest_place.and_then(|(_, d)| km(f64::from(d))),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attribution;
+    use crate::model::Source;
+
+    fn source(publisher: &str, role: Option<&str>) -> Source {
+        Source {
+            publisher: publisher.into(),
+            title: "t".into(),
+            date: None,
+            url: None,
+            role: role.map(Into::into),
+            seed: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn credits_the_reporter_and_names_who_relayed_it() {
+        let sources = [
+            source("Amnesty International", Some("secondary")),
+            source("Artsakh ombudsman", Some("primary")),
+        ];
+        assert_eq!(
+            attribution(&sources),
+            "Reported by Artsakh ombudsman; relayed by Amnesty International"
+        );
+        assert_eq!(
+            attribution(&sources[..1]),
+            "Reported by Amnesty International"
+        );
+        assert_eq!(attribution(&[source("HRW", None)]), "Reported by HRW");
     }
 }

@@ -23,9 +23,16 @@ export async function loadVocab() {
   return vocab;
 }
 
+/** Words that keep their capitals in labels. */
+const ACRONYMS = { mlrs: 'MLRS', uav: 'UAV', ngo: 'NGO' };
+
+/** Values whose label is not just their words. */
+const LABELS = { nagorno_karabakh_authorities: 'Nagorno-Karabakh authorities' };
+
 export function label(value) {
   if (value === null || value === undefined || value === '') return 'not reported';
-  const text = String(value).replaceAll('_', ' ');
+  if (LABELS[value]) return LABELS[value];
+  const text = String(value).split('_').map((w) => ACRONYMS[w] ?? w).join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
