@@ -68,15 +68,16 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
             .is_none_or(|t| index.search_text[i as usize].contains(t.as_str()))
 }
 
-/// Candidate incidents from the most selective index the query allows, and whether they are
-/// already in date order.
-fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool) {
+/// Candidate incidents from the most selective index the query allows, whether they are
+/// already in date order, and whether they already satisfy `near` (so that the geodesic
+/// distances are not computed twice).
+fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool, bool) {
     if let Some(places) = &q.places {
         let list = places
             .iter()
             .flat_map(|p| index.by_place[*p as usize].iter().copied())
             .collect();
-        return (list, false);
+        return (list, false, false);
     }
     if let Some((lon, lat, km)) = q.near {
         let list = index
@@ -85,11 +86,12 @@ fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool) {
             .into_iter()
             .map(|(i, _)| i)
             .collect();
-        return (list, false);
+        return (list, false, true);
     }
     if let Some(b) = q.bbox {
         return (
             index.points.in_bbox(b.west, b.south, b.east, b.north),
+            false,
             false,
         );
     }
@@ -98,17 +100,27 @@ fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool) {
         let cut = index
             .by_date
             .partition_point(|i| index.incidents[*i as usize].date <= end);
-        return (index.by_date[..cut].to_vec(), true);
+        return (index.by_date[..cut].to_vec(), true, false);
     }
-    (index.by_date.clone(), true)
+    (index.by_date.clone(), true, false)
 }
 
 /// All incidents matching `q`, in the requested order (default: date, then id).
 pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
-    let (candidates, in_date_order) = candidates(index, q);
+    let (candidates, in_date_order, near_checked) = candidates(index, q);
+    let without_near;
+    let remaining = if near_checked {
+        without_near = IncidentQuery {
+            near: None,
+            ..q.clone()
+        };
+        &without_near
+    } else {
+        q
+    };
     let mut matched: Vec<u32> = candidates
         .into_iter()
-        .filter(|i| matches(index, q, *i))
+        .filter(|i| matches(index, remaining, *i))
         .collect();
     if !in_date_order {
         matched.sort_unstable_by_key(|i| index.date_rank[*i as usize]);

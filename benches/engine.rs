@@ -1,0 +1,79 @@
+//! Benchmarks of the engine's hot paths over a deterministic synthetic dataset (the same
+//! generator as `strikemap generate`, fixed seed). Run: `cargo bench --bench engine`.
+//! Set STRIKEMAP_BENCH_COUNT to change the dataset size (default 100,000).
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo::Point;
+use std::hint::black_box;
+use strikemap::config::Settings;
+use strikemap::geodesy::{distance_m, distance_to_segment};
+use strikemap::index::Index;
+use strikemap::query::{self, Params};
+
+fn dataset() -> (tempfile::TempDir, Index) {
+    let count: usize = std::env::var("STRIKEMAP_BENCH_COUNT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    strikemap::generate::generate(&source, dir.path(), count, 2020, &|_| {}).unwrap();
+    let index = strikemap::load(&Settings::with_data(dir.path().to_path_buf()), &|_| {}).unwrap();
+    (dir, index)
+}
+
+fn query(index: &Index, text: &str) -> query::IncidentQuery {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text).unwrap();
+    query::parse_incident_query(&Params::new(pairs).unwrap(), &index.gazetteer).unwrap()
+}
+
+fn geodesy(c: &mut Criterion) {
+    let (a, b) = (Point::new(46.93, 40.18), Point::new(46.98, 40.10));
+    let p = Point::new(46.7528, 39.8177);
+    c.bench_function("geodesy/distance_m", |bench| {
+        bench.iter(|| distance_m(black_box(p), black_box(a)))
+    });
+    c.bench_function("geodesy/distance_to_segment", |bench| {
+        bench.iter(|| distance_to_segment(black_box(p), a, b))
+    });
+}
+
+fn engine(c: &mut Criterion) {
+    let (_dir, index) = dataset();
+    let n = index.incidents.len();
+    c.bench_function("measure/point (line, side, objects, place)", |bench| {
+        bench.iter(|| index.measure_point(black_box(Point::new(46.7528, 39.8177))))
+    });
+    for (name, text) in [
+        ("town=khankendi", "town=khankendi&limit=100"),
+        (
+            "bbox around Stepanakert",
+            "bbox=46.6,39.7,46.9,39.9&limit=100",
+        ),
+        ("datetime one day", "datetime=2020-10-04&limit=100"),
+        ("near 10 km", "near=46.7528,39.8177&within_km=10&limit=100"),
+        (
+            "full scan: weapon + depth",
+            "weapon=cluster_munition&depth_min_km=20&limit=100",
+        ),
+        ("full scan sorted by depth", "sortby=-depth&limit=100"),
+    ] {
+        let q = query(&index, text);
+        c.bench_function(&format!("query/{n}/{name}"), |bench| {
+            bench.iter(|| query::execute(&index, black_box(&q)))
+        });
+    }
+    let all = query(&index, "");
+    c.bench_function(&format!("stats/{n}/all"), |bench| {
+        bench.iter(|| query::stats(&index, black_box(&all)))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
+    targets = geodesy, engine
+}
+criterion_main!(benches);
