@@ -45,6 +45,9 @@ pub struct Index {
     pub points: PointSet,
     /// Incident indexes ordered by first possible day, then id.
     pub by_date: Vec<u32>,
+    /// Incident indexes ordered by distance from the line of contact (unknown depths last),
+    /// for `depth_min_km`/`depth_max_km` without a scan.
+    pub by_depth: Vec<u32>,
     /// Each incident's position in `by_date`, to restore date order cheaply.
     pub date_rank: Vec<u32>,
     /// Incident indexes per place.
@@ -97,6 +100,12 @@ impl Index {
             let (x, y) = (&incidents[*a as usize], &incidents[*b as usize]);
             x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id))
         });
+        let mut by_depth: Vec<u32> = (0..incidents.len() as u32).collect();
+        by_depth.par_sort_by(|a, b| {
+            measures[*a as usize]
+                .depth_km
+                .total_cmp(&measures[*b as usize].depth_km)
+        });
         let mut date_rank = vec![0u32; incidents.len()];
         for (rank, i) in by_date.iter().enumerate() {
             date_rank[*i as usize] = rank as u32;
@@ -130,6 +139,7 @@ impl Index {
             place_features: dataset.place_features,
             points,
             by_date,
+            by_depth,
             date_rank,
             by_place,
             search_text,

@@ -95,6 +95,17 @@ fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool, bool) {
             false,
         );
     }
+    if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
+        // by_depth is ordered by depth (NaN, for no line, sorts last and never matches).
+        let depth = |i: &u32| index.measures[*i as usize].depth_km;
+        let start = q
+            .depth_min_km
+            .map_or(0, |min| index.by_depth.partition_point(|i| depth(i) < min));
+        let end = q.depth_max_km.map_or(index.by_depth.len(), |max| {
+            index.by_depth.partition_point(|i| depth(i) <= max)
+        });
+        return (index.by_depth[start..end.max(start)].to_vec(), false, false);
+    }
     if let Some(end) = q.datetime.and_then(|d| d.end) {
         // by_date is ordered by first possible day: nothing after `end` can overlap.
         let cut = index
