@@ -302,6 +302,17 @@ async fn items(
     geojson_response(&body)
 }
 
+/// The features of a collection served as supplied (not incidents, bands or summaries).
+fn raw_layer<'a>(index: &'a Index, id: &str) -> &'a [RawFeature] {
+    match id {
+        "places" => &index.place_features,
+        "line-of-contact" => &index.line.features,
+        "military-objects" => &index.military.features,
+        "protected-objects" => &index.protected.features,
+        _ => &[],
+    }
+}
+
 fn feature_value(feature: &RawFeature) -> Value {
     serde_json::to_value(feature).unwrap_or(Value::Null)
 }
@@ -338,12 +349,7 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
             .filter(|f| q.bbox.is_none_or(|b| value_in_bbox(f, &b)))
             .collect();
     }
-    let features: &[RawFeature] = match id {
-        "places" => &index.place_features,
-        "line-of-contact" => &index.line.features,
-        "military-objects" => &index.military.features,
-        _ => &index.protected.features,
-    };
+    let features = raw_layer(index, id);
     let named: Option<Vec<u32>> = q
         .text
         .as_ref()
@@ -413,18 +419,10 @@ async fn item(
             .iter()
             .find(|s| s.get("id").and_then(Value::as_str) == Some(feature.as_str()))
             .map(summary_feature),
-        other => {
-            let features: &[RawFeature] = match other {
-                "places" => &index.place_features,
-                "line-of-contact" => &index.line.features,
-                "military-objects" => &index.military.features,
-                _ => &index.protected.features,
-            };
-            features
-                .iter()
-                .find(|f| feature_id(f).as_deref() == Some(feature.as_str()))
-                .map(feature_value)
-        }
+        other => raw_layer(index, other)
+            .iter()
+            .find(|f| feature_id(f).as_deref() == Some(feature.as_str()))
+            .map(feature_value),
     };
     geojson_response(&value.ok_or_else(not_found)?)
 }
