@@ -8,11 +8,11 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Starts `strikemap serve` on 127.0.0.1:0 and resolves with its base URL. */
-export async function startServer() {
+/** Starts `strikemap serve` on 127.0.0.1:0 (with `extra` flags) and resolves with its base URL. */
+export async function startServer(extra = []) {
   const binary = process.env.STRIKEMAP_BIN || path.join(root, 'target/debug/strikemap');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run cargo build first`);
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', path.join(root, 'tests/fixtures/data'), '--web', path.join(root, 'web')], {
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', path.join(root, 'tests/fixtures/data'), '--web', path.join(root, 'web'), ...extra], {
     env: { ...process.env, RUST_LOG: 'strikemap=info', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

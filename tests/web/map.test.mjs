@@ -197,3 +197,23 @@ describe('the map page', () => {
     await context.close();
   });
 });
+
+describe('with an online basemap configured', () => {
+  let online;
+  before(async () => {
+    // A style served by strikemap itself stands in for an online style URL.
+    online = await startServer(['--basemap-style', '/data/basemap/online-style.json']);
+  });
+  after(() => online?.stop());
+
+  test('uses that style and draws strikemap\'s layers over it', async () => {
+    const { page, context, problems } = await openPage(browser, online.base);
+    await waitForCount(page, 6);
+    const layers = await page.evaluate(() => window.strikemap.map.getStyle().layers.map((l) => l.id));
+    assert.equal(layers[0], 'online-background');
+    assert.ok(layers.includes('incident-points') && layers.includes('loc'), layers.join(','));
+    assert.ok(!layers.includes('land'), 'the offline basemap is not loaded');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
