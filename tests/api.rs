@@ -502,6 +502,8 @@ async fn reference_collections_page_and_filter() {
     assert_eq!(boxed["numberMatched"], 1);
     let summaries = server.json("/api/collections/summaries/items", 200).await;
     assert_eq!(summaries["numberMatched"], 1);
+    let boxed = server.json("/api/collections/summaries/items?bbox=46,39,47,40", 200).await;
+    assert_eq!(boxed["numberMatched"], 0);
     server
         .json("/api/collections/line-of-contact/items?town=x", 400)
         .await;

@@ -339,6 +339,10 @@ fn in_bbox(feature: &RawFeature, bbox: &Bbox) -> bool {
 /// The features of a reference collection that match a layer query, in file order.
 fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
     if id == "summaries" {
+        // Summaries have no geometry, so no box can contain one.
+        if q.bbox.is_some() {
+            return Vec::new();
+        }
         return index.summaries.iter().map(summary_feature).collect();
     }
     if id == "depth-bands" {

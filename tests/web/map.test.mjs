@@ -32,6 +32,7 @@ describe('the map page', () => {
     assert.ok((await page.locator('#timeline-chart rect.bar').count()) > 30, 'the timeline has a bar per day');
     assert.ok((await page.locator('#legend li').count()) >= 5, 'the legend lists the colours');
     assert.ok((await page.locator('.town-label').count()) >= 5, 'towns are labelled');
+    assert.match(await page.textContent('#summaries'), /Fixture summary.*killed: at least 5/s);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -13,10 +13,11 @@ export function dateText(p) {
   return fmt(p.date) + (p.time_local ? `, ${p.time_local} local time` : '');
 }
 
-/** A reported count: "2", "1–3", or "not reported". */
+/** A reported count: "2", "1–3", "at least 50", or "not reported". */
 export function countText(low, high) {
   if (low === null && high === null) return 'not reported';
-  if (high === null || high === low) return String(low);
+  if (high === low) return String(low);
+  if (high === null) return `at least ${low}`;
   if (low === null) return `up to ${high}`;
   return `${low}–${high}`;
 }

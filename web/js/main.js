@@ -11,6 +11,7 @@ import { redrawTimeline, renderTimeline, setUpTimeline } from './timeline.js';
 import { setUpMeasure } from './measure.js';
 import { setUpExport } from './export.js';
 import { renderLegend } from './legend.js';
+import { renderSummaries } from './summaries.js';
 
 let current = { type: 'FeatureCollection', features: [], numberMatched: 0, numberReturned: 0 };
 let generation = 0;
@@ -157,6 +158,7 @@ async function start() {
       applyStyle();
     }
   });
+  await renderSummaries();
   await view.loaded;
   const hadView = Boolean(state.view);
   await reload({ fit: !hadView });
