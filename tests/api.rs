@@ -502,7 +502,9 @@ async fn reference_collections_page_and_filter() {
     assert_eq!(boxed["numberMatched"], 1);
     let summaries = server.json("/api/collections/summaries/items", 200).await;
     assert_eq!(summaries["numberMatched"], 1);
-    let boxed = server.json("/api/collections/summaries/items?bbox=46,39,47,40", 200).await;
+    let boxed = server
+        .json("/api/collections/summaries/items?bbox=46,39,47,40", 200)
+        .await;
     assert_eq!(boxed["numberMatched"], 0);
     server
         .json("/api/collections/line-of-contact/items?town=x", 400)
@@ -608,4 +610,96 @@ async fn depth_bands_and_path_lengths() {
         "points",
     )
     .await;
+}
+
+/// Hostile values for every parameter of every endpoint: each answer is a 200 or a 400 with
+/// the JSON error body, never a 500 or a dropped connection.
+#[tokio::test]
+async fn hostile_values_never_cause_a_server_error() {
+    let server = TestServer::start().await;
+    let values = [
+        "",
+        "%00",
+        "-1",
+        "0",
+        "1e309",
+        "-1e309",
+        "NaN",
+        "inf",
+        "99999999999999999999999",
+        "1,2,3,4,5",
+        "%E2%80%AE%F0%9F%92%A3",
+        "..",
+        "/",
+        "../..",
+        "2020-02-30",
+        "46.7,39.8",
+        "%22%3Cscript%3E",
+        ",,,",
+        "-",
+    ];
+    let endpoints: [(&str, &[&str]); 5] = [
+        (
+            "/api/collections/incidents/items",
+            &[
+                "bbox",
+                "datetime",
+                "limit",
+                "offset",
+                "town",
+                "q",
+                "type",
+                "weapon",
+                "target",
+                "perpetrator",
+                "reported_by",
+                "verification",
+                "min_killed",
+                "depth_min_km",
+                "depth_max_km",
+                "side",
+                "near",
+                "within_km",
+                "military_clear_km",
+                "protected_within_km",
+                "sortby",
+                "f",
+            ],
+        ),
+        (
+            "/api/collections/places/items",
+            &["bbox", "limit", "offset", "q"],
+        ),
+        (
+            "/api/stats",
+            &["bbox", "datetime", "town", "near", "sortby", "depth_min_km"],
+        ),
+        ("/api/measure", &["lon", "lat"]),
+        ("/api/measure/path", &["points"]),
+    ];
+    for (path, params) in endpoints {
+        for param in params {
+            for value in values {
+                let url = format!("{path}?{param}={value}");
+                let response = server.get(&url).await;
+                let status = response.status().as_u16();
+                assert!(status == 200 || status == 400, "GET {url}: {status}");
+                let body: Value = response
+                    .json()
+                    .await
+                    .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"));
+                if status == 400 {
+                    assert!(body["description"].is_string(), "GET {url}: {body}");
+                }
+            }
+        }
+    }
+    for path in [
+        "/api/collections/incidents/items/%00",
+        "/api/collections/%2e%2e/items",
+        "/api/collections/incidents/items/..%2F..%2Fetc",
+    ] {
+        let status = server.get(path).await.status().as_u16();
+        assert!(status == 404 || status == 400, "GET {path}: {status}");
+    }
 }

@@ -147,3 +147,23 @@ fn a_users_military_layer_replaces_the_bundled_one() {
     assert_eq!(index.military.objects[object as usize].id, "m1");
     assert!(km < 1.5, "{km}");
 }
+
+#[test]
+fn a_geometry_collection_is_refused_not_a_crash() {
+    let dir = dataset_with("protected_objects.geojson", |v| {
+        v["features"][0]["geometry"] = serde_json::json!({"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [46.0, 39.0]}]});
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("protected_objects.geojson") && message.contains("'geometry'"),
+        "{message}"
+    );
+    let dir = dataset_with("protected_objects.geojson", |v| {
+        v["features"][0]["geometry"] = serde_json::json!({"type": "Point", "coordinates": [46.0]});
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("protected_objects.geojson") && message.contains("position"),
+        "{message}"
+    );
+}
