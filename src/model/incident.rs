@@ -47,7 +47,8 @@ pub struct Incident {
     pub reported_by: ReporterSet,
     pub verification: Verification,
     pub verification_note: Option<Box<str>>,
-    pub sources: Box<[Source]>,
+    /// Shared between incidents that cite the same sources (the loader interns them).
+    pub sources: std::sync::Arc<[Source]>,
 }
 
 impl Incident {
@@ -225,7 +226,7 @@ impl IncidentRecord {
             reported_by: self.reported_by.into_iter().collect(),
             verification: self.verification,
             verification_note: self.verification_note.map(Into::into),
-            sources: self.sources.into_boxed_slice(),
+            sources: self.sources.into(),
         })
     }
 }

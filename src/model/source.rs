@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 /// One cited publication. Strings are shared (`Arc<str>`) because the same report backs many
 /// incidents; a million incidents citing ten reports hold ten copies of the text, not a million.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
     /// Who published it (an organisation, an official body, a person's account).
     pub publisher: Arc<str>,

@@ -140,6 +140,11 @@ fn load_incidents(
     drop(text);
     let mut incidents = Vec::with_capacity(file.features.len());
     let mut seen: HashSet<String> = HashSet::with_capacity(file.features.len());
+    // Many incidents cite the same reports: keep one copy of each distinct source list.
+    let mut shared_sources: HashMap<
+        Vec<crate::model::Source>,
+        std::sync::Arc<[crate::model::Source]>,
+    > = HashMap::new();
     for (index, feature) in file.features.into_iter().enumerate() {
         let label = format!("'{}' (#{})", feature.properties.id, index + 1);
         let invalid = |field: &str, expected: &str| LoadError::Invalid {
@@ -169,10 +174,14 @@ fn load_incidents(
                 id: feature.properties.id,
             });
         }
-        let incident = feature
+        let mut incident = feature
             .properties
             .into_incident(lon, lat, place)
             .map_err(|e| invalid(&format!("properties.{}", e.field), &e.expected))?;
+        incident.sources = shared_sources
+            .entry(incident.sources.to_vec())
+            .or_insert_with(|| incident.sources.clone())
+            .clone();
         incidents.push(incident);
     }
     Ok(incidents)
