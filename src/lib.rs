@@ -30,8 +30,20 @@ pub fn load(
     settings: &config::Settings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<index::Index, store::LoadError> {
+    let started = std::time::Instant::now();
     let dataset = store::load_dir(&settings.data_paths())?;
-    Ok(index::Index::build(dataset, progress))
+    tracing::info!(
+        incidents = dataset.incidents.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "files read and validated"
+    );
+    let started = std::time::Instant::now();
+    let index = index::Index::build(dataset, progress);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "measures computed and indexes built"
+    );
+    Ok(index)
 }
 
 /// Serves an already loaded index on `listener` until the process is stopped.

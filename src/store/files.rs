@@ -130,13 +130,28 @@ fn load_incidents(
     places: &HashMap<&str, u32>,
 ) -> Result<Vec<crate::model::Incident>, LoadError> {
     let text = read_text(path)?;
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    let file: IncidentFile =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| LoadError::Json {
-            path: path.to_path_buf(),
-            location: e.path().to_string(),
-            message: e.inner().to_string(),
-        })?;
+    // Tracking the JSON path costs on every value, so parse without it and, only when that
+    // fails, parse again with it to say exactly where the problem is.
+    let file: IncidentFile = match serde_json::from_str(&text) {
+        Ok(file) => file,
+        Err(plain) => {
+            let mut deserializer = serde_json::Deserializer::from_str(&text);
+            let located: Result<IncidentFile, _> =
+                serde_path_to_error::deserialize(&mut deserializer);
+            return Err(match located {
+                Err(e) => LoadError::Json {
+                    path: path.to_path_buf(),
+                    location: e.path().to_string(),
+                    message: e.inner().to_string(),
+                },
+                Ok(_) => LoadError::Json {
+                    path: path.to_path_buf(),
+                    location: format!("line {}, column {}", plain.line(), plain.column()),
+                    message: plain.to_string(),
+                },
+            });
+        }
+    };
     drop(text);
     let mut incidents = Vec::with_capacity(file.features.len());
     let mut seen: HashSet<String> = HashSet::with_capacity(file.features.len());
