@@ -155,3 +155,25 @@ impl Index {
         self.ids.get(id).copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Measures;
+    use crate::model::Incident;
+
+    /// A million incidents must fit comfortably on a small machine: keep the fixed part of an
+    /// incident and its measures small (strings live on the heap, sources are shared).
+    #[test]
+    fn per_incident_memory_stays_small() {
+        assert!(
+            std::mem::size_of::<Incident>() <= 256,
+            "Incident is {} bytes",
+            std::mem::size_of::<Incident>()
+        );
+        assert!(
+            std::mem::size_of::<Measures>() <= 56,
+            "Measures is {} bytes",
+            std::mem::size_of::<Measures>()
+        );
+    }
+}
