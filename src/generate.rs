@@ -39,6 +39,24 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> GenerateError + '_ {
     }
 }
 
+/// Copies the web map's offline basemap layers (`basemap/`), when the source has them, so
+/// that a generated dataset can be served with the map.
+fn copy_basemap(source: &Path, out: &Path) -> Result<(), GenerateError> {
+    let from = source.join("basemap");
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let to = out.join("basemap");
+    std::fs::create_dir_all(&to).map_err(io(&to))?;
+    for entry in std::fs::read_dir(&from).map_err(io(&from))? {
+        let entry = entry.map_err(io(&from))?;
+        if entry.file_type().map_err(io(&from))?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(io(&entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `count` synthetic incidents (same seed, same file) plus copies of the reference
 /// files from `source` into `out`. `progress` gets the number written so far.
 pub fn generate(
@@ -52,6 +70,7 @@ pub fn generate(
     for name in COPIED {
         std::fs::copy(source.join(name), out.join(name)).map_err(io(&source.join(name)))?;
     }
+    copy_basemap(source, out)?;
     let places_text = std::fs::read_to_string(source.join("places.geojson"))
         .map_err(io(&source.join("places.geojson")))?;
     let places: serde_json::Value =

@@ -1,0 +1,80 @@
+//! The `strikemap` binary itself: a malformed file stops `serve` before it listens, naming the
+//! file, the feature and the field; `generate` is deterministic and its output loads.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::process::Command;
+
+fn strikemap() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_strikemap"))
+}
+
+#[test]
+fn serve_refuses_to_start_on_a_malformed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let path = dir.path().join("incidents.geojson");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "\"verification\": \"confirmed\"",
+        "\"verification\": \"certain\"",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let output = strikemap()
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "serve started on broken data");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("incidents.geojson")
+            && stderr.contains("features[0]")
+            && stderr.contains("verification"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("serving the map"), "{stderr}");
+}
+
+#[test]
+fn generate_is_deterministic_and_loads() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for out in [a.path(), b.path()] {
+        let status = strikemap()
+            .args(["generate", "--count", "2000", "--source"])
+            .arg(common::fixture_dir())
+            .arg("--out")
+            .arg(out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    assert!(
+        a.path().join("basemap/rivers.geojson").is_file(),
+        "the basemap comes along"
+    );
+    let first = std::fs::read(a.path().join("incidents.geojson")).unwrap();
+    assert_eq!(
+        first,
+        std::fs::read(b.path().join("incidents.geojson")).unwrap(),
+        "same seed, same bytes"
+    );
+    let output = strikemap()
+        .args(["check", "--data"])
+        .arg(a.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok: 2000 incidents"));
+}
