@@ -46,6 +46,7 @@ function draw() {
   const step = width / days.length;
   const { from, to } = state.filters;
   const chartHeight = height - 14;
+  let lastLabel = -Infinity;
   days.forEach((day, i) => {
     const n = counts.get(day) || 0;
     const h = (n / max) * (chartHeight - 4);
@@ -55,7 +56,9 @@ function draw() {
     title.textContent = `${day}: ${n} incident(s)`;
     bar.append(title);
     svg.append(bar);
-    if (day.endsWith('-01') || i === 0) {
+    // A label on the first day and on each month's first, where there is room for it.
+    if ((day.endsWith('-01') || i === 0) && i * step - lastLabel >= 48) {
+      lastLabel = i * step;
       const text = element('text', { x: i * step + 2, y: height - 2 });
       text.textContent = new Date(toTime(day)).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
       svg.append(text);
