@@ -44,7 +44,7 @@ fn engine(c: &mut Criterion) {
     let (_dir, index) = dataset();
     let n = index.incidents.len();
     c.bench_function("measure/point (line, side, objects, place)", |bench| {
-        bench.iter(|| index.measure_point(black_box(Point::new(46.7528, 39.8177))))
+        bench.iter(|| index.measure_point(black_box(Point::new(46.7528, 39.8177)), None))
     });
     for (name, text) in [
         ("town=khankendi", "town=khankendi&limit=100"),

@@ -367,6 +367,18 @@ async fn measure_any_point() {
             .any(|n| n == "Xankəndi")
     );
     assert_eq!(m["nearest_protected"]["id"], "po-fixture-1");
+    assert_eq!(m["line_valid_from"], "1994-05-12");
+    assert_eq!(m["line_uncertainty_km"], 5.0);
+    let dated = server
+        .json("/api/measure?lon=46.7528&lat=39.8177&date=2020-10-04", 200)
+        .await;
+    assert_eq!(dated["depth_km"], m["depth_km"]);
+    bad_request(
+        &server,
+        "/api/measure?lon=46.7528&lat=39.8177&date=tomorrow",
+        "date",
+    )
+    .await;
     let ganja = server.json("/api/measure?lon=46.36&lat=40.68", 200).await;
     assert_eq!(ganja["side"], "azerbaijani_side");
 }

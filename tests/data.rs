@@ -22,7 +22,7 @@ fn towns_lie_on_the_expected_sides() {
                 .unwrap_or_else(|| panic!("{id} in gazetteer")),
         );
         index
-            .measure_point(geo::Point::new(place.lon, place.lat))
+            .measure_point(geo::Point::new(place.lon, place.lat), None)
             .side
     };
     for id in [

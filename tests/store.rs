@@ -167,3 +167,37 @@ fn a_geometry_collection_is_refused_not_a_crash() {
         "{message}"
     );
 }
+
+#[test]
+fn a_later_line_of_contact_does_not_change_earlier_depths() {
+    let before = strikemap::load(&Settings::with_data(common::fixture_dir()), &|_| {}).unwrap();
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        // A made-up later line far to the west, standing from the end of the 2020 war.
+        v["features"].as_array_mut().unwrap().push(serde_json::json!({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[46.0, 39.0], [46.0, 41.0]]},
+            "properties": {"id": "later", "kind": "line", "valid_from": "2020-11-10", "uncertainty_km": 1}
+        }));
+    });
+    let after = strikemap::load(&Settings::with_data(dir.path().to_path_buf()), &|_| {}).unwrap();
+    for (a, b) in before.measures.iter().zip(&after.measures) {
+        assert_eq!(
+            a.depth_km, b.depth_km,
+            "incidents of 2020 keep the line they were measured from"
+        );
+    }
+    let now = after.measure_point(geo::Point::new(46.1, 40.0), None);
+    assert!(
+        now.depth_km().unwrap() < 10.0,
+        "the latest line applies to undated points"
+    );
+
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][0]["properties"]["valid_from"] = "soon".into()
+    });
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("line_of_contact.geojson") && message.contains("valid_from"),
+        "{message}"
+    );
+}

@@ -26,9 +26,9 @@ async fn measure(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let params = query::Params::new(params_of(raw.as_deref())?)?;
-    let (lon, lat) = query::parse_measure_point(&params)?;
+    let (lon, lat, date) = query::parse_measure_point(&params)?;
     let index = &state.index;
-    let m = index.measure_point(Point::new(lon, lat));
+    let m = index.measure_point(Point::new(lon, lat), date);
     let object = |layer: &crate::store::Layer, found: Option<(u32, f64)>| {
         found.map(|(i, metres)| {
             let o = &layer.objects[i as usize];
@@ -47,7 +47,8 @@ async fn measure(
         "depth_km": m.line.map(|l| km(l.distance_m)),
         "depth_low_km": m.line.map(|_| (m.depth_low_km * 1000.0).round() / 1000.0),
         "depth_high_km": m.line.map(|_| (m.depth_high_km * 1000.0).round() / 1000.0),
-        "line_uncertainty_km": index.line.uncertainty_km,
+        "line_uncertainty_km": m.line_uncertainty_km,
+        "line_valid_from": m.line_valid_from.map(|d| d.to_string()),
         "nearest_point_on_line": m.line.map(|l| [l.point.x(), l.point.y()]),
         "side": m.side.map(|s| s.as_str()),
         "nearest_military": object(&index.military, m.nearest_military),

@@ -125,7 +125,8 @@ async fn openapi() -> Json<Value> {
     paths.insert("/api/measure".into(), json!({ "get": { "summary": "Depth from the line of contact, side, nearest objects and nearest place for any point",
         "parameters": [
             { "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } },
-            { "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } }],
+            { "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } },
+            { "name": "date", "in": "query", "required": false, "description": "Measure from the line of contact that stood before this day (YYYY-MM-DD); default: the latest line.", "schema": { "type": "string", "format": "date" } }],
         "responses": { "200": { "description": "Measures" }, "400": error_response() } } }));
     paths.insert("/api/measure/path".into(), json!({ "get": { "summary": "Geodesic length of a path on the WGS84 ellipsoid",
         "parameters": [{ "name": "points", "in": "query", "required": true, "description": format!("lon,lat;lon,lat;... (2 to {} points)", crate::query::MAX_PATH_POINTS), "schema": { "type": "string" } }],

@@ -6,6 +6,7 @@ use crate::gazetteer::Gazetteer;
 use crate::geodesy::{Nearest, PointSet, Polyline};
 use crate::model::{PlaceIdx, Side, SideArea};
 use crate::store::{Layer, LineOfContact};
+use chrono::NaiveDate;
 use geo::{BoundingRect, Intersects, Point, Rect};
 
 /// The full measures of one point.
@@ -13,6 +14,10 @@ use geo::{BoundingRect, Intersects, Point, Rect};
 pub struct PointMeasures {
     /// Nearest point of the line of contact and the geodesic distance to it.
     pub line: Option<Nearest>,
+    /// The stated uncertainty of the line version measured from, km.
+    pub line_uncertainty_km: f64,
+    /// When that version of the line began to stand.
+    pub line_valid_from: Option<NaiveDate>,
     pub depth_low_km: f64,
     pub depth_high_km: f64,
     pub side: Option<Side>,
@@ -41,10 +46,18 @@ impl PointMeasures {
     }
 }
 
+/// One version of the line, prepared for measuring.
+struct MeasuredLine {
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    polyline: Polyline,
+    uncertainty_km: f64,
+}
+
 /// The prepared geometry every measure runs against.
 pub struct Measurer {
-    line: Polyline,
-    line_uncertainty_km: f64,
+    /// Ordered by `valid_from`, earliest first.
+    lines: Vec<MeasuredLine>,
     side_areas: Vec<(Rect, SideArea)>,
     military: PointSet,
     protected: PointSet,
@@ -67,8 +80,16 @@ impl Measurer {
             )
         };
         Measurer {
-            line: Polyline::new(&line.parts),
-            line_uncertainty_km: line.uncertainty_km,
+            lines: line
+                .versions
+                .iter()
+                .map(|v| MeasuredLine {
+                    valid_from: v.valid_from,
+                    valid_to: v.valid_to,
+                    polyline: Polyline::new(&v.parts),
+                    uncertainty_km: v.uncertainty_km,
+                })
+                .collect(),
             side_areas: side_areas
                 .into_iter()
                 .filter_map(|a| a.area.bounding_rect().map(|r| (r, a)))
@@ -78,33 +99,127 @@ impl Measurer {
         }
     }
 
-    /// Which side of the line `p` lies on: the first side area that contains it.
-    pub fn side(&self, p: Point) -> Option<Side> {
+    /// The line that stood before `date`: the version with the latest `valid_from` on or
+    /// before it (the earliest version if the date precedes them all). Without a date, the
+    /// latest version. An incident in a war is measured from the line the war started from,
+    /// until a later version is recorded as standing.
+    fn line_in_force(&self, date: Option<NaiveDate>) -> Option<&MeasuredLine> {
+        match date {
+            None => self.lines.last(),
+            Some(date) => self
+                .lines
+                .iter()
+                .rev()
+                .find(|l| l.valid_from.is_none_or(|from| from <= date))
+                .or(self.lines.first()),
+        }
+    }
+
+    /// Which side of the line `p` lies on: the first side area that contains it, among the
+    /// areas of the line version in force and those that always apply (countries).
+    fn side(&self, p: Point, line: Option<&MeasuredLine>) -> Option<Side> {
+        let applies = |area: &SideArea| match (area.validity, line) {
+            (None, _) => true,
+            (Some(validity), Some(line)) => validity == (line.valid_from, line.valid_to),
+            (Some(_), None) => false,
+        };
         self.side_areas
             .iter()
-            .find(|(rect, area)| rect.intersects(&p) && area.area.intersects(&p))
+            .find(|(rect, area)| applies(area) && rect.intersects(&p) && area.area.intersects(&p))
             .map(|(_, area)| area.side)
     }
 
-    /// Measures `p`, whose own position is uncertain by `point_uncertainty_km`. The depth band
-    /// widens by that and by the line's stated uncertainty.
+    /// Measures `p`, whose own position is uncertain by `point_uncertainty_km`, against the
+    /// line in force on `date`. The depth band widens by the point's and the line's stated
+    /// uncertainty.
     pub fn measure(
         &self,
         p: Point,
         point_uncertainty_km: f64,
+        date: Option<NaiveDate>,
         gazetteer: &Gazetteer,
     ) -> PointMeasures {
-        let line = self.line.nearest(p);
-        let spread = point_uncertainty_km + self.line_uncertainty_km;
+        let version = self.line_in_force(date);
+        let line = version.and_then(|v| v.polyline.nearest(p));
+        let line_uncertainty_km = version.map_or(0.0, |v| v.uncertainty_km);
+        let spread = point_uncertainty_km + line_uncertainty_km;
         let depth = line.map_or(f64::NAN, |l| l.distance_m / 1000.0);
         PointMeasures {
             line,
+            line_uncertainty_km,
+            line_valid_from: version.and_then(|v| v.valid_from),
             depth_low_km: (depth - spread).max(0.0),
             depth_high_km: depth + spread,
-            side: self.side(p),
+            side: self.side(p, version),
             nearest_military: self.military.nearest(p),
             nearest_protected: self.protected.nearest(p),
             nearest_place: gazetteer.nearest(p),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{GeoPrecision, Place, PlaceName};
+    use crate::store::LineVersion;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
+    }
+
+    #[test]
+    fn each_incident_is_measured_from_the_line_that_stood_before_it() {
+        let old = LineVersion {
+            valid_from: Some(day("1994-05-12")),
+            valid_to: Some(day("2020-09-26")),
+            parts: vec![vec![Point::new(47.0, 39.0), Point::new(47.0, 41.0)]],
+            uncertainty_km: 5.0,
+        };
+        let new = LineVersion {
+            valid_from: Some(day("2020-11-10")),
+            valid_to: None,
+            parts: vec![vec![Point::new(46.5, 39.0), Point::new(46.5, 41.0)]],
+            uncertainty_km: 1.0,
+        };
+        let line = LineOfContact {
+            versions: vec![old, new],
+            features: Vec::new(),
+        };
+        let measurer = Measurer::new(&line, Vec::new(), &Layer::default(), &Layer::default());
+        let gazetteer = Gazetteer::new(vec![Place {
+            id: "x".into(),
+            name: "X".into(),
+            name_hy: "X".into(),
+            name_az: None,
+            names: vec![PlaceName {
+                name: "X".into(),
+                lang: "en".into(),
+            }],
+            lon: 46.0,
+            lat: 40.0,
+            geo_precision: GeoPrecision::Settlement,
+            uncertainty_km: 1.0,
+        }]);
+        let p = Point::new(46.0, 40.0);
+        let during_war = measurer.measure(p, 0.0, Some(day("2020-10-04")), &gazetteer);
+        let after_war = measurer.measure(p, 0.0, Some(day("2022-09-13")), &gazetteer);
+        let undated = measurer.measure(p, 0.0, None, &gazetteer);
+        // One degree of longitude at 40 N is about 85 km; half a degree about 43 km.
+        assert!(
+            (during_war.depth_km().unwrap_or(0.0) - 85.4).abs() < 1.0,
+            "{:?}",
+            during_war.depth_km()
+        );
+        assert_eq!(during_war.line_uncertainty_km, 5.0);
+        assert!(
+            (after_war.depth_km().unwrap_or(0.0) - 42.7).abs() < 1.0,
+            "{:?}",
+            after_war.depth_km()
+        );
+        assert_eq!(after_war.line_uncertainty_km, 1.0);
+        assert_eq!(undated.line_valid_from, Some(day("2020-11-10")));
+        let before_all = measurer.measure(p, 0.0, Some(day("1990-01-01")), &gazetteer);
+        assert_eq!(before_all.line_valid_from, Some(day("1994-05-12")));
     }
 }

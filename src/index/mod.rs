@@ -79,6 +79,7 @@ impl Index {
                 let m = measurer.measure(
                     Point::new(incident.lon, incident.lat),
                     f64::from(incident.uncertainty_km),
+                    Some(incident.date),
                     &gazetteer,
                 );
                 let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -126,7 +127,12 @@ impl Index {
             .map(|(i, inc)| (inc.id.clone(), i as u32))
             .collect();
         Index {
-            depth_bands: depth_bands(&dataset.line.parts),
+            depth_bands: dataset
+                .line
+                .versions
+                .last()
+                .map(|v| depth_bands(&v.parts))
+                .unwrap_or_default(),
             ids,
             incidents,
             measures,
@@ -146,9 +152,10 @@ impl Index {
         }
     }
 
-    /// The measures of any point, as for an incident with a point uncertainty of zero.
-    pub fn measure_point(&self, p: Point) -> PointMeasures {
-        self.measurer.measure(p, 0.0, &self.gazetteer)
+    /// The measures of any point, as for an incident on `date` (the latest line without
+    /// one) with a point uncertainty of zero.
+    pub fn measure_point(&self, p: Point, date: Option<chrono::NaiveDate>) -> PointMeasures {
+        self.measurer.measure(p, 0.0, date, &self.gazetteer)
     }
 
     pub fn incident_by_id(&self, id: &str) -> Option<u32> {

@@ -22,4 +22,7 @@ pub struct SideArea {
     pub id: String,
     pub side: Side,
     pub area: MultiPolygon,
+    /// For an area that belongs to one version of the line, that version's `(valid_from,
+    /// valid_to)`; `None` for an area that always applies (a country).
+    pub validity: Option<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
 }

@@ -395,13 +395,20 @@ pub fn parse_path(params: &Params) -> Result<Vec<(f64, f64)>, QueryError> {
     Ok(points)
 }
 
-/// `lon` and `lat` for `/api/measure`.
-pub fn parse_measure_point(params: &Params) -> Result<(f64, f64), QueryError> {
-    params.check_known(&["lon", "lat"])?;
+/// `lon`, `lat` and the optional `date` (which line of contact to measure from) for
+/// `/api/measure`.
+pub fn parse_measure_point(params: &Params) -> Result<(f64, f64, Option<NaiveDate>), QueryError> {
+    params.check_known(&["lon", "lat", "date"])?;
+    let date = match params.get("date") {
+        Some(text) => {
+            Some(parse_day(text).ok_or_else(|| invalid("date", "a date as YYYY-MM-DD", text))?)
+        }
+        None => None,
+    };
     let lon = number(params, "lon", -180.0, 180.0)?;
     let lat = number(params, "lat", -90.0, 90.0)?;
     match (lon, lat) {
-        (Some(lon), Some(lat)) => Ok((lon, lat)),
+        (Some(lon), Some(lat)) => Ok((lon, lat, date)),
         (None, _) => Err(invalid(
             "lon",
             "a longitude in degrees from -180 to 180",

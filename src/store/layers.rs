@@ -144,28 +144,64 @@ pub fn reference_layer(path: &Path) -> Result<super::Layer, LoadError> {
     Ok(super::Layer { features, objects })
 }
 
-/// The line of contact file: its line features, and its control areas (polygons with a
-/// `side`), which are checked before the countries.
+/// A date property (`YYYY-MM-DD`), absent or null allowed.
+fn optional_date(
+    path: &Path,
+    feature: &RawFeature,
+    label: &str,
+    field: &str,
+) -> Result<Option<chrono::NaiveDate>, LoadError> {
+    match feature.property(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_str()
+            .and_then(|text| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .map(Some)
+            .ok_or_else(|| invalid(path, label, field, "a date as YYYY-MM-DD")),
+    }
+}
+
+/// The line of contact file: line features grouped into versions by their `valid_from` and
+/// `valid_to`, and control areas (polygons with a `side`), checked before the countries.
 pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), LoadError> {
     let features = read_collection(path)?;
-    let mut line = LineOfContact::default();
+    let mut versions: Vec<super::LineVersion> = Vec::new();
     let mut areas = Vec::new();
     for (index, feature) in features.iter().enumerate() {
         let label = feature_label(feature, index);
-        let uncertainty = optional_km(path, feature, &label)?;
-        match geometry(path, feature, &label)? {
-            Geometry::LineString(part) => line.parts.push(part.points().collect()),
-            Geometry::MultiLineString(parts) => line
-                .parts
-                .extend(parts.iter().map(|p| p.points().collect::<Vec<Point>>())),
-            Geometry::Polygon(polygon) => areas.push(side_area(
+        let uncertainty = optional_km(path, feature, &label)?.unwrap_or(0.0);
+        let validity = (
+            optional_date(path, feature, &label, "valid_from")?,
+            optional_date(path, feature, &label, "valid_to")?,
+        );
+        if let (Some(from), Some(to)) = validity
+            && from > to
+        {
+            return Err(invalid(
                 path,
-                feature,
                 &label,
-                MultiPolygon(vec![polygon]),
-            )?),
+                "valid_to",
+                "a date on or after valid_from",
+            ));
+        }
+        let parts: Vec<Vec<Point>> = match geometry(path, feature, &label)? {
+            Geometry::LineString(part) => vec![part.points().collect()],
+            Geometry::MultiLineString(parts) => {
+                parts.iter().map(|p| p.points().collect()).collect()
+            }
+            Geometry::Polygon(polygon) => {
+                areas.push(side_area(
+                    path,
+                    feature,
+                    &label,
+                    MultiPolygon(vec![polygon]),
+                    Some(validity),
+                )?);
+                continue;
+            }
             Geometry::MultiPolygon(polygons) => {
-                areas.push(side_area(path, feature, &label, polygons)?)
+                areas.push(side_area(path, feature, &label, polygons, Some(validity))?);
+                continue;
             }
             _ => {
                 return Err(invalid(
@@ -175,10 +211,24 @@ pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), Lo
                     "a LineString for the line or a Polygon for a control area",
                 ));
             }
+        };
+        match versions
+            .iter_mut()
+            .find(|v| (v.valid_from, v.valid_to) == validity)
+        {
+            Some(version) => {
+                version.parts.extend(parts);
+                version.uncertainty_km = version.uncertainty_km.max(uncertainty);
+            }
+            None => versions.push(super::LineVersion {
+                valid_from: validity.0,
+                valid_to: validity.1,
+                parts,
+                uncertainty_km: uncertainty,
+            }),
         }
-        line.uncertainty_km = line.uncertainty_km.max(uncertainty.unwrap_or(0.0));
     }
-    if line.parts.is_empty() {
+    if versions.is_empty() {
         return Err(invalid(
             path,
             "(any)",
@@ -186,8 +236,8 @@ pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), Lo
             "at least one LineString feature for the line itself",
         ));
     }
-    line.features = features;
-    Ok((line, areas))
+    versions.sort_by_key(|v| v.valid_from);
+    Ok((LineOfContact { versions, features }, areas))
 }
 
 fn side_area(
@@ -195,6 +245,7 @@ fn side_area(
     feature: &RawFeature,
     label: &str,
     area: MultiPolygon,
+    validity: Option<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
 ) -> Result<SideArea, LoadError> {
     let side = feature
         .property("side")
@@ -209,7 +260,12 @@ fn side_area(
             )
         })?;
     let id = required_str(path, feature, label, "id")?;
-    Ok(SideArea { id, side, area })
+    Ok(SideArea {
+        id,
+        side,
+        area,
+        validity,
+    })
 }
 
 /// Country polygons whose `side` property is set; others are basemap only.
@@ -233,7 +289,7 @@ pub fn countries(path: &Path) -> Result<Vec<SideArea>, LoadError> {
                 ));
             }
         };
-        areas.push(side_area(path, feature, &label, area)?);
+        areas.push(side_area(path, feature, &label, area, None)?);
     }
     Ok(areas)
 }

@@ -51,13 +51,23 @@ pub struct Layer {
     pub objects: Vec<ReferenceObject>,
 }
 
-/// The line of contact: its parts for measuring, its stated uncertainty, the features as
-/// supplied, and the areas that decide the side.
+/// One version of the line of contact: the line features that share a validity period.
+#[derive(Debug, Clone, Default)]
+pub struct LineVersion {
+    /// First day the line stood (inclusive); `None` for "since before the data begins".
+    pub valid_from: Option<chrono::NaiveDate>,
+    /// Last day the line stood (inclusive); `None` for "still current".
+    pub valid_to: Option<chrono::NaiveDate>,
+    pub parts: Vec<Vec<Point>>,
+    /// The largest `uncertainty_km` stated by this version's features.
+    pub uncertainty_km: f64,
+}
+
+/// The line of contact: its versions (ordered by `valid_from`, earliest first) and the
+/// features as supplied.
 #[derive(Debug, Clone, Default)]
 pub struct LineOfContact {
-    pub parts: Vec<Vec<Point>>,
-    /// The largest `uncertainty_km` stated by the line's features.
-    pub uncertainty_km: f64,
+    pub versions: Vec<LineVersion>,
     pub features: Vec<RawFeature>,
 }
 
