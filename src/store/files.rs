@@ -2,7 +2,7 @@
 
 use super::layers::{self, feature_label};
 use super::{Dataset, LoadError};
-use crate::model::{IncidentRecord, Place, PlaceRecord};
+use crate::model::{Place, PlaceRecord};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
         .enumerate()
         .map(|(i, p)| (p.id.as_str(), i as u32))
         .collect();
-    let incidents = load_incidents(&paths.incidents, &place_index)?;
+    let incidents = super::incidents::load_incidents(&paths.incidents, &place_index)?;
     let (line, mut side_areas) = layers::line_of_contact(&paths.line_of_contact)?;
     side_areas.extend(layers::countries(&paths.countries)?);
     let military = layers::reference_layer(&paths.military)?;
@@ -103,103 +103,6 @@ fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<super::RawFeature>), Load
         });
     }
     Ok((places, features))
-}
-
-/// An incidents file, parsed straight into typed records (no intermediate JSON tree), so
-/// that a million features load in seconds.
-#[derive(Deserialize)]
-struct IncidentFile {
-    features: Vec<IncidentFeature>,
-}
-
-#[derive(Deserialize)]
-struct IncidentFeature {
-    geometry: PointGeometry,
-    properties: IncidentRecord,
-}
-
-#[derive(Deserialize)]
-struct PointGeometry {
-    #[serde(rename = "type")]
-    kind: String,
-    coordinates: Vec<f64>,
-}
-
-fn load_incidents(
-    path: &Path,
-    places: &HashMap<&str, u32>,
-) -> Result<Vec<crate::model::Incident>, LoadError> {
-    let text = read_text(path)?;
-    // Tracking the JSON path costs on every value, so parse without it and, only when that
-    // fails, parse again with it to say exactly where the problem is.
-    let file: IncidentFile = match serde_json::from_str(&text) {
-        Ok(file) => file,
-        Err(plain) => {
-            let mut deserializer = serde_json::Deserializer::from_str(&text);
-            let located: Result<IncidentFile, _> =
-                serde_path_to_error::deserialize(&mut deserializer);
-            return Err(match located {
-                Err(e) => LoadError::Json {
-                    path: path.to_path_buf(),
-                    location: e.path().to_string(),
-                    message: e.inner().to_string(),
-                },
-                Ok(_) => LoadError::Json {
-                    path: path.to_path_buf(),
-                    location: format!("line {}, column {}", plain.line(), plain.column()),
-                    message: plain.to_string(),
-                },
-            });
-        }
-    };
-    drop(text);
-    let mut incidents = Vec::with_capacity(file.features.len());
-    let mut seen: HashSet<String> = HashSet::with_capacity(file.features.len());
-    // Many incidents cite the same reports: keep one copy of each distinct source list.
-    let mut shared_sources: HashMap<
-        Vec<crate::model::Source>,
-        std::sync::Arc<[crate::model::Source]>,
-    > = HashMap::new();
-    for (index, feature) in file.features.into_iter().enumerate() {
-        let label = format!("'{}' (#{})", feature.properties.id, index + 1);
-        let invalid = |field: &str, expected: &str| LoadError::Invalid {
-            path: path.to_path_buf(),
-            feature: label.clone(),
-            field: field.to_string(),
-            expected: expected.to_string(),
-        };
-        let coordinates = &feature.geometry.coordinates;
-        if feature.geometry.kind != "Point" || coordinates.len() != 2 {
-            return Err(invalid("geometry", "a Point with [longitude, latitude]"));
-        }
-        let (lon, lat) = (coordinates[0], coordinates[1]);
-        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(invalid(
-                "geometry.coordinates",
-                "a longitude in [-180, 180] and a latitude in [-90, 90]",
-            ));
-        }
-        let place = *places
-            .get(feature.properties.place.as_str())
-            .ok_or_else(|| invalid("properties.place", "the id of a place in places.geojson"))?;
-        if !seen.insert(feature.properties.id.clone()) {
-            return Err(LoadError::Duplicate {
-                path: path.to_path_buf(),
-                feature: label,
-                id: feature.properties.id,
-            });
-        }
-        let mut incident = feature
-            .properties
-            .into_incident(lon, lat, place)
-            .map_err(|e| invalid(&format!("properties.{}", e.field), &e.expected))?;
-        incident.sources = shared_sources
-            .entry(incident.sources.to_vec())
-            .or_insert_with(|| incident.sources.clone())
-            .clone();
-        incidents.push(incident);
-    }
-    Ok(incidents)
 }
 
 fn load_summaries(path: &Path) -> Result<Vec<serde_json::Value>, LoadError> {

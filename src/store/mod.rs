@@ -2,6 +2,7 @@
 //! A dataset either loads whole or not at all.
 
 mod files;
+mod incidents;
 mod layers;
 
 pub use files::{DataPaths, load_dir};

@@ -1,0 +1,212 @@
+//! Reading `incidents.geojson`: each feature is parsed, validated and turned into an
+//! [`Incident`] as the parser reaches it, so a million features never exist twice in memory
+//! (once as parsed records, once as incidents).
+
+use super::LoadError;
+use crate::model::{Incident, IncidentRecord, Source};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+struct IncidentFeature {
+    geometry: PointGeometry,
+    properties: IncidentRecord,
+}
+
+#[derive(Deserialize)]
+struct PointGeometry {
+    #[serde(rename = "type")]
+    kind: String,
+    coordinates: Vec<f64>,
+}
+
+/// Turns features into incidents one at a time, checking what spans features (unique ids,
+/// known places) and sharing identical source lists.
+struct Builder<'a> {
+    path: &'a Path,
+    places: &'a HashMap<&'a str, u32>,
+    seen: HashSet<Box<str>>,
+    shared_sources: HashMap<Vec<Source>, Arc<[Source]>>,
+    incidents: Vec<Incident>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, feature: IncidentFeature) -> Result<(), LoadError> {
+        let label = format!(
+            "'{}' (#{})",
+            feature.properties.id,
+            self.incidents.len() + 1
+        );
+        let invalid = |field: &str, expected: &str| LoadError::Invalid {
+            path: self.path.to_path_buf(),
+            feature: label.clone(),
+            field: field.to_string(),
+            expected: expected.to_string(),
+        };
+        let coordinates = &feature.geometry.coordinates;
+        if feature.geometry.kind != "Point" || coordinates.len() != 2 {
+            return Err(invalid("geometry", "a Point with [longitude, latitude]"));
+        }
+        let (lon, lat) = (coordinates[0], coordinates[1]);
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            return Err(invalid(
+                "geometry.coordinates",
+                "a longitude in [-180, 180] and a latitude in [-90, 90]",
+            ));
+        }
+        let place = *self
+            .places
+            .get(feature.properties.place.as_str())
+            .ok_or_else(|| invalid("properties.place", "the id of a place in places.geojson"))?;
+        if !self.seen.insert(feature.properties.id.as_str().into()) {
+            return Err(LoadError::Duplicate {
+                path: self.path.to_path_buf(),
+                feature: label,
+                id: feature.properties.id,
+            });
+        }
+        let mut incident = feature
+            .properties
+            .into_incident(lon, lat, place)
+            .map_err(|e| invalid(&format!("properties.{}", e.field), &e.expected))?;
+        incident.sources = self
+            .shared_sources
+            .entry(incident.sources.to_vec())
+            .or_insert_with(|| incident.sources.clone())
+            .clone();
+        self.incidents.push(incident);
+        Ok(())
+    }
+}
+
+/// The top-level object: reads `features` through [`Features`], skips everything else.
+struct Document<'b, 'a> {
+    builder: &'b mut Builder<'a>,
+    failure: &'b mut Option<LoadError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "features" {
+                map.next_value_seed(Features {
+                    builder: &mut *self.builder,
+                    failure: &mut *self.failure,
+                })?;
+                found = true;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(de::Error::missing_field("features"))
+        }
+    }
+}
+
+/// The `features` array: each element goes to the builder as soon as it is parsed.
+struct Features<'b, 'a> {
+    builder: &'b mut Builder<'a>,
+    failure: &'b mut Option<LoadError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Features<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Features<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of incident features")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(feature) = seq.next_element::<IncidentFeature>()? {
+            if let Err(error) = self.builder.add(feature) {
+                *self.failure = Some(error);
+                return Err(de::Error::custom("stopped at an invalid feature"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loads every incident, or the first problem: a validation error names the feature and the
+/// field; a JSON error names the path within the document.
+pub fn load_incidents(
+    path: &Path,
+    places: &HashMap<&str, u32>,
+) -> Result<Vec<Incident>, LoadError> {
+    let text = super::files::read_text(path)?;
+    let mut builder = Builder {
+        path,
+        places,
+        seen: HashSet::new(),
+        shared_sources: HashMap::new(),
+        incidents: Vec::new(),
+    };
+    let mut failure = None;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    let parsed = Document {
+        builder: &mut builder,
+        failure: &mut failure,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end());
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    match parsed {
+        Ok(()) => Ok(builder.incidents),
+        Err(plain) => Err(locate(path, &text, plain)),
+    }
+}
+
+/// Parses again with JSON-path tracking (which costs on every value, so only after a failure)
+/// to say exactly where a syntax or type error is.
+fn locate(path: &Path, text: &str, plain: serde_json::Error) -> LoadError {
+    #[derive(Deserialize)]
+    struct Document {
+        #[expect(dead_code, reason = "parsed only to locate an error")]
+        features: Vec<IncidentFeature>,
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, Document>(&mut deserializer) {
+        Err(e) => LoadError::Json {
+            path: path.to_path_buf(),
+            location: e.path().to_string(),
+            message: e.inner().to_string(),
+        },
+        Ok(_) => LoadError::Json {
+            path: path.to_path_buf(),
+            location: format!("line {}, column {}", plain.line(), plain.column()),
+            message: plain.to_string(),
+        },
+    }
+}
