@@ -60,6 +60,13 @@ impl Settings {
         }
     }
 
+    /// The store the settings describe (the file store; a database store would be chosen here).
+    pub fn store(&self) -> crate::store::FileStore {
+        crate::store::FileStore {
+            paths: self.data_paths(),
+        }
+    }
+
     /// Where each data file is, honouring the layer overrides.
     pub fn data_paths(&self) -> crate::store::DataPaths {
         let mut paths = crate::store::DataPaths::in_dir(&self.data);

@@ -1,7 +1,8 @@
 //! strikemap: a spatial index and OGC API – Features service for attacks on civilians.
 //!
 //! Dependencies point one way: `api -> query -> index -> {geodesy, gazetteer, model}`;
-//! `store` reads files into the model; nothing below `api` knows about HTTP.
+//! `store` (behind the `Store` trait: files now, a database later) fills a `model::Dataset`;
+//! nothing below `api` knows about HTTP.
 
 /// The HTTP API and the static web map.
 pub mod api;
@@ -23,6 +24,7 @@ pub mod query;
 pub mod store;
 
 use std::sync::Arc;
+use store::Store;
 
 /// Loads, validates and indexes the dataset the settings point at; `progress` is told how
 /// many incidents have been measured.
@@ -31,7 +33,7 @@ pub fn load(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<index::Index, store::LoadError> {
     let started = std::time::Instant::now();
-    let dataset = store::load_dir(&settings.data_paths())?;
+    let dataset = settings.store().load()?;
     tracing::info!(
         incidents = dataset.incidents.len(),
         seconds = started.elapsed().as_secs_f64(),

@@ -121,7 +121,7 @@ pub fn attribution(sources: &[Source]) -> String {
 }
 
 fn nearest<'a>(
-    layer: &'a crate::store::Layer,
+    layer: &'a crate::model::Layer,
     found: Option<(u32, f32)>,
 ) -> Option<NearestObject<'a>> {
     found.map(|(i, distance)| {

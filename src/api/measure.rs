@@ -29,7 +29,7 @@ async fn measure(
     let (lon, lat, date) = query::parse_measure_point(&params)?;
     let index = &state.index;
     let m = index.measure_point(Point::new(lon, lat), date);
-    let object = |layer: &crate::store::Layer, found: Option<(u32, f64)>| {
+    let object = |layer: &crate::model::Layer, found: Option<(u32, f64)>| {
         found.map(|(i, metres)| {
             let o = &layer.objects[i as usize];
             json!({ "id": o.id, "name": o.name, "distance_km": km(metres), "uncertainty_km": o.uncertainty_km })

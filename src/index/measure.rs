@@ -4,8 +4,8 @@
 use super::Measures;
 use crate::gazetteer::Gazetteer;
 use crate::geodesy::{Nearest, PointSet, Polyline};
+use crate::model::{Layer, LineOfContact};
 use crate::model::{PlaceIdx, Side, SideArea};
-use crate::store::{Layer, LineOfContact};
 use chrono::NaiveDate;
 use geo::{BoundingRect, Intersects, Point, Rect};
 
@@ -161,8 +161,8 @@ impl Measurer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::LineVersion;
     use crate::model::{GeoPrecision, Place, PlaceName};
-    use crate::store::LineVersion;
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")

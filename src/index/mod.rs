@@ -10,8 +10,8 @@ pub use measure::{Measurer, PointMeasures};
 
 use crate::gazetteer::Gazetteer;
 use crate::geodesy::PointSet;
+use crate::model::{Dataset, Layer, LineOfContact};
 use crate::model::{Incident, PlaceIdx, Side};
-use crate::store::{Dataset, Layer, LineOfContact};
 use geo::Point;
 use rayon::prelude::*;
 
@@ -40,7 +40,7 @@ pub struct Index {
     pub military: Layer,
     pub protected: Layer,
     pub summaries: Vec<serde_json::Value>,
-    pub place_features: Vec<crate::store::RawFeature>,
+    pub place_features: Vec<crate::model::RawFeature>,
     /// Incident positions.
     pub points: PointSet,
     /// Incident indexes ordered by first possible day, then id.

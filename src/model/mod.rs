@@ -1,6 +1,7 @@
 //! The domain model: incidents, places, sources and their controlled vocabularies. No I/O.
 
 pub mod count;
+pub mod dataset;
 pub mod incident;
 pub mod place;
 pub mod reference;
@@ -8,6 +9,7 @@ pub mod source;
 pub mod vocab;
 
 pub use count::Count;
+pub use dataset::{Dataset, Layer, LineOfContact, LineVersion, RawFeature};
 pub use incident::{FieldError, Incident, IncidentRecord, PlaceIdx};
 pub use place::{Place, PlaceName, PlaceRecord};
 pub use reference::{ReferenceObject, SideArea};

@@ -1,7 +1,8 @@
 //! The file store: a data directory of GeoJSON files, as bundled in `data/`.
 
 use super::layers::{self, feature_label};
-use super::{Dataset, LoadError};
+use super::{LoadError, Store};
+use crate::model::Dataset;
 use crate::model::{Place, PlaceRecord};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -42,6 +43,18 @@ pub(super) fn read_text(path: &Path) -> Result<String, LoadError> {
     })
 }
 
+/// The bundled file store: a directory of GeoJSON files (with optional layer overrides).
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    pub paths: DataPaths,
+}
+
+impl Store for FileStore {
+    fn load(&self) -> Result<Dataset, LoadError> {
+        load_dir(&self.paths)
+    }
+}
+
 /// Loads and validates every file; the first problem stops the load.
 pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
@@ -68,7 +81,7 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
     })
 }
 
-fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<super::RawFeature>), LoadError> {
+fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>), LoadError> {
     let features = layers::read_collection(path)?;
     let mut places = Vec::with_capacity(features.len());
     let mut seen = HashSet::new();

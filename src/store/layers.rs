@@ -1,7 +1,8 @@
 //! Reading the generic GeoJSON layers (places, line of contact, countries, reference objects)
 //! with the `geojson` crate, turning each into what the engine measures against.
 
-use super::{LineOfContact, LoadError, RawFeature};
+use super::LoadError;
+use crate::model::{Layer, LineOfContact, LineVersion, RawFeature};
 use crate::model::{ReferenceObject, Side, SideArea};
 use geo::{Centroid, Geometry, MultiPolygon, Point};
 use geojson::{GeoJson, GeometryValue};
@@ -106,7 +107,7 @@ fn required_str(
 }
 
 /// A military or protected object layer. Every object needs an id, a name and a source.
-pub fn reference_layer(path: &Path) -> Result<super::Layer, LoadError> {
+pub fn reference_layer(path: &Path) -> Result<Layer, LoadError> {
     let features = read_collection(path)?;
     let mut objects = Vec::with_capacity(features.len());
     for (index, feature) in features.iter().enumerate() {
@@ -141,7 +142,7 @@ pub fn reference_layer(path: &Path) -> Result<super::Layer, LoadError> {
             uncertainty_km,
         });
     }
-    Ok(super::Layer { features, objects })
+    Ok(Layer { features, objects })
 }
 
 /// A date property (`YYYY-MM-DD`), absent or null allowed.
@@ -165,7 +166,7 @@ fn optional_date(
 /// `valid_to`, and control areas (polygons with a `side`), checked before the countries.
 pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), LoadError> {
     let features = read_collection(path)?;
-    let mut versions: Vec<super::LineVersion> = Vec::new();
+    let mut versions: Vec<LineVersion> = Vec::new();
     let mut areas = Vec::new();
     for (index, feature) in features.iter().enumerate() {
         let label = feature_label(feature, index);
@@ -220,7 +221,7 @@ pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), Lo
                 version.parts.extend(parts);
                 version.uncertainty_km = version.uncertainty_km.max(uncertainty);
             }
-            None => versions.push(super::LineVersion {
+            None => versions.push(LineVersion {
                 valid_from: validity.0,
                 valid_to: validity.1,
                 parts,

@@ -5,10 +5,9 @@ mod files;
 mod incidents;
 mod layers;
 
-pub use files::{DataPaths, load_dir};
+pub use files::{DataPaths, FileStore, load_dir};
 
-use crate::model::{Incident, Place, ReferenceObject, SideArea};
-use geo::Point;
+use crate::model::Dataset;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -42,47 +41,8 @@ pub enum LoadError {
     },
 }
 
-/// A raw GeoJSON feature kept for serving a reference collection as it was supplied.
-pub type RawFeature = geojson::Feature;
-
-/// A reference layer: the features as supplied, and the objects measured against.
-#[derive(Debug, Clone, Default)]
-pub struct Layer {
-    pub features: Vec<RawFeature>,
-    pub objects: Vec<ReferenceObject>,
-}
-
-/// One version of the line of contact: the line features that share a validity period.
-#[derive(Debug, Clone, Default)]
-pub struct LineVersion {
-    /// First day the line stood (inclusive); `None` for "since before the data begins".
-    pub valid_from: Option<chrono::NaiveDate>,
-    /// Last day the line stood (inclusive); `None` for "still current".
-    pub valid_to: Option<chrono::NaiveDate>,
-    pub parts: Vec<Vec<Point>>,
-    /// The largest `uncertainty_km` stated by this version's features.
-    pub uncertainty_km: f64,
-}
-
-/// The line of contact: its versions (ordered by `valid_from`, earliest first) and the
-/// features as supplied.
-#[derive(Debug, Clone, Default)]
-pub struct LineOfContact {
-    pub versions: Vec<LineVersion>,
-    pub features: Vec<RawFeature>,
-}
-
-/// Everything strikemap serves, as loaded from storage.
-#[derive(Debug, Default)]
-pub struct Dataset {
-    pub places: Vec<Place>,
-    pub place_features: Vec<RawFeature>,
-    pub incidents: Vec<Incident>,
-    pub line: LineOfContact,
-    /// Checked in order; the first area containing a point gives its side.
-    pub side_areas: Vec<SideArea>,
-    pub military: Layer,
-    pub protected: Layer,
-    /// Aggregate statements that are not point incidents, as supplied.
-    pub summaries: Vec<serde_json::Value>,
+/// Where a dataset lives. Files now; a database (PostGIS) can implement the same trait.
+pub trait Store {
+    /// Reads and validates the whole dataset, or says what is wrong with it.
+    fn load(&self) -> Result<Dataset, LoadError>;
 }
