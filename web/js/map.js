@@ -146,10 +146,15 @@ export function createMap(config, onPick) {
     center: view ? [view.lon, view.lat] : [46.75, 39.9],
     zoom: view ? view.zoom : 7,
     maxBounds: config.basemap_style ? undefined : REGION,
+    // Keep the last frame so that printing and screenshots show the map, not a blank canvas.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
     attributionControl: { compact: true, customAttribution: 'Natural Earth · GSHHG · GeoNames (CC BY 4.0) · strikemap' },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  // The print layout gives the map another size: redraw at that size, and back afterwards.
+  for (const event of ['beforeprint', 'afterprint']) window.addEventListener(event, () => map.resize());
+  window.matchMedia('print').addEventListener('change', () => map.resize());
   const labels = new TownLabels(map);
   const loaded = new Promise((resolve) => {
     map.on('load', async () => {
