@@ -188,6 +188,27 @@ describe('the map page', () => {
     await context.close();
   });
 
+  test('prints the map first, then the selected incident and the list, without the controls', async () => {
+    const { page, context, problems } = await openPage(browser, server.base, '/?sel=fx-004');
+    await page.waitForSelector('#details:not([hidden]) .sources');
+    await page.emulateMedia({ media: 'print' });
+    const layout = await page.evaluate(() => {
+      const box = (s) => document.querySelector(s).getBoundingClientRect();
+      const shown = (s) => getComputedStyle(document.querySelector(s)).display !== 'none';
+      return {
+        mapHeight: box('#map').height, mapTop: box('#map').top, detailsTop: box('#details').top, listTop: box('#list').top,
+        filters: shown('#filters'), options: shown('.map-options'), timeline: shown('.timeline'),
+      };
+    });
+    assert.ok(layout.mapHeight > 300, JSON.stringify(layout));
+    assert.ok(layout.mapTop < layout.detailsTop && layout.detailsTop < layout.listTop, JSON.stringify(layout));
+    assert.deepEqual([layout.filters, layout.options, layout.timeline], [false, false, false]);
+    const pdf = await page.pdf({ format: 'A4' });
+    assert.ok(pdf.length > 10000, 'a PDF comes out');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('works at phone width', async () => {
     const { page, context, problems } = await openPage(browser, server.base, '/', { width: 390, height: 844 });
     await waitForCount(page, 6);
