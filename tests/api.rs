@@ -650,34 +650,14 @@ async fn hostile_values_never_cause_a_server_error() {
         ",,,",
         "-",
     ];
+    // Every parameter the incidents endpoint accepts, from the parser's own list, plus `f`.
+    let incident_params: Vec<&str> = strikemap::query::INCIDENT_PARAMS
+        .iter()
+        .copied()
+        .chain(["f"])
+        .collect();
     let endpoints: [(&str, &[&str]); 5] = [
-        (
-            "/api/collections/incidents/items",
-            &[
-                "bbox",
-                "datetime",
-                "limit",
-                "offset",
-                "town",
-                "q",
-                "type",
-                "weapon",
-                "target",
-                "perpetrator",
-                "reported_by",
-                "verification",
-                "min_killed",
-                "depth_min_km",
-                "depth_max_km",
-                "side",
-                "near",
-                "within_km",
-                "military_clear_km",
-                "protected_within_km",
-                "sortby",
-                "f",
-            ],
-        ),
+        ("/api/collections/incidents/items", &incident_params),
         (
             "/api/collections/places/items",
             &["bbox", "limit", "offset", "q"],

@@ -8,8 +8,8 @@ mod stats;
 
 pub use execute::{Page, execute};
 pub use params::{
-    MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query, parse_layer_query,
-    parse_measure_point, parse_path,
+    INCIDENT_PARAMS, MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query,
+    parse_layer_query, parse_measure_point, parse_path,
 };
 pub use stats::{Stats, stats};
 
