@@ -21,8 +21,9 @@ impl PointGeometry {
     }
 }
 
-/// Rounds kilometres to metres, the precision the measures are good for.
-fn km(value: f64) -> Option<f64> {
+/// Rounds kilometres to metres, the precision the measures are good for; `None` for a value
+/// that is not a distance (no line to measure from).
+pub(super) fn km(value: f64) -> Option<f64> {
     value.is_finite().then(|| (value * 1000.0).round() / 1000.0)
 }
 
@@ -35,8 +36,9 @@ pub struct IncidentFeature<'a> {
     properties: IncidentProperties<'a>,
 }
 
+/// The nearest military or protected object, as the API reports it.
 #[derive(Serialize)]
-struct NearestObject<'a> {
+pub(super) struct NearestObject<'a> {
     id: &'a str,
     name: &'a str,
     distance_km: Option<f64>,
@@ -120,16 +122,17 @@ pub fn attribution(sources: &[Source]) -> String {
     }
 }
 
-fn nearest<'a>(
-    layer: &'a crate::model::Layer,
-    found: Option<(u32, f32)>,
-) -> Option<NearestObject<'a>> {
-    found.map(|(i, distance)| {
+/// The object `found` (its index in `layer` and its distance in km), ready to serialise.
+pub(super) fn nearest(
+    layer: &crate::model::Layer,
+    found: Option<(u32, f64)>,
+) -> Option<NearestObject<'_>> {
+    found.map(|(i, distance_km)| {
         let object = &layer.objects[i as usize];
         NearestObject {
             id: &object.id,
             name: &object.name,
-            distance_km: km(f64::from(distance)),
+            distance_km: km(distance_km),
             uncertainty_km: object.uncertainty_km,
         }
     })
@@ -188,9 +191,15 @@ impl<'a> IncidentFeature<'a> {
                 depth_high_km: km(f64::from(m.depth_high_km)),
                 side: m.side.map(|s| s.as_str()),
                 nearest_military_km: m.nearest_military.and_then(|(_, d)| km(f64::from(d))),
-                nearest_military: nearest(&index.military, m.nearest_military),
+                nearest_military: nearest(
+                    &index.military,
+                    m.nearest_military.map(|(i, d)| (i, f64::from(d))),
+                ),
                 nearest_protected_km: m.nearest_protected.and_then(|(_, d)| km(f64::from(d))),
-                nearest_protected: nearest(&index.protected, m.nearest_protected),
+                nearest_protected: nearest(
+                    &index.protected,
+                    m.nearest_protected.map(|(i, d)| (i, f64::from(d))),
+                ),
                 nearest_place: m
                     .nearest_place
                     .map(|(p, _)| index.gazetteer.place(p).name.as_str()),

@@ -2,6 +2,7 @@
 //! tool), and `/api/stats`: aggregates over filtered incidents.
 
 use super::error::ApiError;
+use super::features::{km, nearest};
 use super::{AppState, blocking, params_of};
 use crate::query;
 use axum::extract::{RawQuery, State};
@@ -17,8 +18,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/stats", get(stats))
 }
 
-fn km(metres: f64) -> f64 {
-    (metres).round() / 1000.0
+/// Metres to kilometres, rounded to the metre.
+fn metres_km(metres: f64) -> Option<f64> {
+    km(metres / 1000.0)
 }
 
 async fn measure(
@@ -29,32 +31,27 @@ async fn measure(
     let (lon, lat, date) = query::parse_measure_point(&params)?;
     let index = &state.index;
     let m = index.measure_point(Point::new(lon, lat), date);
-    let object = |layer: &crate::model::Layer, found: Option<(u32, f64)>| {
-        found.map(|(i, metres)| {
-            let o = &layer.objects[i as usize];
-            json!({ "id": o.id, "name": o.name, "distance_km": km(metres), "uncertainty_km": o.uncertainty_km })
-        })
-    };
+    let in_km = |found: Option<(u32, f64)>| found.map(|(i, metres)| (i, metres / 1000.0));
     let place = m.nearest_place.map(|(p, metres)| {
         let place = index.gazetteer.place(p);
         json!({
             "id": place.id, "name": place.name, "name_hy": place.name_hy, "name_az": place.name_az,
-            "names": place.names.iter().map(|n| &n.name).collect::<Vec<_>>(), "distance_km": km(metres),
+            "names": place.names.iter().map(|n| &n.name).collect::<Vec<_>>(), "distance_km": metres_km(metres),
         })
     });
     Ok(Json(json!({
         "point": [lon, lat],
-        "depth_km": m.line.map(|l| km(l.distance_m)),
-        "depth_low_km": m.line.map(|_| (m.depth_low_km * 1000.0).round() / 1000.0),
-        "depth_high_km": m.line.map(|_| (m.depth_high_km * 1000.0).round() / 1000.0),
+        "depth_km": m.line.and_then(|l| metres_km(l.distance_m)),
+        "depth_low_km": m.line.and_then(|_| km(m.depth_low_km)),
+        "depth_high_km": m.line.and_then(|_| km(m.depth_high_km)),
         "line_uncertainty_km": m.line_uncertainty_km,
         "line_valid_from": m.line_valid_from.map(|d| d.to_string()),
         "nearest_point_on_line": m.line.map(|l| [l.point.x(), l.point.y()]),
         "side": m.side.map(|s| s.as_str()),
-        "nearest_military": object(&index.military, m.nearest_military),
-        "nearest_military_km": m.nearest_military.map(|(_, d)| km(d)),
-        "nearest_protected": object(&index.protected, m.nearest_protected),
-        "nearest_protected_km": m.nearest_protected.map(|(_, d)| km(d)),
+        "nearest_military": nearest(&index.military, in_km(m.nearest_military)),
+        "nearest_military_km": m.nearest_military.and_then(|(_, d)| metres_km(d)),
+        "nearest_protected": nearest(&index.protected, in_km(m.nearest_protected)),
+        "nearest_protected_km": m.nearest_protected.and_then(|(_, d)| metres_km(d)),
         "nearest_place": place,
         "note": "Distances are geodesic on the WGS84 ellipsoid. The depth band adds the line's stated uncertainty; the military layer lists only objects a cited source documents.",
     })))
@@ -64,18 +61,15 @@ async fn measure(
 async fn path(RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let params = query::Params::new(params_of(raw.as_deref())?)?;
     let points = query::parse_path(&params)?;
-    let segments: Vec<f64> = points
+    // Points are validated, so every geodesic distance is finite.
+    let metres: Vec<f64> = points
         .windows(2)
-        .map(|w| {
-            km(crate::geodesy::distance_m(
-                Point::new(w[0].0, w[0].1),
-                Point::new(w[1].0, w[1].1),
-            ))
-        })
+        .map(|w| crate::geodesy::distance_m(Point::new(w[0].0, w[0].1), Point::new(w[1].0, w[1].1)))
         .collect();
-    let total = segments.iter().sum::<f64>();
+    let segments: Vec<Option<f64>> = metres.iter().map(|m| metres_km(*m)).collect();
+    let total = metres_km(metres.iter().sum());
     Ok(Json(
-        json!({ "segments_km": segments, "total_km": (total * 1000.0).round() / 1000.0, "ellipsoid": "WGS84" }),
+        json!({ "segments_km": segments, "total_km": total, "ellipsoid": "WGS84" }),
     ))
 }
 
