@@ -16,13 +16,13 @@ const PARAM_FIELDS = {
 
 const field = (name) => document.getElementById(FIELDS[name]);
 
-export async function setUpFilters() {
+/** Fills the choices: vocabularies, and every spelling in the gazetteer `places`. */
+export function setUpFilters(places) {
   for (const select of document.querySelectorAll('select[data-vocab]')) {
     for (const value of vocab[select.dataset.vocab] || []) {
       select.add(new Option(label(value), value));
     }
   }
-  const places = await (await fetch('api/collections/places/items?limit=10000')).json();
   const options = document.getElementById('town-options');
   const seen = new Set();
   for (const f of places.features) {

@@ -135,8 +135,10 @@ async function start() {
   }
   const config = await (await fetch('config.json')).json();
   await loadVocab();
-  view = createMap(config, pick);
-  await setUpFilters();
+  // The gazetteer serves both the town labels and the town autocomplete: fetch it once.
+  const places = await getJson('api/collections/places/items', new URLSearchParams({ limit: '10000' }));
+  view = createMap(config, places, pick);
+  setUpFilters(places);
   setUpMapOptions();
   setUpTimeline();
   setUpMeasure(view);

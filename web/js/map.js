@@ -83,9 +83,8 @@ class TownLabels {
     map.on('zoom', () => this.refresh());
   }
 
-  async load() {
-    const response = await fetch('api/collections/places/items?limit=10000');
-    const places = await response.json();
+  /** Places one label per gazetteer entry (`places`, the places collection). */
+  show(places) {
     for (const feature of places.features) {
       const el = document.createElement('div');
       el.className = `town-label ${feature.properties.kind}`;
@@ -137,8 +136,11 @@ class ClusterCounts {
   }
 }
 
-/** Creates the map; `onPick(features)` is called with the incidents under a click. */
-export function createMap(config, onPick) {
+/**
+ * Creates the map over the gazetteer `places`; `onPick(ids)` is called with the incidents
+ * under a click.
+ */
+export function createMap(config, places, onPick) {
   const view = state.view;
   const map = new maplibregl.Map({
     container: 'map',
@@ -160,7 +162,7 @@ export function createMap(config, onPick) {
     map.on('load', async () => {
       addOverlays(map);
       new ClusterCounts(map);
-      await labels.load();
+      labels.show(places);
       resolve();
     });
   });
