@@ -597,6 +597,20 @@ async fn depth_bands_and_path_lengths() {
         [(0.0, 10.0), (10.0, 25.0), (25.0, 50.0), (50.0, 100.0)]
     );
     assert_eq!(bands["features"][0]["geometry"]["type"], "MultiPolygon");
+    let far = server
+        .json(
+            "/api/collections/depth-bands/items?bbox=43.5,38.3,43.6,38.4",
+            200,
+        )
+        .await;
+    assert_eq!(far["numberMatched"], 0);
+    let near = server
+        .json(
+            "/api/collections/depth-bands/items?bbox=46.7,39.8,46.8,39.9",
+            200,
+        )
+        .await;
+    assert_eq!(near["numberMatched"], 4);
     // Stepanakert to Ganja: 101.690 km according to GeographicLib.
     let path = server
         .json(

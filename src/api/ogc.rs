@@ -325,9 +325,13 @@ fn in_bbox(feature: &RawFeature, bbox: &Bbox) -> bool {
     else {
         return false;
     };
-    let Some(rect) = geometry.bounding_rect() else {
-        return false;
-    };
+    geometry
+        .bounding_rect()
+        .is_some_and(|rect| overlaps(rect, bbox))
+}
+
+/// Whether a bounding rectangle meets a query box (which may cross the antimeridian).
+fn overlaps(rect: geo::Rect, bbox: &Bbox) -> bool {
     let lon_overlap = if bbox.west <= bbox.east {
         rect.max().x >= bbox.west && rect.min().x <= bbox.east
     } else {
@@ -349,8 +353,11 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
         return index
             .depth_bands
             .iter()
+            .filter(|band| {
+                q.bbox
+                    .is_none_or(|b| band.area.bounding_rect().is_some_and(|r| overlaps(r, &b)))
+            })
             .map(band_feature)
-            .filter(|f| q.bbox.is_none_or(|b| value_in_bbox(f, &b)))
             .collect();
     }
     let features = raw_layer(index, id);
@@ -378,10 +385,6 @@ fn band_feature(band: &crate::index::DepthBand) -> Value {
         "geometry": geojson::Geometry::from(&band.area),
         "properties": { "id": id, "from_km": band.from_km, "to_km": band.to_km, "label": format!("{}–{} km", band.from_km, band.to_km) },
     })
-}
-
-fn value_in_bbox(feature: &Value, bbox: &Bbox) -> bool {
-    serde_json::from_value::<RawFeature>(feature.clone()).is_ok_and(|f| in_bbox(&f, bbox))
 }
 
 fn summary_feature(summary: &Value) -> Value {
