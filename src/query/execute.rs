@@ -116,8 +116,9 @@ fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool, bool) {
     (index.by_date.clone(), true, false)
 }
 
-/// All incidents matching `q`, in the requested order (default: date, then id).
-pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
+/// All incidents matching `q`, in no particular order, and whether that happens to be date
+/// order. Aggregates need no more than this.
+pub fn filtered(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool) {
     let (candidates, in_date_order, near_checked) = candidates(index, q);
     let without_near;
     let remaining = if near_checked {
@@ -129,10 +130,16 @@ pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     } else {
         q
     };
-    let mut matched: Vec<u32> = candidates
+    let matched = candidates
         .into_iter()
         .filter(|i| matches(index, remaining, *i))
         .collect();
+    (matched, in_date_order)
+}
+
+/// All incidents matching `q`, in the requested order (default: date, then id).
+pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
+    let (mut matched, in_date_order) = filtered(index, q);
     if !in_date_order {
         matched.sort_unstable_by_key(|i| index.date_rank[*i as usize]);
     }
