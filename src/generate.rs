@@ -39,14 +39,14 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> GenerateError + '_ {
     }
 }
 
-/// Copies the web map's offline basemap layers (`basemap/`), when the source has them, so
-/// that a generated dataset can be served with the map.
-fn copy_basemap(source: &Path, out: &Path) -> Result<(), GenerateError> {
-    let from = source.join("basemap");
+/// Copies a folder of plain files (the map's offline `basemap/`, the passage archive
+/// `sources/`) when the source has it: the map needs the one, the summaries cite the other.
+fn copy_folder(source: &Path, out: &Path, name: &str) -> Result<(), GenerateError> {
+    let from = source.join(name);
     if !from.is_dir() {
         return Ok(());
     }
-    let to = out.join("basemap");
+    let to = out.join(name);
     std::fs::create_dir_all(&to).map_err(io(&to))?;
     for entry in std::fs::read_dir(&from).map_err(io(&from))? {
         let entry = entry.map_err(io(&from))?;
@@ -70,7 +70,8 @@ pub fn generate(
     for name in COPIED {
         std::fs::copy(source.join(name), out.join(name)).map_err(io(&source.join(name)))?;
     }
-    copy_basemap(source, out)?;
+    copy_folder(source, out, "basemap")?;
+    copy_folder(source, out, "sources")?;
     let places_text = std::fs::read_to_string(source.join("places.geojson"))
         .map_err(io(&source.join("places.geojson")))?;
     let places: serde_json::Value =

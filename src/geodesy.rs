@@ -159,23 +159,49 @@ pub fn min_metres_for_degrees(lat: f64, delta_deg: f64) -> f64 {
     delta_deg * 110_500.0_f64.min(111_200.0 * worst_lat.cos()) * 0.995
 }
 
-/// A polyline (e.g. the line of contact) indexed for nearest-point queries.
+/// A polyline (e.g. the line of contact) indexed for nearest-point queries. Each part may
+/// carry a margin: how far, in metres, the true line may lie from that part as drawn.
 #[derive(Debug, Clone)]
 pub struct Polyline {
     tree: RTree<GeomWithData<Line<[f64; 2]>, usize>>,
     vertices: Vec<Point>,
+    /// The part each segment belongs to, indexed by the segment's first vertex / 2.
+    segment_part: Vec<u32>,
+    /// Margin of each part, metres.
+    margins_m: Vec<f64>,
+}
+
+/// The distance from a point to a polyline whose parts are uncertain: the nearest point as
+/// drawn, and bounds on the distance to the true line, in metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Banded {
+    pub nearest: Nearest,
+    /// The part the nearest point lies on.
+    pub part: usize,
+    /// No part's true position can be nearer than this (the distance to each part less its
+    /// margin, minimised over parts), clamped at zero.
+    pub low_m: f64,
+    /// The true line is no farther than this (the nearest part's distance plus its margin).
+    pub high_m: f64,
 }
 
 impl Polyline {
     /// Builds the index over one or more parts; each part is a list of `(lon, lat)` vertices.
     pub fn new(parts: &[Vec<Point>]) -> Self {
+        Self::with_margins(parts, &vec![0.0; parts.len()])
+    }
+
+    /// Like [`Polyline::new`], with a margin in metres for each part (missing margins are 0).
+    pub fn with_margins(parts: &[Vec<Point>], margins_m: &[f64]) -> Self {
         let mut segments = Vec::new();
         let mut vertices = Vec::new();
-        for part in parts {
+        let mut segment_part = Vec::new();
+        for (part_index, part) in parts.iter().enumerate() {
             for pair in part.windows(2) {
                 let index = vertices.len();
                 vertices.push(pair[0]);
                 vertices.push(pair[1]);
+                segment_part.push(part_index as u32);
                 let line = Line::new([pair[0].x(), pair[0].y()], [pair[1].x(), pair[1].y()]);
                 segments.push(GeomWithData::new(line, index));
             }
@@ -183,7 +209,45 @@ impl Polyline {
         Polyline {
             tree: RTree::bulk_load(segments),
             vertices,
+            segment_part,
+            margins_m: (0..parts.len())
+                .map(|i| margins_m.get(i).copied().unwrap_or(0.0).max(0.0))
+                .collect(),
         }
+    }
+
+    fn margin_of_segment(&self, index: usize) -> f64 {
+        let part = self.segment_part[index / 2] as usize;
+        self.margins_m[part]
+    }
+
+    /// The nearest point and the bounds on the distance to the true line, given each part's
+    /// margin. When the nearest part has the largest margin the low bound is simply the
+    /// distance less that margin; otherwise every segment that could lie nearer once its
+    /// margin is taken off is examined (spherically, shrunk by the sphere's error bound).
+    pub fn banded(&self, p: Point) -> Option<Banded> {
+        let (nearest, index) = self.nearest_with_segment(p)?;
+        let own = self.margin_of_segment(index);
+        let largest = self.margins_m.iter().copied().fold(0.0, f64::max);
+        let mut low = nearest.distance_m - own;
+        if largest > own {
+            let query = [p.x(), p.y()];
+            for (segment, distance_2) in self.tree.nearest_neighbor_iter_with_distance_2(query) {
+                if min_metres_for_degrees(p.y(), distance_2.sqrt()) - largest > low {
+                    break;
+                }
+                let i = segment.data;
+                let spherical =
+                    spherical_distance_to_segment(p, self.vertices[i], self.vertices[i + 1]);
+                low = low.min(spherical / SPHERE_MARGIN - self.margin_of_segment(i));
+            }
+        }
+        Some(Banded {
+            nearest,
+            part: self.segment_part[index / 2] as usize,
+            low_m: low.max(0.0),
+            high_m: nearest.distance_m + own,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -192,6 +256,11 @@ impl Polyline {
 
     /// The nearest point of the polyline to `p` on the WGS84 ellipsoid; `None` if empty.
     pub fn nearest(&self, p: Point) -> Option<Nearest> {
+        self.nearest_with_segment(p).map(|(nearest, _)| nearest)
+    }
+
+    /// The nearest point and the index (first vertex) of the segment it lies on.
+    fn nearest_with_segment(&self, p: Point) -> Option<(Nearest, usize)> {
         let query = [p.x(), p.y()];
         let mut candidates: Vec<(f64, usize)> = Vec::new();
         let mut best_spherical = f64::INFINITY;
@@ -209,9 +278,12 @@ impl Polyline {
             .into_iter()
             .filter(|(spherical, _)| *spherical <= best_spherical * SPHERE_MARGIN + 1.0)
             .map(|(_, index)| {
-                distance_to_segment(p, self.vertices[index], self.vertices[index + 1])
+                (
+                    distance_to_segment(p, self.vertices[index], self.vertices[index + 1]),
+                    index,
+                )
             })
-            .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
+            .min_by(|x, y| x.0.distance_m.total_cmp(&y.0.distance_m))
     }
 }
 
@@ -345,6 +417,36 @@ mod tests {
         let nearest = line.nearest(Point::new(46.9, 39.5)).expect("non-empty");
         assert!((nearest.point.x() - 47.0).abs() < 1e-9);
         assert!(Polyline::new(&[]).nearest(Point::new(0.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn a_more_uncertain_part_farther_away_lowers_the_low_bound() {
+        // Part 0 at 46.0 E, 1 km margin; part 1 at 46.2 E, 20 km margin. From 45.95 E the
+        // nearest drawn point is on part 0 (~4.3 km), but part 1 (~21.3 km) may truly lie as
+        // close as ~1.3 km: the low bound must come from part 1, the high bound from part 0.
+        let line = Polyline::with_margins(
+            &[
+                vec![Point::new(46.0, 39.0), Point::new(46.0, 41.0)],
+                vec![Point::new(46.2, 39.0), Point::new(46.2, 41.0)],
+            ],
+            &[1_000.0, 20_000.0],
+        );
+        let p = Point::new(45.95, 40.0);
+        let banded = line.banded(p).expect("non-empty");
+        assert_eq!(banded.part, 0);
+        let d0 = banded.nearest.distance_m;
+        assert!((banded.high_m - (d0 + 1_000.0)).abs() < 1e-6);
+        let d1 = distance_m(p, Point::new(46.2, 40.0));
+        assert!(banded.low_m < d1 - 20_000.0 + 1.0, "{banded:?} vs {d1}");
+        // ... and is a lower bound only by the sphere's error (well under 1.5 %).
+        assert!(banded.low_m > d1 * 0.985 - 20_000.0, "{banded:?}");
+        // With equal margins the low bound is the nearest distance less the margin.
+        let even = Polyline::with_margins(
+            &[vec![Point::new(46.0, 39.0), Point::new(46.0, 41.0)]],
+            &[2_000.0],
+        );
+        let banded = even.banded(p).expect("non-empty");
+        assert!((banded.low_m - (banded.nearest.distance_m - 2_000.0)).abs() < 1e-6);
     }
 
     #[test]

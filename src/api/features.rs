@@ -95,31 +95,43 @@ struct IncidentProperties<'a> {
     nearest_place_km: Option<f64>,
 }
 
-/// "Reported by <primary publishers>; relayed by <secondary ones>", so that a claim is always
-/// credited to whoever made it, and a report citing it is not mistaken for its author.
+/// "Reported by <claimants>; relayed by <relays>; denied by <...>; disputed by <...>", so that
+/// a claim is always credited to whoever made it, a report citing it is not mistaken for its
+/// author, and a denial is never read as a confirmation.
 pub fn attribution(sources: &[Source]) -> String {
-    let publishers = |secondary: bool| {
-        let mut names: Vec<&str> = Vec::new();
-        for source in sources
-            .iter()
-            .filter(|s| (s.role.as_deref() == Some("secondary")) == secondary)
-        {
-            if !names.contains(&&*source.publisher) {
-                names.push(&source.publisher);
-            }
+    fn push<'a>(names: &mut Vec<&'a str>, name: &'a str) {
+        if !names.contains(&name) {
+            names.push(name);
         }
-        names
-    };
-    let (primary, secondary) = (publishers(false), publishers(true));
-    match (primary.is_empty(), secondary.is_empty()) {
-        (false, false) => format!(
-            "Reported by {}; relayed by {}",
-            primary.join("; "),
-            secondary.join("; ")
-        ),
-        (false, true) => format!("Reported by {}", primary.join("; ")),
-        _ => format!("Reported by {}", secondary.join("; ")),
     }
+    let (mut reported, mut relayed, mut denied, mut disputed) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for source in sources {
+        // Whoever made the claim a source passes on (even a denial quoting it) reported it.
+        if let Some(claimant) = source.claimant.as_deref() {
+            push(&mut reported, claimant);
+        }
+        match source.role.as_deref() {
+            Some("secondary") => push(&mut relayed, &source.publisher),
+            Some("denial") => push(&mut denied, &source.publisher),
+            Some("counter_claim") => push(&mut disputed, &source.publisher),
+            _ => push(&mut reported, &source.publisher),
+        }
+    }
+    if reported.is_empty() {
+        reported = std::mem::take(&mut relayed);
+    }
+    let mut parts = vec![format!("Reported by {}", reported.join("; "))];
+    for (verb, names) in [
+        ("relayed by", relayed),
+        ("denied by", denied),
+        ("disputed by", disputed),
+    ] {
+        if !names.is_empty() {
+            parts.push(format!("{verb} {}", names.join("; ")));
+        }
+    }
+    parts.join("; ")
 }
 
 /// The object `found` (its index in `layer` and its distance in km), ready to serialise.
@@ -220,8 +232,12 @@ mod tests {
             title: "t".into(),
             date: None,
             url: None,
+            read_at: None,
+            relay: None,
             role: role.map(Into::into),
-            seed: None,
+            claimant: None,
+            passage: None,
+            quote: None,
             note: None,
         }
     }
@@ -241,5 +257,26 @@ mod tests {
             "Reported by Amnesty International"
         );
         assert_eq!(attribution(&[source("HRW", None)]), "Reported by HRW");
+    }
+
+    #[test]
+    fn a_relayed_claim_is_credited_to_its_claimant_and_denials_are_named() {
+        let mut relay = source("Amnesty International", Some("secondary"));
+        relay.claimant = Some("Ministry of Defence of Azerbaijan".into());
+        let denial = source("Public Radio of Armenia", Some("denial"));
+        let other = source("Public Radio of Armenia", Some("counter_claim"));
+        assert_eq!(
+            attribution(&[relay.clone(), denial, other]),
+            "Reported by Ministry of Defence of Azerbaijan; relayed by Amnesty International; \
+             denied by Public Radio of Armenia; disputed by Public Radio of Armenia"
+        );
+        // A claim known only through its denial is credited to the claimant the denial
+        // names, never to the denier.
+        let mut quoted = source("PanARMENIAN.Net", Some("denial"));
+        quoted.claimant = Some("Azerbaijani authorities".into());
+        assert_eq!(
+            attribution(&[quoted]),
+            "Reported by Azerbaijani authorities; denied by PanARMENIAN.Net"
+        );
     }
 }

@@ -14,7 +14,7 @@ use geo::{BoundingRect, Intersects, Point, Rect};
 pub struct PointMeasures {
     /// Nearest point of the line of contact and the geodesic distance to it.
     pub line: Option<Nearest>,
-    /// The stated uncertainty of the line version measured from, km.
+    /// The stated uncertainty of the stretch of line nearest the point, km.
     pub line_uncertainty_km: f64,
     /// When that version of the line began to stand.
     pub line_valid_from: Option<NaiveDate>,
@@ -51,7 +51,9 @@ struct MeasuredLine {
     valid_from: Option<NaiveDate>,
     valid_to: Option<NaiveDate>,
     polyline: Polyline,
-    uncertainty_km: f64,
+    /// Each part's stated uncertainty, km.
+    part_uncertainty_km: Vec<f64>,
+    coarse: bool,
 }
 
 /// The prepared geometry every measure runs against.
@@ -86,8 +88,15 @@ impl Measurer {
                 .map(|v| MeasuredLine {
                     valid_from: v.valid_from,
                     valid_to: v.valid_to,
-                    polyline: Polyline::new(&v.parts),
-                    uncertainty_km: v.uncertainty_km,
+                    polyline: Polyline::with_margins(
+                        &v.parts,
+                        &v.part_uncertainty_km
+                            .iter()
+                            .map(|km| km * 1000.0)
+                            .collect::<Vec<_>>(),
+                    ),
+                    part_uncertainty_km: v.part_uncertainty_km.clone(),
+                    coarse: v.coarse,
                 })
                 .collect(),
             side_areas: side_areas
@@ -102,10 +111,16 @@ impl Measurer {
     /// The line that stood before `date`: the version with the latest `valid_from` on or
     /// before it (the earliest version if the date precedes them all). Without a date, the
     /// latest version. An incident in a war is measured from the line the war started from,
-    /// until a later version is recorded as standing.
+    /// until a later version is recorded as standing. Without a date, the latest version not
+    /// marked coarse (a coarse line is used only when a date selects it).
     fn line_in_force(&self, date: Option<NaiveDate>) -> Option<&MeasuredLine> {
         match date {
-            None => self.lines.last(),
+            None => self
+                .lines
+                .iter()
+                .rev()
+                .find(|l| !l.coarse)
+                .or(self.lines.last()),
             Some(date) => self
                 .lines
                 .iter()
@@ -140,16 +155,22 @@ impl Measurer {
         gazetteer: &Gazetteer,
     ) -> PointMeasures {
         let version = self.line_in_force(date);
-        let line = version.and_then(|v| v.polyline.nearest(p));
-        let line_uncertainty_km = version.map_or(0.0, |v| v.uncertainty_km);
-        let spread = point_uncertainty_km + line_uncertainty_km;
-        let depth = line.map_or(f64::NAN, |l| l.distance_m / 1000.0);
+        let banded = version.and_then(|v| v.polyline.banded(p));
+        let line_uncertainty_km = match (version, banded) {
+            (Some(v), Some(b)) => v.part_uncertainty_km.get(b.part).copied().unwrap_or(0.0),
+            _ => 0.0,
+        };
+        // Each stretch carries its own uncertainty: the band runs from the nearest any stretch
+        // may truly be to the farthest the nearest stretch may be, widened by the point's own.
+        let (low_km, high_km) = banded.map_or((f64::NAN, f64::NAN), |b| {
+            (b.low_m / 1000.0, b.high_m / 1000.0)
+        });
         PointMeasures {
-            line,
+            line: banded.map(|b| b.nearest),
             line_uncertainty_km,
             line_valid_from: version.and_then(|v| v.valid_from),
-            depth_low_km: (depth - spread).max(0.0),
-            depth_high_km: depth + spread,
+            depth_low_km: (low_km - point_uncertainty_km).max(0.0),
+            depth_high_km: high_km + point_uncertainty_km,
             side: self.side(p, version),
             nearest_military: self.military.nearest(p),
             nearest_protected: self.protected.nearest(p),
@@ -174,13 +195,17 @@ mod tests {
             valid_from: Some(day("1994-05-12")),
             valid_to: Some(day("2020-09-26")),
             parts: vec![vec![Point::new(47.0, 39.0), Point::new(47.0, 41.0)]],
+            part_uncertainty_km: vec![5.0],
             uncertainty_km: 5.0,
+            coarse: false,
         };
         let new = LineVersion {
             valid_from: Some(day("2020-11-10")),
             valid_to: None,
             parts: vec![vec![Point::new(46.5, 39.0), Point::new(46.5, 41.0)]],
+            part_uncertainty_km: vec![1.0],
             uncertainty_km: 1.0,
+            coarse: false,
         };
         let line = LineOfContact {
             versions: vec![old, new],
@@ -221,5 +246,24 @@ mod tests {
         assert_eq!(undated.line_valid_from, Some(day("2020-11-10")));
         let before_all = measurer.measure(p, 0.0, Some(day("1990-01-01")), &gazetteer);
         assert_eq!(before_all.line_valid_from, Some(day("1994-05-12")));
+        // A coarse later line is used only when a date selects it, never by default.
+        let mut coarse_line = line.clone();
+        coarse_line.versions[1].coarse = true;
+        let coarse = Measurer::new(
+            &coarse_line,
+            Vec::new(),
+            &Layer::default(),
+            &Layer::default(),
+        );
+        assert_eq!(
+            coarse.measure(p, 0.0, None, &gazetteer).line_valid_from,
+            Some(day("1994-05-12"))
+        );
+        assert_eq!(
+            coarse
+                .measure(p, 0.0, Some(day("2022-09-13")), &gazetteer)
+                .line_valid_from,
+            Some(day("2020-11-10"))
+        );
     }
 }

@@ -129,8 +129,7 @@ impl Index {
         Index {
             depth_bands: dataset
                 .line
-                .versions
-                .last()
+                .default_version()
                 .map(|v| depth_bands(&v.parts))
                 .unwrap_or_default(),
             ids,

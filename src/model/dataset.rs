@@ -12,6 +12,9 @@ pub type RawFeature = geojson::Feature;
 pub struct Layer {
     pub features: Vec<RawFeature>,
     pub objects: Vec<ReferenceObject>,
+    /// What the layer covers, as its file states: "no known object within N km" is only as
+    /// good as this.
+    pub coverage: Option<String>,
 }
 
 /// One version of the line of contact: the line features that share a validity period.
@@ -22,8 +25,13 @@ pub struct LineVersion {
     /// Last day the line stood (inclusive); `None` for "still current".
     pub valid_to: Option<chrono::NaiveDate>,
     pub parts: Vec<Vec<Point>>,
+    /// The `uncertainty_km` of the feature each part came from, one per part.
+    pub part_uncertainty_km: Vec<f64>,
     /// The largest `uncertainty_km` stated by this version's features.
     pub uncertainty_km: f64,
+    /// Marked `coarse` by its features: used only when a date selects it, never as the
+    /// default line.
+    pub coarse: bool,
 }
 
 /// The line of contact: its versions (ordered by `valid_from`, earliest first) and the
@@ -32,6 +40,18 @@ pub struct LineVersion {
 pub struct LineOfContact {
     pub versions: Vec<LineVersion>,
     pub features: Vec<RawFeature>,
+}
+
+impl LineOfContact {
+    /// The version used when no date chooses one: the latest not marked coarse (or the latest
+    /// of all if every version is coarse).
+    pub fn default_version(&self) -> Option<&LineVersion> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| !v.coarse)
+            .or(self.versions.last())
+    }
 }
 
 /// Everything strikemap serves, as loaded from storage.
@@ -47,4 +67,6 @@ pub struct Dataset {
     pub protected: Layer,
     /// Aggregate statements that are not point incidents, as supplied.
     pub summaries: Vec<serde_json::Value>,
+    /// The archived passages the records cite.
+    pub passages: Vec<super::Passage>,
 }

@@ -189,15 +189,14 @@ impl IncidentRecord {
         }
         for source in &self.sources {
             if let Some(field) = source.missing_field() {
+                let expected = super::source::source_field_expectation(field);
                 let field = match field {
                     "publisher" => "sources.publisher",
                     "title" => "sources.title",
+                    "role" => "sources.role",
                     _ => "sources.date",
                 };
-                return Err(FieldError::new(
-                    field,
-                    "a publisher, a title and a date as YYYY, YYYY-MM or YYYY-MM-DD",
-                ));
+                return Err(FieldError::new(field, expected));
             }
         }
         Ok(Incident {

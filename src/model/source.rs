@@ -14,17 +14,54 @@ pub struct Source {
     /// Publication date as far as known: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; `None` if unknown.
     #[serde(default)]
     pub date: Option<Arc<str>>,
-    /// Link, where the reference material gives one.
+    /// The publisher's own address, where known.
     #[serde(default)]
     pub url: Option<Arc<str>>,
-    /// `primary` (the reporter itself) or `secondary` (relays or cites another report).
+    /// Where the text was actually read, when that was a relay or a mirror.
+    #[serde(default)]
+    pub read_at: Option<Arc<str>>,
+    /// Who relayed or mirrored it there.
+    #[serde(default)]
+    pub relay: Option<Arc<str>>,
+    /// `primary` (the reporter or investigator), `secondary` (relays or summarises another's
+    /// report), `denial` (a party's public denial) or `counter_claim` (a competing account).
     #[serde(default)]
     pub role: Option<Arc<str>>,
-    /// The seed file in `shared/seeds/` the citation was taken from.
+    /// For a secondary source: who made the claim it relays, so the claim is credited to them.
     #[serde(default)]
-    pub seed: Option<Arc<str>>,
+    pub claimant: Option<Arc<str>>,
+    /// The id of the archived passage (in the data's `sources/` folder) the record relies on.
+    #[serde(default)]
+    pub passage: Option<Arc<str>>,
+    /// The archived passage's text, filled in at load from the archive (never read from the
+    /// record itself, so it cannot drift from the hashed original).
+    #[serde(default, skip_deserializing)]
+    pub quote: Option<Arc<str>>,
     #[serde(default)]
     pub note: Option<Arc<str>>,
+}
+
+/// The roles a source can play.
+pub const SOURCE_ROLES: &[&str] = &["primary", "secondary", "denial", "counter_claim"];
+
+/// An archived passage: the short quotation a record relies on, with its citation and the
+/// SHA-256 of the quotation, so that the evidence survives link rot and tampering shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Passage {
+    pub id: String,
+    pub publisher: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub url: Option<String>,
+    pub read_at: Option<String>,
+    pub relay: Option<String>,
+    /// How the quotation departs from the original (joined lines, dropped footnote markers,
+    /// marked omissions); `None` when verbatim.
+    pub edits: Option<String>,
+    pub passage: String,
+    /// Lower-case hex SHA-256 of `passage` as UTF-8.
+    pub sha256: String,
 }
 
 impl Source {
@@ -41,7 +78,21 @@ impl Source {
         {
             return Some("date");
         }
+        if let Some(role) = &self.role
+            && !SOURCE_ROLES.contains(&&**role)
+        {
+            return Some("role");
+        }
         None
+    }
+}
+
+/// What a source's field must hold, for error messages.
+pub fn source_field_expectation(field: &str) -> &'static str {
+    match field {
+        "role" => "one of: primary, secondary, denial, counter_claim",
+        "date" => "a date as YYYY, YYYY-MM or YYYY-MM-DD",
+        _ => "non-empty text",
     }
 }
 

@@ -19,6 +19,8 @@ pub struct DataPaths {
     pub military: PathBuf,
     pub protected: PathBuf,
     pub summaries: PathBuf,
+    /// The folder of archived passages the records cite.
+    pub sources: PathBuf,
 }
 
 impl DataPaths {
@@ -32,6 +34,7 @@ impl DataPaths {
             military: dir.join("military_objects.geojson"),
             protected: dir.join("protected_objects.geojson"),
             summaries: dir.join("summaries.json"),
+            sources: dir.join("sources"),
         }
     }
 }
@@ -63,12 +66,13 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
         .enumerate()
         .map(|(i, p)| (p.id.as_str(), i as u32))
         .collect();
-    let incidents = super::incidents::load_incidents(&paths.incidents, &place_index)?;
+    let archive = super::Archive::load(&paths.sources)?;
+    let incidents = super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?;
     let (line, mut side_areas) = layers::line_of_contact(&paths.line_of_contact)?;
     side_areas.extend(layers::countries(&paths.countries)?);
-    let military = layers::reference_layer(&paths.military)?;
-    let protected = layers::reference_layer(&paths.protected)?;
-    let summaries = load_summaries(&paths.summaries)?;
+    let military = layers::reference_layer(&paths.military, &archive)?;
+    let protected = layers::reference_layer(&paths.protected, &archive)?;
+    let summaries = load_summaries(&paths.summaries, &archive)?;
     Ok(Dataset {
         places,
         place_features,
@@ -78,6 +82,7 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
         military,
         protected,
         summaries,
+        passages: archive.passages(),
     })
 }
 
@@ -118,33 +123,49 @@ fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>
     Ok((places, features))
 }
 
-fn load_summaries(path: &Path) -> Result<Vec<serde_json::Value>, LoadError> {
+fn load_summaries(
+    path: &Path,
+    archive: &super::Archive,
+) -> Result<Vec<serde_json::Value>, LoadError> {
     #[derive(Deserialize)]
     struct SummaryFile {
         summaries: Vec<serde_json::Value>,
     }
     let text = read_text(path)?;
-    let file: SummaryFile = serde_json::from_str(&text).map_err(|e| LoadError::Json {
+    let mut file: SummaryFile = serde_json::from_str(&text).map_err(|e| LoadError::Json {
         path: path.to_path_buf(),
         location: format!("line {}, column {}", e.line(), e.column()),
         message: e.to_string(),
     })?;
-    for (index, summary) in file.summaries.iter().enumerate() {
-        let label = summary
+    let mut seen = HashSet::new();
+    for (index, summary) in file.summaries.iter_mut().enumerate() {
+        let Some(id) = summary
             .get("id")
             .and_then(|v| v.as_str())
-            .map_or(format!("#{}", index + 1), |id| format!("'{id}'"));
-        let has_sources = summary
-            .get("sources")
-            .and_then(|s| s.as_array())
-            .is_some_and(|s| !s.is_empty());
-        if summary.get("id").and_then(|v| v.as_str()).is_none() || !has_sources {
+            .map(str::to_owned)
+        else {
             return Err(LoadError::Invalid {
                 path: path.to_path_buf(),
-                feature: label,
-                field: "id/sources".into(),
-                expected: "an id and at least one source".into(),
+                feature: format!("#{}", index + 1),
+                field: "id".into(),
+                expected: "an id".into(),
             });
+        };
+        let label = format!("'{id}'");
+        if !seen.insert(id.clone()) {
+            return Err(LoadError::Duplicate {
+                path: path.to_path_buf(),
+                feature: label,
+                id,
+            });
+        }
+        let sources = archive.check_json_sources(path, &label, summary.get("sources"))?;
+        // Served as supplied, with each citation's archived quotation filled in.
+        if let Some(object) = summary.as_object_mut() {
+            object.insert(
+                "sources".into(),
+                serde_json::to_value(&sources).unwrap_or_default(),
+            );
         }
     }
     Ok(file.summaries)

@@ -29,13 +29,14 @@ struct PointGeometry {
 struct Builder<'a> {
     path: &'a Path,
     places: &'a HashMap<&'a str, u32>,
+    archive: &'a super::Archive,
     seen: HashSet<Box<str>>,
     shared_sources: HashMap<Vec<Source>, Arc<[Source]>>,
     incidents: Vec<Incident>,
 }
 
 impl Builder<'_> {
-    fn add(&mut self, feature: IncidentFeature) -> Result<(), LoadError> {
+    fn add(&mut self, mut feature: IncidentFeature) -> Result<(), LoadError> {
         let label = format!(
             "'{}' (#{})",
             feature.properties.id,
@@ -68,6 +69,11 @@ impl Builder<'_> {
                 feature: label,
                 id: feature.properties.id,
             });
+        }
+        for source in &mut feature.properties.sources {
+            self.archive
+                .resolve(source)
+                .map_err(|(field, expected)| invalid(&format!("properties.{field}"), &expected))?;
         }
         let mut incident = feature
             .properties
@@ -162,11 +168,13 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
 pub fn load_incidents(
     path: &Path,
     places: &HashMap<&str, u32>,
+    archive: &super::Archive,
 ) -> Result<Vec<Incident>, LoadError> {
     let text = super::files::read_text(path)?;
     let mut builder = Builder {
         path,
         places,
+        archive,
         seen: HashSet::new(),
         shared_sources: HashMap::new(),
         incidents: Vec::new(),

@@ -11,6 +11,13 @@ use std::path::Path;
 
 /// Reads a file as a GeoJSON FeatureCollection.
 pub fn read_collection(path: &Path) -> Result<Vec<RawFeature>, LoadError> {
+    read_collection_with_members(path).map(|(features, _)| features)
+}
+
+/// Reads a FeatureCollection and its foreign members (e.g. a layer's `coverage`).
+pub fn read_collection_with_members(
+    path: &Path,
+) -> Result<(Vec<RawFeature>, serde_json::Map<String, Value>), LoadError> {
     let text = super::files::read_text(path)?;
     let json = |location: &str, message: String| LoadError::Json {
         path: path.to_path_buf(),
@@ -18,7 +25,10 @@ pub fn read_collection(path: &Path) -> Result<Vec<RawFeature>, LoadError> {
         message,
     };
     match text.parse::<GeoJson>() {
-        Ok(GeoJson::FeatureCollection(collection)) => Ok(collection.features),
+        Ok(GeoJson::FeatureCollection(collection)) => Ok((
+            collection.features,
+            collection.foreign_members.unwrap_or_default(),
+        )),
         Ok(_) => Err(json(
             "top level",
             "expected a GeoJSON FeatureCollection".into(),
@@ -107,10 +117,14 @@ fn required_str(
 }
 
 /// A military or protected object layer. Every object needs an id, a name and a source.
-pub fn reference_layer(path: &Path) -> Result<Layer, LoadError> {
-    let features = read_collection(path)?;
+pub fn reference_layer(path: &Path, archive: &super::Archive) -> Result<Layer, LoadError> {
+    let (mut features, members) = read_collection_with_members(path)?;
+    let coverage = members
+        .get("coverage")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let mut objects = Vec::with_capacity(features.len());
-    for (index, feature) in features.iter().enumerate() {
+    for (index, feature) in features.iter_mut().enumerate() {
         let label = feature_label(feature, index);
         let id = required_str(path, feature, &label, "id")?;
         if objects.iter().any(|o: &ReferenceObject| o.id == id) {
@@ -121,13 +135,11 @@ pub fn reference_layer(path: &Path) -> Result<Layer, LoadError> {
             });
         }
         let name = required_str(path, feature, &label, "name")?;
-        let has_source = feature
-            .property("sources")
-            .and_then(Value::as_array)
-            .is_some_and(|s| !s.is_empty());
-        if !has_source {
-            return Err(invalid(path, &label, "sources", "at least one source"));
-        }
+        let sources = archive.check_json_sources(path, &label, feature.property("sources"))?;
+        feature.set_property(
+            "sources",
+            serde_json::to_value(&sources).unwrap_or_default(),
+        );
         let point = match geometry(path, feature, &label)? {
             Geometry::Point(point) => point,
             other => other
@@ -142,7 +154,11 @@ pub fn reference_layer(path: &Path) -> Result<Layer, LoadError> {
             uncertainty_km,
         });
     }
-    Ok(Layer { features, objects })
+    Ok(Layer {
+        features,
+        objects,
+        coverage,
+    })
 }
 
 /// A date property (`YYYY-MM-DD`), absent or null allowed.
@@ -213,19 +229,29 @@ pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), Lo
                 ));
             }
         };
+        // A second digitisation kept as a witness is served and drawn, never measured from.
+        if feature.property("kind").and_then(Value::as_str) == Some("witness") {
+            continue;
+        }
+        let uncertainties = vec![uncertainty; parts.len()];
+        let coarse = feature.property("coarse").and_then(Value::as_bool) == Some(true);
         match versions
             .iter_mut()
             .find(|v| (v.valid_from, v.valid_to) == validity)
         {
             Some(version) => {
                 version.parts.extend(parts);
+                version.part_uncertainty_km.extend(uncertainties);
                 version.uncertainty_km = version.uncertainty_km.max(uncertainty);
+                version.coarse |= coarse;
             }
             None => versions.push(LineVersion {
                 valid_from: validity.0,
                 valid_to: validity.1,
                 parts,
+                part_uncertainty_km: uncertainties,
                 uncertainty_km: uncertainty,
+                coarse,
             }),
         }
     }

@@ -4,8 +4,10 @@
 mod files;
 mod incidents;
 mod layers;
+mod passages;
 
 pub use files::{DataPaths, FileStore, load_dir};
+pub use passages::{Archive, sha256_hex};
 
 use crate::model::Dataset;
 use std::path::PathBuf;
