@@ -257,6 +257,7 @@ mod tests {
             lat,
             geo_precision: GeoPrecision::Settlement,
             uncertainty_km: 1.0,
+            region: Default::default(),
         }
     }
 

@@ -20,6 +20,8 @@ pub mod index;
 pub mod model;
 /// Typed queries and their execution.
 pub mod query;
+/// What the evidence base covers (`check --report`).
+pub mod report;
 /// Reading the dataset from files.
 pub mod store;
 

@@ -22,7 +22,7 @@ enum Command {
     /// Load the dataset, index it and serve the API and the map.
     Serve(Settings),
     /// Load and validate a dataset without serving it.
-    Check(Settings),
+    Check(CheckArgs),
     /// Write a deterministic synthetic dataset (for load tests and benchmarks).
     Generate {
         /// Number of incidents.
@@ -37,6 +37,25 @@ enum Command {
         #[arg(long, default_value_t = 2020)]
         seed: u64,
     },
+}
+
+/// What `check` reads: the dataset, and the layer overrides a deployment would serve with.
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Directory holding the dataset (see `serve --help`).
+    #[arg(long, env = "STRIKEMAP_DATA", default_value = "data")]
+    data: PathBuf,
+    /// A military objects layer to check instead of the one in the data directory.
+    #[arg(long, env = "STRIKEMAP_MILITARY_OBJECTS")]
+    military_objects: Option<PathBuf>,
+    /// A protected objects layer to check instead of the one in the data directory.
+    #[arg(long, env = "STRIKEMAP_PROTECTED_OBJECTS")]
+    protected_objects: Option<PathBuf>,
+    /// Also print what the dataset covers: incidents by alleged perpetrator, reporting party,
+    /// grade, weapon and month; citations with and without an archived passage; places by
+    /// precision.
+    #[arg(long)]
+    report: bool,
 }
 
 fn progress_bar(total: Option<u64>, message: &'static str) -> ProgressBar {
@@ -78,13 +97,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())
         }
-        Command::Check(settings) => {
+        Command::Check(args) => {
+            let mut settings = Settings::with_data(args.data);
+            settings.military_objects = args.military_objects;
+            settings.protected_objects = args.protected_objects;
             let index = load(&settings)?;
             println!(
-                "ok: {} incidents, {} places",
+                "ok: {} incidents, {} places, {} archived passages",
                 index.incidents.len(),
-                index.gazetteer.len()
+                index.gazetteer.len(),
+                index.passages.len()
             );
+            if args.report {
+                println!("\n{}", strikemap::report::coverage(&index));
+            }
             Ok(())
         }
         Command::Generate {

@@ -58,7 +58,7 @@ struct IncidentProperties<'a> {
     date_precision: &'static str,
     time_local: Option<&'a str>,
     date_note: Option<&'a str>,
-    place: &'a str,
+    place: String,
     place_id: &'a str,
     place_name_hy: &'a str,
     place_name_az: Option<&'a str>,
@@ -91,7 +91,7 @@ struct IncidentProperties<'a> {
     nearest_military: Option<NearestObject<'a>>,
     nearest_protected_km: Option<f64>,
     nearest_protected: Option<NearestObject<'a>>,
-    nearest_place: Option<&'a str>,
+    nearest_place: Option<String>,
     nearest_place_km: Option<f64>,
 }
 
@@ -151,7 +151,8 @@ pub(super) fn nearest(
 }
 
 impl<'a> IncidentFeature<'a> {
-    pub fn new(index: &'a Index, i: u32) -> Self {
+    /// Incident `i`, its places named as `naming` asks.
+    pub fn new(index: &'a Index, i: u32, naming: crate::model::Naming) -> Self {
         let incident: &'a Incident = &index.incidents[i as usize];
         let m: &Measures = &index.measures[i as usize];
         let place = index.gazetteer.place(incident.place);
@@ -174,7 +175,7 @@ impl<'a> IncidentFeature<'a> {
                 date_precision: incident.date_precision.as_str(),
                 time_local: incident.time_local.as_deref(),
                 date_note: incident.date_note.as_deref(),
-                place: &place.name,
+                place: place.label(naming),
                 place_id: &place.id,
                 place_name_hy: &place.name_hy,
                 place_name_az: place.name_az.as_deref(),
@@ -214,7 +215,7 @@ impl<'a> IncidentFeature<'a> {
                 ),
                 nearest_place: m
                     .nearest_place
-                    .map(|(p, _)| index.gazetteer.place(p).name.as_str()),
+                    .map(|(p, _)| index.gazetteer.place(p).label(naming)),
                 nearest_place_km: m.nearest_place.and_then(|(_, d)| km(f64::from(d))),
             },
         }

@@ -29,13 +29,14 @@ async fn measure(
 ) -> Result<Json<Value>, ApiError> {
     let params = query::Params::new(params_of(raw.as_deref())?)?;
     let (lon, lat, date) = query::parse_measure_point(&params)?;
+    let naming = query::parse_naming(&params)?;
     let index = &state.index;
     let m = index.measure_point(Point::new(lon, lat), date);
     let in_km = |found: Option<(u32, f64)>| found.map(|(i, metres)| (i, metres / 1000.0));
     let place = m.nearest_place.map(|(p, metres)| {
         let place = index.gazetteer.place(p);
         json!({
-            "id": place.id, "name": place.name, "name_hy": place.name_hy, "name_az": place.name_az,
+            "id": place.id, "name": place.label(naming), "name_hy": place.name_hy, "name_az": place.name_az,
             "names": place.names.iter().map(|n| &n.name).collect::<Vec<_>>(), "distance_km": metres_km(metres),
         })
     });
@@ -53,7 +54,11 @@ async fn measure(
         "nearest_protected": nearest(&index.protected, in_km(m.nearest_protected)),
         "nearest_protected_km": m.nearest_protected.and_then(|(_, d)| metres_km(d)),
         "nearest_place": place,
-        "note": "Distances are geodesic on the WGS84 ellipsoid. The depth band adds the line's stated uncertainty; the military layer lists only objects a cited source documents.",
+        "coverage": {
+            "military_objects": index.military.coverage,
+            "protected_objects": index.protected.coverage,
+        },
+        "note": "Distances are geodesic on the WGS84 ellipsoid. The depth band widens the distance by the stated uncertainty of the nearby stretches of line and of the point. Nearest objects are the nearest known ones: see coverage.",
     })))
 }
 

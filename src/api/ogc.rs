@@ -39,17 +39,17 @@ pub const COLLECTIONS: &[(&str, &str, &str)] = &[
     (
         "line-of-contact",
         "Line of contact",
-        "The 1994-2020 line of contact as of 26 September 2020, with its provenance and uncertainty, and the area behind it.",
+        "Lines of contact with their provenance and per-stretch uncertainty: the 1994 - 26 September 2020 line (OpenStreetMap-derived, ODbL; with Natural Earth's independent digitisation as a witness) and the coarse 10 November 2020 line (Natural Earth), with the areas held behind them. Contains information from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0.",
     ),
     (
         "military-objects",
         "Military objects",
-        "Military objects documented by a cited source. May be empty: an empty layer means none is documented, not that none existed.",
+        "Military objects that a cited source names and locates. Coverage is partial (see coverage): 'no known military object within N km' says what the sources locate, not what existed.",
     ),
     (
         "protected-objects",
         "Protected objects",
-        "Hospitals, schools, markets and other objects with special protection, documented by a cited source.",
+        "Hospitals, schools, places of worship, markets and other specially protected objects that a cited source locates at site precision. Coverage is partial (see coverage).",
     ),
     (
         "depth-bands",
@@ -160,6 +160,14 @@ fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> 
     if id == "incidents" {
         value["extent"] = incident_extent(&state.index);
     }
+    let coverage = match id {
+        "military-objects" => state.index.military.coverage.as_deref(),
+        "protected-objects" => state.index.protected.coverage.as_deref(),
+        _ => None,
+    };
+    if let Some(coverage) = coverage {
+        value["coverage"] = json!(coverage);
+    }
     value
 }
 
@@ -200,7 +208,23 @@ struct FeaturePage<F: Serialize> {
     #[serde(rename = "timeStamp")]
     time_stamp: String,
     links: Vec<Value>,
+    /// When the answer depends on a reference layer (military clearance, protected objects
+    /// nearby), what that layer covers: absence of a known object is not absence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<Value>,
     features: Vec<F>,
+}
+
+/// The coverage statements of the reference layers a query's answer depends on.
+fn layer_coverage(index: &Index, q: &query::IncidentQuery) -> Option<Value> {
+    let mut notes = serde_json::Map::new();
+    if q.military_clear_km.is_some() {
+        notes.insert("military_objects".into(), json!(index.military.coverage));
+    }
+    if q.protected_within_km.is_some() {
+        notes.insert("protected_objects".into(), json!(index.protected.coverage));
+    }
+    (!notes.is_empty()).then_some(Value::Object(notes))
 }
 
 fn geojson_response<T: Serialize>(body: &T) -> Result<Response, ApiError> {
@@ -277,10 +301,11 @@ async fn items(
                 number_returned: page.items.len(),
                 time_stamp: now,
                 links: page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched),
+                coverage: layer_coverage(index, &q),
                 features: page
                     .items
                     .iter()
-                    .map(|i| IncidentFeature::new(index, *i))
+                    .map(|i| IncidentFeature::new(index, *i, q.naming))
                     .collect(),
             };
             geojson_response(&body)
@@ -297,6 +322,7 @@ async fn items(
         number_returned: features.len(),
         time_stamp: now,
         links: page_links(&base, &id, &pairs, q.offset, q.limit, number_matched),
+        coverage: None,
         features,
     };
     geojson_response(&body)
@@ -408,13 +434,13 @@ async fn item(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     find_collection(&id)?;
-    query::expect_no_params(&query::Params::new(params_of(raw.as_deref())?)?)?;
+    let naming = query::parse_item_params(&query::Params::new(params_of(raw.as_deref())?)?)?;
     let index = &state.index;
     let not_found = || ApiError::NotFound(format!("no feature '{feature}' in collection '{id}'"));
     let value = match id.as_str() {
         "incidents" => {
             let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
-            return geojson_response(&IncidentFeature::new(index, i));
+            return geojson_response(&IncidentFeature::new(index, i, naming));
         }
         "depth-bands" => index
             .depth_bands

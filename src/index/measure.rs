@@ -225,6 +225,7 @@ mod tests {
             lat: 40.0,
             geo_precision: GeoPrecision::Settlement,
             uncertainty_km: 1.0,
+            region: Default::default(),
         }]);
         let p = Point::new(46.0, 40.0);
         let during_war = measurer.measure(p, 0.0, Some(day("2020-10-04")), &gazetteer);

@@ -41,6 +41,8 @@ pub struct Index {
     pub protected: Layer,
     pub summaries: Vec<serde_json::Value>,
     pub place_features: Vec<crate::model::RawFeature>,
+    /// The archived passages the records cite.
+    pub passages: Vec<crate::model::Passage>,
     /// Incident positions.
     pub points: PointSet,
     /// Incident indexes ordered by first possible day, then id.
@@ -142,6 +144,7 @@ impl Index {
             protected: dataset.protected,
             summaries: dataset.summaries,
             place_features: dataset.place_features,
+            passages: dataset.passages,
             points,
             by_date,
             by_depth,

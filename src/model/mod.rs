@@ -11,7 +11,7 @@ pub mod vocab;
 pub use count::Count;
 pub use dataset::{Dataset, Layer, LineOfContact, LineVersion, RawFeature};
 pub use incident::{FieldError, Incident, IncidentRecord, PlaceIdx};
-pub use place::{Place, PlaceName, PlaceRecord};
+pub use place::{Naming, Place, PlaceName, PlaceRecord, Region};
 pub use reference::{ReferenceObject, SideArea};
 pub use source::{Passage, SOURCE_ROLES, Source, source_field_expectation};
 pub use vocab::{

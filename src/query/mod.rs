@@ -9,7 +9,7 @@ mod stats;
 pub use execute::{Page, execute};
 pub use params::{
     INCIDENT_PARAMS, MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query,
-    parse_layer_query, parse_measure_point, parse_path,
+    parse_item_params, parse_layer_query, parse_measure_point, parse_naming, parse_path,
 };
 pub use stats::{Stats, stats};
 
@@ -125,6 +125,8 @@ pub struct IncidentQuery {
     pub protected_within_km: Option<f64>,
     /// Sort key and whether descending.
     pub sort: Option<(SortKey, bool)>,
+    /// How places in the disputed area are named in the answer (display only).
+    pub naming: crate::model::Naming,
 }
 
 /// A page over a reference collection.

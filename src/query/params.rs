@@ -6,7 +6,9 @@ use super::{
     MAX_RADIUS_KM, MAX_TEXT_LEN, QueryError, SortKey,
 };
 use crate::gazetteer::{Gazetteer, LookupError};
-use crate::model::{IncidentType, Perpetrator, Reporter, Side, Target, Verification, Weapon};
+use crate::model::{
+    IncidentType, Naming, Perpetrator, Reporter, Side, Target, Verification, Weapon,
+};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -36,6 +38,7 @@ pub const INCIDENT_PARAMS: &[&str] = &[
     "military_clear_km",
     "protected_within_km",
     "sortby",
+    "naming",
 ];
 
 /// Request parameters by name. A name given twice is refused up front.
@@ -342,6 +345,7 @@ pub fn parse_incident_query(
             .get("sortby")
             .map(|s| parse_sort(s, near.is_some()))
             .transpose()?,
+        naming: parse_naming(params)?,
     };
     if let (Some(min), Some(max)) = (query.depth_min_km, query.depth_max_km)
         && min > max
@@ -353,6 +357,20 @@ pub fn parse_incident_query(
         ));
     }
     Ok(query)
+}
+
+/// The `naming` display choice for places in the disputed area (default `hy-az`).
+pub fn parse_naming(params: &Params) -> Result<Naming, QueryError> {
+    match params.get("naming") {
+        None => Ok(Naming::default()),
+        Some(text) => Naming::parse(text).ok_or_else(|| invalid("naming", Naming::EXPECTED, text)),
+    }
+}
+
+/// For one feature: only `naming` is accepted.
+pub fn parse_item_params(params: &Params) -> Result<Naming, QueryError> {
+    params.check_known(&["naming"])?;
+    parse_naming(params)
 }
 
 /// Parses a reference collection's parameters; `q` (name search) only where `with_text`.
@@ -398,7 +416,7 @@ pub fn parse_path(params: &Params) -> Result<Vec<(f64, f64)>, QueryError> {
 /// `lon`, `lat` and the optional `date` (which line of contact to measure from) for
 /// `/api/measure`.
 pub fn parse_measure_point(params: &Params) -> Result<(f64, f64, Option<NaiveDate>), QueryError> {
-    params.check_known(&["lon", "lat", "date"])?;
+    params.check_known(&["lon", "lat", "date", "naming"])?;
     let date = match params.get("date") {
         Some(text) => {
             Some(parse_day(text).ok_or_else(|| invalid("date", "a date as YYYY-MM-DD", text))?)

@@ -137,7 +137,7 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
             let place = index.gazetteer.place(place);
             TownStats {
                 place: place.id.clone(),
-                name: place.name.clone(),
+                name: place.label(q.naming),
                 totals,
             }
         })

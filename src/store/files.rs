@@ -118,6 +118,7 @@ fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>
             lat: point.y(),
             geo_precision: record.geo_precision,
             uncertainty_km: record.uncertainty_km,
+            region: record.region,
         });
     }
     Ok((places, features))
