@@ -104,7 +104,7 @@ describe('the map page', () => {
     assert.match(details, /Reported by Fixture Publisher/);
     assert.match(details, /Fixture report \(test data, not a real event\)/);
     assert.match(details, /from the line/i);
-    assert.match(details, /Gandzak \/ Ganja/);
+    assert.match(details, /Ganja \/ Gandzak/);
     assert.equal(await page.getAttribute('#details .sources a', 'href'), 'https://example.org/fixture');
     assert.match(page.url(), /sel=fx-004/);
     assert.deepEqual(problems, []);
@@ -205,6 +205,26 @@ describe('the map page', () => {
     assert.deepEqual([layout.filters, layout.options, layout.timeline], [false, false, false]);
     const pdf = await page.pdf({ format: 'A4' });
     assert.ok(pdf.length > 10000, 'a PDF comes out');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the naming choice reaches the labels, the list and the details; towns outside the disputed area keep their local name first', async () => {
+    const { page, context, problems } = await openPage(browser, server.base, '/?sel=fx-001');
+    await waitForCount(page, 6);
+    await page.waitForSelector('#details:not([hidden])');
+    assert.match(await page.textContent('#details'), /Stepanakert \/ Khankendi/);
+    await page.selectOption('#naming', 'az-hy');
+    await page.waitForFunction(() => document.querySelector('#details').textContent.includes('Khankendi / Stepanakert'));
+    const list = await page.textContent('#list');
+    assert.match(list, /Khankendi \/ Stepanakert/);
+    assert.match(list, /Ganja \/ Gandzak/, 'a town in Azerbaijan proper keeps its local name first');
+    assert.ok(await page.locator('.town-label', { hasText: 'Khankendi / Stepanakert' }).count() > 0, 'map labels follow');
+    assert.match(page.url(), /names=az-hy/);
+    await page.selectOption('#naming', 'hy');
+    await page.waitForFunction(() => !document.querySelector('#list').textContent.includes('Khankendi'));
+    assert.match(await page.textContent('#list'), /· Stepanakert ·/);
+    assert.match(await page.textContent('#list'), /· Ganja ·/);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -14,6 +14,8 @@ export function filterParams(filters = state.filters, withDates = true) {
   if (withDates && (filters.from || filters.to)) {
     p.set('datetime', `${filters.from || '..'}/${filters.to || '..'}`);
   }
+  // Names in every answer (list, details, exports, print) follow the reader's choice.
+  if (state.naming !== 'hy-az') p.set('naming', state.naming);
   return p;
 }
 
@@ -49,7 +51,9 @@ export function fetchTimelineStats() {
 }
 
 export function fetchMeasure(lon, lat) {
-  return getJson('api/measure', new URLSearchParams({ lon: lon.toFixed(6), lat: lat.toFixed(6) }));
+  const p = new URLSearchParams({ lon: lon.toFixed(6), lat: lat.toFixed(6) });
+  if (state.naming !== 'hy-az') p.set('naming', state.naming);
+  return getJson('api/measure', p);
 }
 
 export function fetchPathLength(points) {

@@ -6,14 +6,27 @@ import { countText, dateText, esc, km, sideText } from './format.js';
 const panel = () => document.getElementById('details');
 
 function nearestText(object, kmValue, what) {
-  if (!object) return `none documented in the ${what} layer`;
+  if (!object) return `none located in the ${what} layer (its coverage is partial)`;
   return `${km(kmValue)} — ${esc(object.name)}${object.uncertainty_km ? ` (position ±${object.uncertainty_km} km)` : ''}`;
 }
 
+const ROLES = { primary: 'reports it', secondary: 'relays it', denial: 'denies it', counter_claim: 'disputes it' };
+
+/** Only web addresses become links (never `javascript:` or other schemes). */
+function safeHref(url) {
+  return /^https?:\/\//i.test(url || '') ? url : null;
+}
+
 function sourceItem(s) {
-  const title = s.url ? `<a href="${esc(s.url)}" target="_blank" rel="noopener noreferrer">${esc(s.title)}</a>` : esc(s.title);
-  const bits = [esc(s.publisher), s.date ? esc(s.date) : 'date not given', s.role ? esc(s.role) : null].filter(Boolean);
-  return `<li class="source"><strong>${title}</strong><br><span class="hint">${bits.join(' · ')}</span>${s.note ? `<br><span class="hint">${esc(s.note)}</span>` : ''}</li>`;
+  const href = safeHref(s.url);
+  const title = href ? `<a href="${esc(href)}" target="_blank" rel="noopener noreferrer">${esc(s.title)}</a>` : esc(s.title);
+  const role = ROLES[s.role] || s.role;
+  const bits = [esc(s.publisher), s.date ? esc(s.date) : 'date not given', role ? esc(role) : null].filter(Boolean);
+  const claimant = s.claimant ? `<br><span class="hint">Claim made by ${esc(s.claimant)}</span>` : '';
+  const readAt = safeHref(s.read_at);
+  const read = readAt ? `<br><span class="hint">Read at <a href="${esc(readAt)}" target="_blank" rel="noopener noreferrer">${esc(s.relay || readAt)}</a></span>` : '';
+  const quote = s.quote ? `<blockquote class="quote">${esc(s.quote)}</blockquote><span class="hint">Archived passage ${esc(s.passage)}</span>` : '';
+  return `<li class="source source-${esc(s.role || 'primary')}"><strong>${title}</strong><br><span class="hint">${bits.join(' · ')}</span>${claimant}${read}${quote}${s.note ? `<br><span class="hint">${esc(s.note)}</span>` : ''}</li>`;
 }
 
 /** Shows one incident feature. */

@@ -67,7 +67,8 @@ async function showSelected() {
   let feature = findFeature(state.selected);
   if (!feature) {
     try {
-      feature = await getJson(`api/collections/incidents/items/${encodeURIComponent(state.selected)}`);
+      const naming = state.naming === 'hy-az' ? null : new URLSearchParams({ naming: state.naming });
+      feature = await getJson(`api/collections/incidents/items/${encodeURIComponent(state.selected)}`, naming);
     } catch {
       update({ selected: null }, 'select');
       return;
@@ -110,7 +111,7 @@ function setUpMapOptions() {
   }
   const naming = document.getElementById('naming');
   naming.value = state.naming;
-  naming.addEventListener('change', () => update({ naming: naming.value }, 'style'));
+  naming.addEventListener('change', () => update({ naming: naming.value }, 'naming'));
   const sort = document.getElementById('sort');
   sort.value = state.sort;
   sort.addEventListener('change', () => update({ sort: sort.value }, 'sort'));
@@ -158,6 +159,10 @@ async function start() {
       showSelected();
     } else if (reason === 'style') {
       applyStyle();
+    } else if (reason === 'naming') {
+      // Map labels change at once; the list, details and exports come back from the API.
+      applyStyle();
+      reload();
     }
   });
   await renderSummaries();

@@ -4,7 +4,7 @@
 // MapLibre draws text with glyph files that an offline deployment does not have, so town
 // names and cluster counts are small HTML elements placed on the map instead.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { state, update } from './state.js';
+import { placeLabel, state, update } from './state.js';
 import { colourExpression } from './vocab.js';
 
 export const REGION = [[43.4, 38.2], [50.6, 42.0]];
@@ -48,8 +48,13 @@ function addOverlays(map) {
   map.addSource('measure', { type: 'geojson', data: EMPTY });
 
   map.addLayer({ id: 'bands', type: 'fill', source: 'bands', paint: { 'fill-color': BAND_COLOURS, 'fill-opacity': 0.28 }, layout: { visibility: visibility(state.layers.bands) } });
-  map.addLayer({ id: 'held-area', type: 'fill', source: 'loc', filter: ['==', ['get', 'kind'], 'control_area'], paint: { 'fill-color': '#7a4b9c', 'fill-opacity': 0.05 } });
-  map.addLayer({ id: 'loc', type: 'line', source: 'loc', filter: ['==', ['get', 'kind'], 'line'], paint: { 'line-color': '#c0392b', 'line-width': 2.5, 'line-dasharray': [3, 1.5] } });
+  // The pre-war line is the one every depth is measured from; the coarse 10 November 2020 line
+  // and Natural Earth's second digitisation of the pre-war line are drawn fainter.
+  const prewar = ['==', ['get', 'valid_to'], '2020-09-26'];
+  map.addLayer({ id: 'held-area', type: 'fill', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'control_area'], prewar], paint: { 'fill-color': '#7a4b9c', 'fill-opacity': 0.05 } });
+  map.addLayer({ id: 'loc-witness', type: 'line', source: 'loc', filter: ['==', ['get', 'kind'], 'witness'], paint: { 'line-color': '#6d4c41', 'line-width': 1.2, 'line-dasharray': [1, 2] } });
+  map.addLayer({ id: 'loc-2020', type: 'line', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'line'], ['==', ['get', 'coarse'], true]], paint: { 'line-color': '#e67e22', 'line-width': 1.5, 'line-dasharray': [4, 3] } });
+  map.addLayer({ id: 'loc', type: 'line', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'line'], prewar], paint: { 'line-color': '#c0392b', 'line-width': 2.5, 'line-dasharray': [3, 1.5] } });
   map.addLayer({ id: 'protected', type: 'circle', source: 'protected', paint: { 'circle-radius': 6, 'circle-color': '#ffffff', 'circle-stroke-color': '#1a7f37', 'circle-stroke-width': 3 }, layout: { visibility: visibility(state.layers.protected) } });
   map.addLayer({ id: 'military', type: 'circle', source: 'military', paint: { 'circle-radius': 6, 'circle-color': '#222', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 }, layout: { visibility: visibility(state.layers.military) } });
   map.addLayer({
@@ -97,8 +102,7 @@ class TownLabels {
   refresh() {
     const zoom = this.map.getZoom();
     for (const { el, props } of this.markers) {
-      const name = state.naming === 'hy' ? props.name_hy : state.naming === 'az' ? (props.name_az || props.name_hy) : props.name;
-      el.textContent = name;
+      el.textContent = placeLabel(props);
       const minZoom = props.kind === 'village' ? 9 : props.kind === 'city' ? 5 : 7;
       el.hidden = zoom < minZoom;
     }
@@ -150,7 +154,7 @@ export function createMap(config, places, onPick) {
     maxBounds: config.basemap_style ? undefined : REGION,
     // Keep the last frame so that printing and screenshots show the map, not a blank canvas.
     canvasContextAttributes: { preserveDrawingBuffer: true },
-    attributionControl: { compact: true, customAttribution: 'Natural Earth · GSHHG · GeoNames (CC BY 4.0) · strikemap' },
+    attributionControl: { compact: true, customAttribution: 'Line of contact: © OpenStreetMap contributors (ODbL), Natural Earth · Basemap: Natural Earth, GSHHG · Places: GeoNames (CC BY 4.0) · strikemap' },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');

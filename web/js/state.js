@@ -18,6 +18,22 @@ export const FILTERS = {
 
 const LAYERS = ['bands', 'military', 'protected'];
 
+/** How places in the disputed area are named: both (either order) or one name. */
+export const NAMINGS = ['hy-az', 'az-hy', 'hy', 'az'];
+
+/**
+ * A place's label as the reader chose: the API's rule, for the map's own labels. Outside the
+ * disputed area a place goes by its local name first whatever the choice.
+ */
+export function placeLabel(props, naming = state.naming) {
+  const hy = props.name_hy;
+  const az = props.name_az && props.name_az !== hy ? props.name_az : null;
+  if (!az) return hy;
+  const azFirst = props.region === 'az' || (props.region !== 'am' && (naming === 'az-hy' || naming === 'az'));
+  const [first, second] = azFirst ? [az, hy] : [hy, az];
+  return naming === 'hy' || naming === 'az' ? first : `${first} / ${second}`;
+}
+
 export const state = {
   filters: {},
   sort: 'date',
@@ -26,7 +42,7 @@ export const state = {
   colorBy: 'type',
   heatmap: false,
   layers: { bands: true, military: true, protected: true },
-  naming: 'both',
+  naming: 'hy-az',
 };
 
 const listeners = new Set();
@@ -62,7 +78,9 @@ export function readUrl() {
   state.selected = p.get('sel') || null;
   state.colorBy = p.get('color') || 'type';
   state.heatmap = p.get('heat') === '1';
-  state.naming = ['hy', 'az', 'both'].includes(p.get('names')) ? p.get('names') : 'both';
+  // 'both' was the name of 'hy-az' in older links.
+  const names = p.get('names') === 'both' ? 'hy-az' : p.get('names');
+  state.naming = NAMINGS.includes(names) ? names : 'hy-az';
   const off = (p.get('off') || '').split(',');
   state.layers = Object.fromEntries(LAYERS.map((l) => [l, !off.includes(l)]));
   const view = (p.get('map') || '').split('/').map(Number);
@@ -77,7 +95,7 @@ export function writeUrl() {
   if (state.selected) p.set('sel', state.selected);
   if (state.colorBy !== 'type') p.set('color', state.colorBy);
   if (state.heatmap) p.set('heat', '1');
-  if (state.naming !== 'both') p.set('names', state.naming);
+  if (state.naming !== 'hy-az') p.set('names', state.naming);
   const off = LAYERS.filter((l) => !state.layers[l]);
   if (off.length) p.set('off', off.join(','));
   if (state.view) {
