@@ -148,7 +148,7 @@ async fn single_items_and_unknown_ids() {
         .json("/api/collections/incidents/items/fx-004", 200)
         .await;
     assert_eq!(feature["properties"]["time_local"], "02:00");
-    assert_eq!(feature["properties"]["place"], "Gandzak / Ganja");
+    assert_eq!(feature["properties"]["place"], "Ganja / Gandzak");
     server
         .json("/api/collections/incidents/items/fx-999", 404)
         .await;

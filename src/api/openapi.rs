@@ -67,6 +67,7 @@ fn incident_params() -> Vec<Value> {
         param("military_clear_km", "No known military object within this many km.", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
         param("protected_within_km", "A protected object within this many km.", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
         param("sortby", "date, depth, killed, or distance (with near); prefix - for descending.", json!({ "type": "string" })),
+        param("naming", "How places in the disputed area are named in the answer: hy-az (default), az-hy, hy or az. Places outside it keep their local name first.", json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] })),
     ]);
     list
 }

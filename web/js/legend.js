@@ -13,7 +13,7 @@ export function renderLegend() {
       <li><span class="dot" style="background:#37474f"></span>Cluster (click to zoom in)</li></ul>
     <h3>Reference</h3>
     <ul>
-      <li><span class="rule"></span>Line of contact, 26 Sep 2020 (OpenStreetMap-derived; ±1–12.5 km by stretch)</li>
+      <li><span class="rule"></span>Line of contact, 26 Sep 2020 (OpenStreetMap-derived; ±2–12.5 km by stretch)</li>
       <li><span class="rule witness"></span>Same line as Natural Earth draws it (second source)</li>
       <li><span class="rule coarse"></span>Line after 10 Nov 2020 (coarse, ±10 km)</li>
       <li><span class="bar" style="background:#b2182b66"></span>0–10 km from the line</li>
