@@ -97,8 +97,11 @@ struct IncidentProperties<'a> {
 
 /// "Reported by <claimants>; relayed by <relays>; denied by <...>; disputed by <...>", so that
 /// a claim is always credited to whoever made it, a report citing it is not mistaken for its
-/// author, and a denial is never read as a confirmation.
-pub fn attribution(sources: &[Source]) -> String {
+/// author, and a denial is credited to the party that denied it, not to the outlet that carried
+/// it. A source's `claimant` is whoever made the statement it carries; its publisher is then a
+/// relay. When no source names the claim's maker (a claim known only through its denial),
+/// `fallback` (the record's reporting parties) is.
+pub fn attribution(sources: &[Source], fallback: &str) -> String {
     fn push<'a>(names: &mut Vec<&'a str>, name: &'a str) {
         if !names.contains(&name) {
             names.push(name);
@@ -107,19 +110,26 @@ pub fn attribution(sources: &[Source]) -> String {
     let (mut reported, mut relayed, mut denied, mut disputed) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for source in sources {
-        // Whoever made the claim a source passes on (even a denial quoting it) reported it.
-        if let Some(claimant) = source.claimant.as_deref() {
-            push(&mut reported, claimant);
-        }
-        match source.role.as_deref() {
-            Some("secondary") => push(&mut relayed, &source.publisher),
-            Some("denial") => push(&mut denied, &source.publisher),
-            Some("counter_claim") => push(&mut disputed, &source.publisher),
-            _ => push(&mut reported, &source.publisher),
+        let bucket = match source.role.as_deref() {
+            Some("denial") => &mut denied,
+            Some("counter_claim") => &mut disputed,
+            _ => &mut reported,
+        };
+        match (source.claimant.as_deref(), source.role.as_deref()) {
+            (Some(claimant), _) => {
+                push(bucket, claimant);
+                push(&mut relayed, &source.publisher);
+            }
+            (None, Some("secondary")) => push(&mut relayed, &source.publisher),
+            (None, _) => push(bucket, &source.publisher),
         }
     }
     if reported.is_empty() {
-        reported = std::mem::take(&mut relayed);
+        if fallback.is_empty() {
+            reported = std::mem::take(&mut relayed);
+        } else {
+            reported.push(fallback);
+        }
     }
     let mut parts = vec![format!("Reported by {}", reported.join("; "))];
     for (verb, names) in [
@@ -132,6 +142,22 @@ pub fn attribution(sources: &[Source]) -> String {
         }
     }
     parts.join("; ")
+}
+
+/// The record's reporting parties in words ("Azerbaijani authorities"), for attribution.
+fn reporters(incident: &Incident) -> String {
+    incident
+        .reported_by
+        .iter()
+        .map(|r| {
+            let words = r.as_str().replace('_', " ");
+            let mut chars = words.chars();
+            chars
+                .next()
+                .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The object `found` (its index in `layer` and its distance in km), ready to serialise.
@@ -169,7 +195,7 @@ impl<'a> IncidentFeature<'a> {
                 id: &incident.id,
                 title: &incident.title,
                 description: &incident.description,
-                attribution: attribution(&incident.sources),
+                attribution: attribution(&incident.sources, &reporters(incident)),
                 date: incident.date.to_string(),
                 date_end: incident.date_end.to_string(),
                 date_precision: incident.date_precision.as_str(),
@@ -250,34 +276,33 @@ mod tests {
             source("Artsakh ombudsman", Some("primary")),
         ];
         assert_eq!(
-            attribution(&sources),
+            attribution(&sources, ""),
             "Reported by Artsakh ombudsman; relayed by Amnesty International"
         );
         assert_eq!(
-            attribution(&sources[..1]),
+            attribution(&sources[..1], ""),
             "Reported by Amnesty International"
         );
-        assert_eq!(attribution(&[source("HRW", None)]), "Reported by HRW");
+        assert_eq!(attribution(&[source("HRW", None)], ""), "Reported by HRW");
     }
 
     #[test]
-    fn a_relayed_claim_is_credited_to_its_claimant_and_denials_are_named() {
+    fn claims_and_denials_are_credited_to_who_made_them_not_to_who_carried_them() {
         let mut relay = source("Amnesty International", Some("secondary"));
         relay.claimant = Some("Ministry of Defence of Azerbaijan".into());
-        let denial = source("Public Radio of Armenia", Some("denial"));
+        let mut denial = source("TASS", Some("denial"));
+        denial.claimant = Some("Ministry of Defence of Armenia".into());
         let other = source("Public Radio of Armenia", Some("counter_claim"));
         assert_eq!(
-            attribution(&[relay.clone(), denial, other]),
-            "Reported by Ministry of Defence of Azerbaijan; relayed by Amnesty International; \
-             denied by Public Radio of Armenia; disputed by Public Radio of Armenia"
+            attribution(&[relay, denial.clone(), other], ""),
+            "Reported by Ministry of Defence of Azerbaijan; relayed by Amnesty International; TASS; \
+             denied by Ministry of Defence of Armenia; disputed by Public Radio of Armenia"
         );
-        // A claim known only through its denial is credited to the claimant the denial
-        // names, never to the denier.
-        let mut quoted = source("PanARMENIAN.Net", Some("denial"));
-        quoted.claimant = Some("Azerbaijani authorities".into());
+        // A claim known only through its denial is credited to the record's reporting party,
+        // never to the denier.
         assert_eq!(
-            attribution(&[quoted]),
-            "Reported by Azerbaijani authorities; denied by PanARMENIAN.Net"
+            attribution(&[denial], "Azerbaijani authorities"),
+            "Reported by Azerbaijani authorities; relayed by TASS; denied by Ministry of Defence of Armenia"
         );
     }
 }
