@@ -146,3 +146,36 @@ fn every_spelling_in_the_gazetteer_resolves_to_its_own_place() {
         }
     }
 }
+
+#[test]
+fn the_second_digitisation_is_drawn_but_never_measured_from() {
+    let index = bundled();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/line_of_contact.geojson"
+    ))
+    .unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let witness = file["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["kind"] == "witness")
+        .expect("the Natural Earth witness line");
+    // Where Natural Earth strays from the measured line (the Aghdam sector), its own vertices
+    // lie kilometres from the line depths are measured from; were it measured from, every one
+    // of them would be at 0 km.
+    let farthest = witness["geometry"]["coordinates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let p = geo::Point::new(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            index
+                .measure_point(p, Some(day("2020-09-27")))
+                .depth_km()
+                .unwrap()
+        })
+        .fold(0.0, f64::max);
+    assert!(farthest > 8.0, "{farthest} km");
+}

@@ -85,6 +85,24 @@ fn a_citation_that_differs_from_its_archived_passage_is_refused() {
     assert!(message.contains("properties.sources.title"), "{message}");
     assert!(message.contains("hrd-artsakh-interim-harop"), "{message}");
 
+    // Every part of the citation is checked, not just the title.
+    for (field, value) in [
+        ("publisher", Value::from("Someone else")),
+        ("date", Value::from("1999")),
+        ("url", Value::from("https://example.org/")),
+        ("read_at", Value::from("https://example.org/")),
+    ] {
+        let dir = copy_of_bundled();
+        edit_json(&dir.path().join("incidents.geojson"), |v| {
+            v["features"][0]["properties"]["sources"][0][field] = value.clone();
+        });
+        let message = load_error(dir.path());
+        assert!(
+            message.contains(&format!("properties.sources.{field}")),
+            "{field}: {message}"
+        );
+    }
+
     let dir = copy_of_bundled();
     edit_json(&dir.path().join("summaries.json"), |v| {
         v["summaries"][0]["sources"][0]["passage"] = "no-such-passage".into();
@@ -416,4 +434,20 @@ async fn an_answer_that_depends_on_a_reference_layer_says_what_the_layer_covers(
         .await
         .unwrap();
     assert!(collection["coverage"].is_string());
+}
+
+#[tokio::test]
+async fn depth_band_shading_follows_the_pre_war_line_not_the_coarse_later_one() {
+    let server = common::TestServer::start_with(Settings::with_data(bundled_dir())).await;
+    let bands: Value = server
+        .get("/api/collections/depth-bands/items")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let features = bands["features"].as_array().unwrap();
+    assert_eq!(features.len(), 4);
+    for band in features {
+        assert_eq!(band["properties"]["line_valid_from"], "1994-05-12");
+    }
 }

@@ -383,7 +383,7 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
                 q.bbox
                     .is_none_or(|b| band.area.bounding_rect().is_some_and(|r| overlaps(r, &b)))
             })
-            .map(band_feature)
+            .map(|b| band_feature(b, index.depth_bands_line_from))
             .collect();
     }
     let features = raw_layer(index, id);
@@ -403,13 +403,18 @@ fn layer_features(index: &Index, id: &str, q: &LayerQuery) -> Vec<Value> {
         .collect()
 }
 
-fn band_feature(band: &crate::index::DepthBand) -> Value {
+/// A depth band, saying which version of the line it is drawn around.
+fn band_feature(band: &crate::index::DepthBand, line_from: Option<chrono::NaiveDate>) -> Value {
     let id = format!("band-{}-{}", band.from_km, band.to_km);
     json!({
         "type": "Feature",
         "id": id,
         "geometry": geojson::Geometry::from(&band.area),
-        "properties": { "id": id, "from_km": band.from_km, "to_km": band.to_km, "label": format!("{}–{} km", band.from_km, band.to_km) },
+        "properties": {
+            "id": id, "from_km": band.from_km, "to_km": band.to_km,
+            "label": format!("{}–{} km", band.from_km, band.to_km),
+            "line_valid_from": line_from.map(|d| d.to_string()),
+        },
     })
 }
 
@@ -445,7 +450,7 @@ async fn item(
         "depth-bands" => index
             .depth_bands
             .iter()
-            .map(band_feature)
+            .map(|b| band_feature(b, index.depth_bands_line_from))
             .find(|f| f["id"] == feature.as_str()),
         "summaries" => index
             .summaries

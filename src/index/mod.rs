@@ -58,6 +58,8 @@ pub struct Index {
     pub search_text: Vec<Box<str>>,
     /// Display bands of distance from the line of contact.
     pub depth_bands: Vec<DepthBand>,
+    /// When the line the bands are drawn around began to stand (the default version).
+    pub depth_bands_line_from: Option<chrono::NaiveDate>,
     /// Incident index by id, for `/items/{featureId}`.
     ids: std::collections::HashMap<Box<str>, u32>,
 }
@@ -134,6 +136,7 @@ impl Index {
                 .default_version()
                 .map(|v| depth_bands(&v.parts))
                 .unwrap_or_default(),
+            depth_bands_line_from: dataset.line.default_version().and_then(|v| v.valid_from),
             ids,
             incidents,
             measures,
