@@ -451,3 +451,20 @@ async fn depth_band_shading_follows_the_pre_war_line_not_the_coarse_later_one() 
         assert_eq!(band["properties"]["line_valid_from"], "1994-05-12");
     }
 }
+
+#[test]
+fn the_readme_shows_the_current_coverage_tables() {
+    let report = strikemap::report::coverage(&bundled());
+    let tables = &report[report
+        .find("### Incidents by alleged perpetrator and grade")
+        .unwrap()..];
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- coverage:start -->").unwrap() + "<!-- coverage:start -->".len();
+    let end = readme.find("<!-- coverage:end -->").unwrap();
+    assert_eq!(
+        readme[start..end].trim(),
+        tables.trim(),
+        "README.md's coverage tables are out of date: run bash data/scripts/update-readme-coverage.sh"
+    );
+}
