@@ -7,8 +7,8 @@ use std::path::PathBuf;
 /// How the service is run. Each flag can also be set by the environment variable named.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// Address to listen on.
-    #[arg(long, env = "STRIKEMAP_ADDR", default_value = "127.0.0.1:8080")]
+    /// Address to listen on (`host:port`; a name such as `localhost:8080` is resolved).
+    #[arg(long, env = "STRIKEMAP_ADDR", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     pub addr: SocketAddr,
     /// Directory holding incidents.geojson, places.geojson, line_of_contact.geojson,
     /// countries.geojson, military_objects.geojson, protected_objects.geojson, summaries.json.
@@ -43,7 +43,44 @@ pub struct Settings {
     pub max_concurrent: usize,
 }
 
+/// `host:port`, resolving a host name to its first address.
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    text.to_socket_addrs()
+        .map_err(|e| format!("expected host:port ({e})"))?
+        .next()
+        .ok_or_else(|| format!("{text} resolves to no address"))
+}
+
 impl Settings {
+    /// Refuses settings that would silently do something else than asked: a CORS origin that
+    /// is not `*` or `scheme://host[:port]`, a public URL that is not http(s).
+    pub fn check(&self) -> Result<(), String> {
+        for origin in &self.cors_origins {
+            let origin = origin.trim();
+            let valid = origin == "*"
+                || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                    && !origin.trim_end_matches('/').contains(char::is_whitespace)
+                    && origin
+                        .split("://")
+                        .nth(1)
+                        .is_some_and(|h| !h.is_empty() && !h.contains('/')));
+            if !valid {
+                return Err(format!(
+                    "--cors-origins: expected * or origins like https://example.org, comma-separated; got '{origin}'"
+                ));
+            }
+        }
+        if let Some(url) = &self.public_url
+            && !crate::model::is_web_address(url)
+        {
+            return Err(format!(
+                "--public-url: expected an http:// or https:// address; got '{url}'"
+            ));
+        }
+        Ok(())
+    }
+
     /// Settings for tests and embedding: the given data directory, everything else default.
     pub fn with_data(data: PathBuf) -> Self {
         Settings {

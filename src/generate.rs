@@ -30,6 +30,8 @@ pub enum GenerateError {
     },
     #[error("{0}")]
     Places(String),
+    #[error("{0}")]
+    Refused(String),
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> GenerateError + '_ {
@@ -60,6 +62,67 @@ fn copy_folder(source: &Path, out: &Path, name: &str) -> Result<(), GenerateErro
 /// Writes `count` synthetic incidents (same seed, same file) plus copies of the reference
 /// files from `source` into `out`. `progress` gets the number written so far.
 pub fn generate(
+    source: &Path,
+    out: &Path,
+    count: usize,
+    seed: u64,
+    progress: &dyn Fn(u64),
+) -> Result<(), GenerateError> {
+    refuse_unsafe_output(source, out)?;
+    // Everything is written to a sibling folder first and moved into place only when complete,
+    // so an interrupted run never leaves a half-written dataset under `out`.
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "generated".into());
+    let stage = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
+    }
+    let written = write_dataset(source, &stage, count, seed, progress);
+    if let Err(error) = written {
+        let _ = std::fs::remove_dir_all(&stage);
+        return Err(error);
+    }
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(io(out))?;
+    }
+    std::fs::rename(&stage, out).map_err(io(out))
+}
+
+/// Refuses to write into the source folder (copying files onto themselves truncates them), or
+/// over a folder that holds anything but a previously generated dataset.
+fn refuse_unsafe_output(source: &Path, out: &Path) -> Result<(), GenerateError> {
+    let source_real = std::fs::canonicalize(source).map_err(io(source))?;
+    if !out.exists() {
+        return Ok(());
+    }
+    let out_real = std::fs::canonicalize(out).map_err(io(out))?;
+    if out_real == source_real || source_real.starts_with(&out_real) {
+        return Err(GenerateError::Refused(format!(
+            "--out {} is the source data folder (or holds it): generating there would destroy the real dataset",
+            out.display()
+        )));
+    }
+    let incidents = out.join("incidents.geojson");
+    let synthetic = || -> std::io::Result<bool> {
+        use std::io::Read;
+        let mut head = [0u8; 200];
+        let n = std::fs::File::open(&incidents)?.read(&mut head)?;
+        Ok(String::from_utf8_lossy(&head[..n]).contains("(SYNTHETIC)"))
+    };
+    let empty = std::fs::read_dir(out).map_err(io(out))?.next().is_none();
+    let generated = incidents.is_file() && synthetic().unwrap_or(false);
+    if !(empty || generated) {
+        return Err(GenerateError::Refused(format!(
+            "--out {} is not empty and holds no generated dataset: refusing to replace it",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn write_dataset(
     source: &Path,
     out: &Path,
     count: usize,

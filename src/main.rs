@@ -87,6 +87,7 @@ fn load(settings: &Settings) -> Result<strikemap::index::Index, String> {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(settings) => {
+            settings.check()?;
             let index = load(&settings)?;
             let listener = tokio::net::TcpListener::bind(settings.addr)
                 .await
@@ -101,6 +102,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut settings = Settings::with_data(args.data);
             settings.military_objects = args.military_objects;
             settings.protected_objects = args.protected_objects;
+            let problems = strikemap::store::check_dir(&settings.data_paths());
+            if !problems.is_empty() {
+                for problem in &problems {
+                    eprintln!("- {problem}");
+                }
+                return Err(format!(
+                    "{} problem(s) found{}",
+                    problems.len(),
+                    if problems.len() > strikemap::store::MAX_COLLECTED {
+                        " (the list stops there)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
             let index = load(&settings)?;
             println!(
                 "ok: {} incidents, {} places, {} archived passages",

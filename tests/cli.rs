@@ -78,3 +78,89 @@ fn generate_is_deterministic_and_loads() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("ok: 2000 incidents"));
 }
+
+#[test]
+fn check_lists_every_problem_and_reports_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let path = dir.path().join("incidents.geojson");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen(
+            "\"verification\": \"confirmed\"",
+            "\"verification\": \"certain\"",
+            1,
+        )
+        .replacen("\"place\": \"ganja\"", "\"place\": \"atlantis\"", 1);
+    std::fs::write(&path, text).unwrap();
+    let output = strikemap()
+        .args(["check", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 problem(s) found"), "{stderr}");
+    assert!(
+        stderr.contains("(found 'certain')")
+            && (stderr.contains("atlantis") || stderr.contains("properties.place")),
+        "{stderr}"
+    );
+
+    let output = strikemap()
+        .args(["check", "--report", "--data"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for table in [
+        "Incidents by alleged perpetrator",
+        "Incidents by reporting party",
+        "Incidents by verification grade",
+        "Incidents by weapon",
+        "Incidents by month",
+        "with an archived passage",
+        "Places by precision",
+    ] {
+        assert!(stdout.contains(table), "{table} missing from:\n{stdout}");
+    }
+
+    let help = strikemap().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--report") && !help.contains("--addr"),
+        "{help}"
+    );
+}
+
+#[test]
+fn generate_refuses_to_write_over_its_source_or_a_real_dataset() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data");
+    let before = std::fs::read_to_string(format!("{data}/places.geojson")).unwrap();
+    let output = strikemap()
+        .args(["generate", "--count", "5", "--source", data, "--out", data])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("source data folder"));
+    assert_eq!(
+        std::fs::read_to_string(format!("{data}/places.geojson")).unwrap(),
+        before
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("notes.txt"), "mine").unwrap();
+    let output = strikemap()
+        .args(["generate", "--count", "5", "--source", data, "--out"])
+        .arg(other.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(other.path().join("notes.txt").exists());
+}

@@ -201,3 +201,78 @@ fn a_later_line_of_contact_does_not_change_earlier_depths() {
         "{message}"
     );
 }
+
+#[test]
+fn degenerate_geometry_is_refused_with_a_message_never_a_panic() {
+    // A position with one number inside a line: the conversion used to panic (exit 101).
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][0]["geometry"]["coordinates"][1] = serde_json::json!([46.5]);
+    });
+    let message = load_error(dir.path());
+    assert!(message.contains("line_of_contact.geojson"), "{message}");
+    assert!(
+        message.contains("positions of [longitude, latitude]"),
+        "{message}"
+    );
+    assert!(message.contains("the line position 1"), "{message}");
+
+    // ... and inside a polygon ring.
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][1]["geometry"]["coordinates"][0][2] = serde_json::json!([47.0]);
+    });
+    assert!(load_error(dir.path()).contains("ring 0 position 2"));
+
+    // A one-point line would null every depth; an empty control area would flip sides.
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][0]["geometry"]["coordinates"] =
+            serde_json::json!([[46.5, 40.0], [46.5, 40.0]]);
+    });
+    assert!(load_error(dir.path()).contains("at least two distinct positions"));
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][1]["geometry"]["coordinates"] = serde_json::json!([]);
+    });
+    assert!(load_error(dir.path()).contains("an outer ring"));
+    let dir = dataset_with("line_of_contact.geojson", |v| {
+        v["features"][1]["geometry"]["coordinates"] =
+            serde_json::json!([[[46.0, 40.0], [47.0, 40.0], [46.0, 40.0], [46.0, 40.0]]]);
+    });
+    assert!(load_error(dir.path()).contains("enclosing an area"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_data_file_that_is_not_a_regular_file_is_refused_without_reading_it() {
+    let dir = dataset_with("summaries.json", |_| {});
+    let path = dir.path().join("summaries.json");
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("summaries.json") && message.contains("a regular file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn check_lists_every_problem_not_just_the_first() {
+    let dir = dataset_with("incidents.geojson", |v| {
+        v["features"][0]["properties"]["weapon"] = "laser".into();
+        v["features"][2]["properties"]["place"] = "atlantis".into();
+        v["features"][3]["properties"]["sources"] = serde_json::json!([]);
+    });
+    let edit = dir.path().join("summaries.json");
+    std::fs::write(&edit, "{ \"summaries\": [ {\"id\": \"x\"} ] }").unwrap();
+    let problems: Vec<String> =
+        strikemap::store::check_dir(&strikemap::store::DataPaths::in_dir(dir.path()))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    let all = problems.join("\n");
+    assert!(problems.len() >= 3, "{all}");
+    assert!(
+        all.contains("atlantis") || all.contains("properties.place"),
+        "{all}"
+    );
+    assert!(all.contains("properties.sources"), "{all}");
+    assert!(all.contains("summaries.json"), "{all}");
+}

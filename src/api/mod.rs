@@ -62,12 +62,13 @@ pub fn app(state: AppState) -> Router {
 
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new().allow_methods([Method::GET, Method::HEAD, Method::OPTIONS]);
-    if origins.iter().any(|o| o == "*") {
+    if origins.iter().any(|o| o.trim() == "*") {
         layer.allow_origin(AllowOrigin::any())
     } else {
+        // Origins were checked at start-up (`Settings::check`); spaces around commas are fine.
         let list: Vec<HeaderValue> = origins
             .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
             .collect();
         layer.allow_origin(AllowOrigin::list(list))
     }

@@ -194,6 +194,8 @@ impl IncidentRecord {
                     "publisher" => "sources.publisher",
                     "title" => "sources.title",
                     "role" => "sources.role",
+                    "url" => "sources.url",
+                    "read_at" => "sources.read_at",
                     _ => "sources.date",
                 };
                 return Err(FieldError::new(field, expected));

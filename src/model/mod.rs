@@ -13,7 +13,7 @@ pub use dataset::{Dataset, Layer, LineOfContact, LineVersion, RawFeature};
 pub use incident::{FieldError, Incident, IncidentRecord, PlaceIdx};
 pub use place::{Naming, Place, PlaceName, PlaceRecord, Region};
 pub use reference::{ReferenceObject, SideArea};
-pub use source::{Passage, SOURCE_ROLES, Source, source_field_expectation};
+pub use source::{Passage, SOURCE_ROLES, Source, is_web_address, source_field_expectation};
 pub use vocab::{
     DatePrecision, GeoPrecision, IncidentType, Perpetrator, Reporter, ReporterSet, Side, Target,
     Verification, Weapon,

@@ -83,13 +83,32 @@ impl Source {
         {
             return Some("role");
         }
+        // An address is shown as a link: only web addresses, never `javascript:` or `data:`.
+        for (field, url) in [("url", &self.url), ("read_at", &self.read_at)] {
+            if let Some(url) = url
+                && !is_web_address(url)
+            {
+                return Some(field);
+            }
+        }
         None
     }
+}
+
+/// `http://` or `https://` followed by a host, with no whitespace or control characters.
+pub fn is_web_address(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// What a source's field must hold, for error messages.
 pub fn source_field_expectation(field: &str) -> &'static str {
     match field {
+        "url" | "read_at" => "an http:// or https:// address",
         "role" => "one of: primary, secondary, denial, counter_claim",
         "date" => "a date as YYYY, YYYY-MM or YYYY-MM-DD",
         _ => "non-empty text",
@@ -120,5 +139,19 @@ mod tests {
         assert!(!is_partial_date("2021-13"));
         assert!(!is_partial_date("2020-02-30"));
         assert!(!is_partial_date("May 2021"));
+    }
+
+    #[test]
+    fn only_web_addresses_are_accepted_as_links() {
+        use super::is_web_address;
+        assert!(is_web_address("https://www.hrw.org/news/2020/10/23/x"));
+        assert!(is_web_address(
+            "http://www.today.az/news/politics/202482.html"
+        ));
+        assert!(!is_web_address("javascript:alert(1)"));
+        assert!(!is_web_address("JAVASCRIPT://x%0aalert(1)"));
+        assert!(!is_web_address("data:text/html,hi"));
+        assert!(!is_web_address("https://"));
+        assert!(!is_web_address("https://x y"));
     }
 }

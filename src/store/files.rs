@@ -39,10 +39,56 @@ impl DataPaths {
     }
 }
 
+/// The largest data file read (a million incidents are about 0.7 GB of GeoJSON).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Reads a data file whole, refusing what is not a regular file (a device, a FIFO, a symlink to
+/// `/dev/zero`) and anything over [`MAX_FILE_BYTES`], so a corrupted or hostile data directory
+/// costs a bounded read and a clear refusal.
 pub(super) fn read_text(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    read_text_capped(path, MAX_FILE_BYTES)
+}
+
+pub(super) fn read_text_capped(path: &Path, cap: u64) -> Result<String, LoadError> {
+    use std::io::Read;
+    let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let refuse = |expected: String| LoadError::Invalid {
+        path: path.to_path_buf(),
+        feature: "(file)".into(),
+        field: "(file)".into(),
+        expected,
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if !metadata.is_file() {
+        return Err(refuse(
+            "a regular file (this is a device, a pipe or a folder)".into(),
+        ));
+    }
+    if metadata.len() > cap {
+        return Err(refuse(format!(
+            "a file of at most {cap} bytes (it has {})",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(refuse(format!(
+            "a file of at most {cap} bytes (it grew while read)"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        refuse(format!(
+            "UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 
@@ -86,6 +132,48 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
     })
 }
 
+/// Checks every file of a dataset and lists every problem found, instead of stopping at the
+/// first: each file is read on its own, and every invalid incident is listed (up to a cap).
+/// An empty list means the dataset loads.
+pub fn check_dir(paths: &DataPaths) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let places = load_places(&paths.places)
+        .map_err(|e| errors.push(e))
+        .map(|(places, _)| places)
+        .unwrap_or_default();
+    let archive = super::Archive::load(&paths.sources)
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default();
+    let place_index: HashMap<&str, u32> = places
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i as u32))
+        .collect();
+    // Without a gazetteer every incident would fail on its place: say so once instead.
+    if !places.is_empty() {
+        errors.extend(super::incidents::check_incidents(
+            &paths.incidents,
+            &place_index,
+            &archive,
+        ));
+    }
+    if let Err(e) = layers::line_of_contact(&paths.line_of_contact) {
+        errors.push(e);
+    }
+    if let Err(e) = layers::countries(&paths.countries) {
+        errors.push(e);
+    }
+    for path in [&paths.military, &paths.protected] {
+        if let Err(e) = layers::reference_layer(path, &archive) {
+            errors.push(e);
+        }
+    }
+    if let Err(e) = load_summaries(&paths.summaries, &archive) {
+        errors.push(e);
+    }
+    errors
+}
+
 fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>), LoadError> {
     let features = layers::read_collection(path)?;
     let mut places = Vec::with_capacity(features.len());
@@ -98,7 +186,7 @@ fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>
                 path: path.to_path_buf(),
                 feature: label.clone(),
                 field: e.path().to_string(),
-                expected: e.inner().to_string(),
+                expected: super::plain_words(&e.inner().to_string()),
             })?;
         if !seen.insert(record.id.clone()) {
             return Err(LoadError::Duplicate {

@@ -30,6 +30,9 @@ struct Builder<'a> {
     path: &'a Path,
     places: &'a HashMap<&'a str, u32>,
     archive: &'a super::Archive,
+    /// When checking rather than loading: every invalid feature's error (up to
+    /// [`MAX_COLLECTED`]); the feature is skipped and the next one read.
+    collected: Option<Vec<LoadError>>,
     seen: HashSet<Box<str>>,
     shared_sources: HashMap<Vec<Source>, Arc<[Source]>>,
     incidents: Vec<Incident>,
@@ -153,11 +156,52 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        if self.builder.collected.is_some() {
+            return self.check_each(seq);
+        }
         while let Some(feature) = seq.next_element::<IncidentFeature>()? {
             if let Err(error) = self.builder.add(feature) {
-                *self.failure = Some(error);
-                return Err(de::Error::custom("stopped at an invalid feature"));
+                match &mut self.builder.collected {
+                    Some(errors) if errors.len() < MAX_COLLECTED => errors.push(error),
+                    _ => {
+                        *self.failure = Some(error);
+                        return Err(de::Error::custom("stopped at an invalid feature"));
+                    }
+                }
             }
+        }
+        Ok(())
+    }
+}
+
+/// How many invalid features a check lists before it stops.
+pub const MAX_COLLECTED: usize = 200;
+
+impl Features<'_, '_> {
+    /// Checking: each feature is read as plain JSON first, so that a wrong value in one is
+    /// listed (with its path) and the next feature is still read.
+    fn check_each<'de, S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        let mut index = 0usize;
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            let parsed: Result<IncidentFeature, _> = serde_path_to_error::deserialize(value);
+            let outcome = match parsed {
+                Ok(feature) => self.builder.add(feature),
+                Err(e) => Err(LoadError::Json {
+                    path: self.builder.path.to_path_buf(),
+                    location: format!("features[{index}].{}", e.path()),
+                    message: super::plain_words(&e.inner().to_string()),
+                }),
+            };
+            if let Err(error) = outcome {
+                match &mut self.builder.collected {
+                    Some(errors) if errors.len() < MAX_COLLECTED => errors.push(error),
+                    _ => {
+                        *self.failure = Some(error);
+                        return Err(de::Error::custom("stopped at an invalid feature"));
+                    }
+                }
+            }
+            index += 1;
         }
         Ok(())
     }
@@ -170,11 +214,34 @@ pub fn load_incidents(
     places: &HashMap<&str, u32>,
     archive: &super::Archive,
 ) -> Result<Vec<Incident>, LoadError> {
+    read_incidents(path, places, archive, None).map(|(incidents, _)| incidents)
+}
+
+/// Reads every feature, listing each invalid one (up to [`MAX_COLLECTED`]) instead of stopping
+/// at the first; a JSON syntax or type error still ends the reading and is the last error.
+pub fn check_incidents(
+    path: &Path,
+    places: &HashMap<&str, u32>,
+    archive: &super::Archive,
+) -> Vec<LoadError> {
+    match read_incidents(path, places, archive, Some(Vec::new())) {
+        Ok((_, errors)) => errors,
+        Err(error) => vec![error],
+    }
+}
+
+fn read_incidents(
+    path: &Path,
+    places: &HashMap<&str, u32>,
+    archive: &super::Archive,
+    collected: Option<Vec<LoadError>>,
+) -> Result<(Vec<Incident>, Vec<LoadError>), LoadError> {
     let text = super::files::read_text(path)?;
     let mut builder = Builder {
         path,
         places,
         archive,
+        collected,
         seen: HashSet::new(),
         shared_sources: HashMap::new(),
         incidents: Vec::new(),
@@ -187,12 +254,21 @@ pub fn load_incidents(
     }
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end());
+    let mut errors = builder.collected.take().unwrap_or_default();
     if let Some(error) = failure {
-        return Err(error);
+        if errors.is_empty() {
+            return Err(error);
+        }
+        errors.push(error);
+        return Ok((builder.incidents, errors));
     }
     match parsed {
-        Ok(()) => Ok(builder.incidents),
-        Err(plain) => Err(locate(path, &text, plain)),
+        Ok(()) => Ok((builder.incidents, errors)),
+        Err(plain) if errors.is_empty() => Err(locate(path, &text, plain)),
+        Err(plain) => {
+            errors.push(locate(path, &text, plain));
+            Ok((builder.incidents, errors))
+        }
     }
 }
 
@@ -209,7 +285,7 @@ fn locate(path: &Path, text: &str, plain: serde_json::Error) -> LoadError {
         Err(e) => LoadError::Json {
             path: path.to_path_buf(),
             location: e.path().to_string(),
-            message: e.inner().to_string(),
+            message: super::plain_words(&e.inner().to_string()),
         },
         Ok(_) => LoadError::Json {
             path: path.to_path_buf(),

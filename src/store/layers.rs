@@ -74,6 +74,10 @@ fn geometry(path: &Path, feature: &RawFeature, label: &str) -> Result<Geometry, 
             "a Point, LineString or Polygon (or Multi-)",
         ));
     }
+    // Every position needs a longitude and a latitude before conversion (which would otherwise
+    // index past the end of a one-number position), and each part enough of them to be a line
+    // or an area at all.
+    check_positions(value).map_err(|expected| invalid(path, label, "geometry", &expected))?;
     let geometry = Geometry::try_from(value)
         .map_err(|e| invalid(path, label, "geometry", &format!("a valid geometry ({e})")))?;
     let valid_coords = geo::CoordsIter::coords_iter(&geometry)
@@ -87,6 +91,101 @@ fn geometry(path: &Path, feature: &RawFeature, label: &str) -> Result<Geometry, 
         ));
     }
     Ok(geometry)
+}
+
+/// Refuses positions without two finite numbers, lines of fewer than two distinct positions and
+/// rings of fewer than four positions or without area; says which part is at fault.
+fn check_positions(value: &GeometryValue) -> Result<(), String> {
+    use geojson::Position;
+    fn position(p: &Position, at: &str) -> Result<(f64, f64), String> {
+        match p.as_slice() {
+            [x, y, ..] if x.is_finite() && y.is_finite() => Ok((*x, *y)),
+            _ => Err(format!(
+                "positions of [longitude, latitude] ({at} has {})",
+                p.len()
+            )),
+        }
+    }
+    fn line(points: &[Position], at: &str) -> Result<(), String> {
+        let mut distinct: Vec<(f64, f64)> = Vec::new();
+        for (i, p) in points.iter().enumerate() {
+            let xy = position(p, &format!("{at} position {i}"))?;
+            if !distinct.contains(&xy) && distinct.len() < 2 {
+                distinct.push(xy);
+            }
+        }
+        if distinct.len() < 2 {
+            return Err(format!(
+                "a line of at least two distinct positions ({at} has {})",
+                points.len()
+            ));
+        }
+        Ok(())
+    }
+    fn ring(points: &[Position], at: &str) -> Result<(), String> {
+        let mut xy = Vec::with_capacity(points.len());
+        for (i, p) in points.iter().enumerate() {
+            xy.push(position(p, &format!("{at} position {i}"))?);
+        }
+        // Shoelace area in degrees²: zero means the ring encloses nothing.
+        let area: f64 = xy
+            .windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum::<f64>()
+            / 2.0;
+        if xy.len() < 4 || area.abs() < 1e-12 {
+            return Err(format!(
+                "a ring of at least four positions enclosing an area ({at} has {} positions)",
+                xy.len()
+            ));
+        }
+        Ok(())
+    }
+    fn polygon(rings: &[Vec<Position>], at: &str) -> Result<(), String> {
+        if rings.is_empty() {
+            return Err(format!("a polygon with an outer ring ({at} has none)"));
+        }
+        for (i, r) in rings.iter().enumerate() {
+            ring(r, &format!("{at} ring {i}"))?;
+        }
+        Ok(())
+    }
+    let non_empty = |n: usize, what: &str| {
+        if n == 0 {
+            Err(format!("at least one {what}"))
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        GeometryValue::Point { coordinates } => position(coordinates, "the point").map(|_| ()),
+        GeometryValue::MultiPoint { coordinates } => {
+            non_empty(coordinates.len(), "point")?;
+            for (i, p) in coordinates.iter().enumerate() {
+                position(p, &format!("point {i}"))?;
+            }
+            Ok(())
+        }
+        GeometryValue::LineString { coordinates } => line(coordinates, "the line"),
+        GeometryValue::MultiLineString { coordinates } => {
+            non_empty(coordinates.len(), "line")?;
+            for (i, l) in coordinates.iter().enumerate() {
+                line(l, &format!("line {i}"))?;
+            }
+            Ok(())
+        }
+        GeometryValue::Polygon { coordinates } => polygon(coordinates, "the polygon"),
+        GeometryValue::MultiPolygon { coordinates } => {
+            non_empty(coordinates.len(), "polygon")?;
+            for (i, p) in coordinates.iter().enumerate() {
+                polygon(p, &format!("polygon {i}"))?;
+            }
+            Ok(())
+        }
+        GeometryValue::GeometryCollection { .. } => {
+            Err("a Point, LineString or Polygon (or Multi-)".into())
+        }
+    }
 }
 
 fn optional_km(path: &Path, feature: &RawFeature, label: &str) -> Result<Option<f64>, LoadError> {

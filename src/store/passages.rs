@@ -222,7 +222,7 @@ fn read_passage(path: &Path) -> Result<Passage, LoadError> {
             format!("a passage file of at most {MAX_PASSAGE_FILE_BYTES} bytes (it has {size})"),
         ));
     }
-    let text = super::files::read_text(path)?;
+    let text = super::files::read_text_capped(path, MAX_PASSAGE_FILE_BYTES)?;
     let passage: Passage = serde_json::from_str(&text).map_err(|e| LoadError::Json {
         path: path.to_path_buf(),
         location: format!("line {}, column {}", e.line(), e.column()),
