@@ -38,9 +38,22 @@ pub struct Settings {
     /// Longest time a request may take, in seconds.
     #[arg(long, env = "STRIKEMAP_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
-    /// Most requests handled at once; more wait their turn.
-    #[arg(long, env = "STRIKEMAP_MAX_CONCURRENT", default_value_t = 64)]
+    /// Most heavy requests (queries, statistics, measures) computed at once; more wait briefly,
+    /// then get 503. Cheap requests (health, static files, metadata) never wait for them.
+    #[arg(long, env = "STRIKEMAP_MAX_CONCURRENT", default_value_t = 8)]
     pub max_concurrent: usize,
+    /// Most open connections; more are closed as soon as they are accepted.
+    #[arg(long, env = "STRIKEMAP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers (slow senders are cut off), and
+    /// that a connection may stay without a byte moving either way (idle keep-alive, a client
+    /// that sends nothing or stops reading).
+    #[arg(long, env = "STRIKEMAP_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Megabytes of large response bodies held at once across all clients (a client that never
+    /// reads holds its share until its connection closes); past it, 503.
+    #[arg(long, env = "STRIKEMAP_RESPONSE_MEMORY_MB", default_value_t = 512)]
+    pub response_memory_mb: usize,
 }
 
 /// `host:port`, resolving a host name to its first address.
@@ -93,7 +106,10 @@ impl Settings {
             public_url: None,
             basemap_style: None,
             request_timeout_secs: 30,
-            max_concurrent: 64,
+            max_concurrent: 8,
+            max_connections: 1024,
+            header_timeout_secs: 10,
+            response_memory_mb: 512,
         }
     }
 

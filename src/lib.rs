@@ -14,6 +14,8 @@ pub mod gazetteer;
 pub mod generate;
 /// Distances on the WGS84 ellipsoid.
 pub mod geodesy;
+/// A socket that closes when no byte moves either way.
+pub mod idle;
 /// In-memory indexes and precomputed measures.
 pub mod index;
 /// Incidents, places, sources, vocabularies.
@@ -51,18 +53,75 @@ pub fn load(
 }
 
 /// Serves an already loaded index on `listener` until the process is stopped.
+///
+/// Every connection is bounded: at most `max_connections` are open (more are closed at once),
+/// a client has `header_timeout_secs` to send each request's headers (slowloris senders and
+/// idle keep-alive connections are cut off), and headers are capped by hyper's buffer.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     index: index::Index,
     settings: config::Settings,
 ) -> std::io::Result<()> {
-    let state = api::AppState {
-        index: Arc::new(index),
-        settings: Arc::new(settings),
-    };
-    axum::serve(listener, api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    let header_timeout = std::time::Duration::from_secs(settings.header_timeout_secs.max(1));
+    let connections = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
+    let app = api::app(api::AppState::new(index, settings));
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(64 * 1024);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(header_timeout))
+        .keep_alive_timeout(header_timeout)
+        .max_header_list_size(64 * 1024);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection limit reached; closing a new connection");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(idle::IdleTimeout::new(stream, header_timeout)),
+                service,
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {},
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

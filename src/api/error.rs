@@ -17,6 +17,15 @@ pub enum ApiError {
     BadRequest(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The server is at its bound for this kind of work: come back shortly.
+    #[error("{0}")]
+    Busy(String),
+    /// A request header strikemap will not use (e.g. an oversized `Host`).
+    #[error("{description}")]
+    BadHeader {
+        header: &'static str,
+        description: String,
+    },
 }
 
 impl ApiError {
@@ -33,6 +42,8 @@ impl ApiError {
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFound"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerError"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "Busy"),
+            ApiError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "InvalidHeader"),
         }
     }
 }
@@ -65,6 +76,16 @@ impl IntoResponse for ApiError {
         {
             body["parameter"] = json!("town");
         }
-        (status, Json(body)).into_response()
+        if let ApiError::BadHeader { header, .. } = &self {
+            body["header"] = json!(header);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }

@@ -33,7 +33,34 @@ pub const MAX_QUERY_LEN: usize = 8 * 1024;
 pub struct AppState {
     pub index: Arc<Index>,
     pub settings: Arc<Settings>,
+    /// Permits for heavy work; a permit travels into the blocking task and is released only
+    /// when the work ends, so the bound holds even after a request has timed out.
+    pub work: Arc<tokio::sync::Semaphore>,
+    /// Kibibytes of large response bodies in flight; released when a body is dropped.
+    pub response_budget: Arc<tokio::sync::Semaphore>,
 }
+
+impl AppState {
+    pub fn new(index: Index, settings: Settings) -> AppState {
+        let work = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent.max(1)));
+        let kib = settings
+            .response_memory_mb
+            .max(1)
+            .saturating_mul(1024)
+            .min(tokio::sync::Semaphore::MAX_PERMITS);
+        AppState {
+            index: Arc::new(index),
+            settings: Arc::new(settings),
+            work,
+            response_budget: Arc::new(tokio::sync::Semaphore::new(kib)),
+        }
+    }
+}
+
+/// How long a heavy request waits for a work permit before it is told the server is busy.
+const WORK_WAIT: Duration = Duration::from_secs(2);
+/// Longest `Host` header used to build links.
+const MAX_HOST_LEN: usize = 255;
 
 /// The whole application: API, static web map and data files, with the tower layers.
 pub fn app(state: AppState) -> Router {
@@ -47,17 +74,15 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/data", ServeDir::new(&settings.data))
         .fallback_service(ServeDir::new(&settings.web))
         .with_state(state);
-    api.layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-        settings.max_concurrent,
-    ))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        Duration::from_secs(settings.request_timeout_secs),
-    ))
-    .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
-    .layer(CompressionLayer::new())
-    .layer(cors(&settings.cors_origins))
-    .layer(TraceLayer::new_for_http())
+    api.layer(axum::middleware::from_fn(check_host))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(CompressionLayer::new())
+        .layer(cors(&settings.cors_origins))
+        .layer(TraceLayer::new_for_http())
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -90,6 +115,32 @@ async fn web_config(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// The base URL for links: the configured public URL, or the request's own host.
+/// Refuses a `Host` header that is over-long or not a host name, before any handler copies it
+/// into links.
+async fn check_host(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Some(host) = request.headers().get(axum::http::header::HOST) {
+        let valid = host.len() <= MAX_HOST_LEN
+            && host.to_str().is_ok_and(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            });
+        if !valid {
+            return ApiError::BadHeader {
+                header: "Host",
+                description: format!(
+                    "the Host header must be a host name or address with an optional port, at most {MAX_HOST_LEN} bytes"
+                ),
+            }
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.trim_end_matches('/').to_string();
@@ -123,7 +174,17 @@ where
     F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(move || work(&state))
+    let permit = tokio::time::timeout(WORK_WAIT, state.work.clone().acquire_owned())
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|_| {
+            ApiError::Busy("the server is at its limit of heavy requests; retry shortly".into())
+        })?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        // Held until the work is done, whether or not anyone still waits for it.
+        let _permit = permit;
+        work(&state)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
 }

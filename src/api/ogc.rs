@@ -227,13 +227,47 @@ fn layer_coverage(index: &Index, q: &query::IncidentQuery) -> Option<Value> {
     (!notes.is_empty()).then_some(Value::Object(notes))
 }
 
-fn geojson_response<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+/// Bodies at least this large count against the response-memory budget.
+const BUDGETED_BYTES: usize = 64 * 1024;
+
+fn geojson_response<T: Serialize>(state: &AppState, body: &T) -> Result<Response, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut response = bytes.into_response();
+    let mut response = budgeted_body(state, bytes)?;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
     Ok(response)
+}
+
+/// The body as a response whose memory is accounted for: a large body takes its size from the
+/// shared budget and gives it back when the body is dropped (sent, or the connection closed),
+/// so clients that never read cannot pile up unbounded memory. Past the budget: 503.
+fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError> {
+    if bytes.len() < BUDGETED_BYTES {
+        return Ok(bytes.into_response());
+    }
+    let kib = u32::try_from(bytes.len().div_ceil(1024)).unwrap_or(u32::MAX);
+    let permit = state
+        .response_budget
+        .clone()
+        .try_acquire_many_owned(kib)
+        .map_err(|_| {
+            ApiError::Busy(
+                "the server holds as many large responses as it may; retry shortly".into(),
+            )
+        })?;
+    // Sent in slices, so the connection's write buffer (bounded by hyper) pulls the next one
+    // only as the client reads; the permit lives with the unsent rest.
+    const SLICE: usize = 64 * 1024;
+    let body = axum::body::Bytes::from(bytes);
+    let stream = futures_util::stream::unfold((body, permit), |(mut rest, permit)| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        let slice = rest.split_to(rest.len().min(SLICE));
+        Some((Ok::<_, std::convert::Infallible>(slice), (rest, permit)))
+    });
+    Ok(axum::body::Body::from_stream(stream).into_response())
 }
 
 /// Self, next and previous links for a page, keeping every other parameter as given.
@@ -308,7 +342,7 @@ async fn items(
                     .map(|i| IncidentFeature::new(index, *i, q.naming))
                     .collect(),
             };
-            geojson_response(&body)
+            geojson_response(state, &body)
         })
         .await;
     }
@@ -325,7 +359,7 @@ async fn items(
         coverage: None,
         features,
     };
-    geojson_response(&body)
+    geojson_response(&state, &body)
 }
 
 /// The features of a collection served as supplied (not incidents, bands or summaries).
@@ -445,7 +479,7 @@ async fn item(
     let value = match id.as_str() {
         "incidents" => {
             let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
-            return geojson_response(&IncidentFeature::new(index, i, naming));
+            return geojson_response(&state, &IncidentFeature::new(index, i, naming));
         }
         "depth-bands" => index
             .depth_bands
@@ -462,5 +496,5 @@ async fn item(
             .find(|f| feature_id(f).as_deref() == Some(feature.as_str()))
             .map(feature_value),
     };
-    geojson_response(&value.ok_or_else(not_found)?)
+    geojson_response(&state, &value.ok_or_else(not_found)?)
 }
