@@ -4,6 +4,7 @@
 
 mod error;
 mod features;
+mod files;
 mod measure;
 mod ogc;
 mod openapi;
@@ -21,7 +22,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -71,18 +71,21 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router())
         .route("/api/health", get(health))
         .route("/config.json", get(web_config))
-        .nest_service("/data", ServeDir::new(&settings.data))
-        .fallback_service(ServeDir::new(&settings.web))
+        .merge(files::router(&settings))
         .with_state(state);
-    api.layer(axum::middleware::from_fn(check_host))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(settings.request_timeout_secs),
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
-        .layer(CompressionLayer::new())
-        .layer(cors(&settings.cors_origins))
-        .layer(TraceLayer::new_for_http())
+    api.layer(axum::middleware::from_fn_with_state(
+        settings.clone(),
+        files::headers,
+    ))
+    .layer(axum::middleware::from_fn(check_host))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Duration::from_secs(settings.request_timeout_secs),
+    ))
+    .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+    .layer(CompressionLayer::new())
+    .layer(cors(&settings.cors_origins))
+    .layer(TraceLayer::new_for_http())
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
