@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! strikemap: a spatial index and OGC API – Features service for attacks on civilians.
 //!
 //! Dependencies point one way: `api -> query -> index -> {geodesy, gazetteer, model}`;

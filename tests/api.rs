@@ -51,7 +51,7 @@ async fn landing_conformance_and_collections() {
     let incidents = server.json("/api/collections/incidents", 200).await;
     assert_eq!(
         incidents["extent"]["temporal"]["interval"][0][0],
-        "2020-09-27"
+        "2020-09-27T00:00:00Z"
     );
     let bbox = &incidents["extent"]["spatial"]["bbox"][0];
     assert!(bbox[0].as_f64().unwrap() < bbox[2].as_f64().unwrap());

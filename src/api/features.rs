@@ -34,6 +34,9 @@ pub struct IncidentFeature<'a> {
     id: &'a str,
     geometry: PointGeometry,
     properties: IncidentProperties<'a>,
+    /// Links, on a single feature (self, collection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<serde_json::Value>>,
 }
 
 /// The nearest military or protected object, as the API reports it.
@@ -191,6 +194,7 @@ impl<'a> IncidentFeature<'a> {
             kind: "Feature",
             id: &incident.id,
             geometry: PointGeometry::new(incident.lon, incident.lat),
+            links: None,
             properties: IncidentProperties {
                 id: &incident.id,
                 title: &incident.title,

@@ -140,8 +140,117 @@ fn incident_extent(index: &Index) -> Value {
     }
     json!({
         "spatial": { "bbox": [[west, south, east, north]], "crs": CRS84 },
-        "temporal": { "interval": [[first, last]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
+        "temporal": {
+            "interval": [[first.map(|d| format!("{d}T00:00:00Z")), last.map(|d| format!("{d}T23:59:59Z"))]],
+            "trs": TRS,
+        },
     })
+}
+
+const TRS: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
+
+/// The bounding box of some GeoJSON features, as an OGC spatial extent (`None` when none has
+/// a geometry).
+fn spatial_extent<'a>(features: impl Iterator<Item = &'a geojson::Feature>) -> Option<Value> {
+    use geo::BoundingRect;
+    let mut bounds: Option<(f64, f64, f64, f64)> = None;
+    for feature in features {
+        let Some(geometry) = &feature.geometry else {
+            continue;
+        };
+        let Ok(shape) = geo::Geometry::<f64>::try_from(&geometry.value) else {
+            continue;
+        };
+        if let Some(rect) = shape.bounding_rect() {
+            let (min, max) = (rect.min(), rect.max());
+            bounds = Some(match bounds {
+                None => (min.x, min.y, max.x, max.y),
+                Some((w, s, e, n)) => (w.min(min.x), s.min(min.y), e.max(max.x), n.max(max.y)),
+            });
+        }
+    }
+    bounds.map(|(w, s, e, n)| json!({ "bbox": [[w, s, e, n]], "crs": CRS84 }))
+}
+
+/// A temporal extent from the earliest start to the latest end found (open where missing).
+fn temporal_extent(starts: Vec<String>, ends: Vec<Option<String>>) -> Option<Value> {
+    let first = starts.iter().min()?;
+    let open_end = ends.iter().any(Option::is_none);
+    let last = if open_end {
+        None
+    } else {
+        ends.iter().flatten().max().cloned()
+    };
+    Some(json!({
+        "interval": [[format!("{first}T00:00:00Z"), last.map(|d| format!("{d}T23:59:59Z"))]],
+        "trs": TRS,
+    }))
+}
+
+/// The extent of a collection other than the incidents.
+fn collection_extent(index: &Index, id: &str) -> Option<Value> {
+    let text = |f: &geojson::Feature, key: &str| {
+        f.property(key).and_then(Value::as_str).map(str::to_owned)
+    };
+    let (spatial, temporal) = match id {
+        "places" => (spatial_extent(index.place_features.iter()), None),
+        "military-objects" => (spatial_extent(index.military.features.iter()), None),
+        "protected-objects" => (spatial_extent(index.protected.features.iter()), None),
+        "line-of-contact" => {
+            let features = &index.line.features;
+            let starts = features
+                .iter()
+                .filter_map(|f| text(f, "valid_from"))
+                .collect();
+            let ends = features.iter().map(|f| text(f, "valid_to")).collect();
+            (
+                spatial_extent(features.iter()),
+                temporal_extent(starts, ends),
+            )
+        }
+        "depth-bands" => {
+            let bands: Vec<geojson::Feature> = index
+                .depth_bands
+                .iter()
+                .map(|b| geojson::Feature {
+                    geometry: Some(geojson::Geometry::from(&b.area)),
+                    ..Default::default()
+                })
+                .collect();
+            (spatial_extent(bands.iter()), None)
+        }
+        "summaries" => {
+            let field =
+                |s: &Value, key: &str| s.get(key).and_then(Value::as_str).map(str::to_owned);
+            let starts = index
+                .summaries
+                .iter()
+                .filter_map(|s| field(s, "period_start"))
+                .collect();
+            let ends = index
+                .summaries
+                .iter()
+                .map(|s| field(s, "period_end"))
+                .collect();
+            (None, temporal_extent(starts, ends))
+        }
+        _ => (None, None),
+    };
+    let mut extent = serde_json::Map::new();
+    if let Some(spatial) = spatial {
+        extent.insert("spatial".into(), spatial);
+    }
+    if let Some(temporal) = temporal {
+        extent.insert("temporal".into(), temporal);
+    }
+    if extent.is_empty() {
+        // Nothing to bound (e.g. summaries without periods): say "anywhere", as OGC allows.
+        extent.insert(
+            "spatial".into(),
+            json!({ "bbox": [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84 }),
+        );
+    }
+    Some(Value::Object(extent))
 }
 
 fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> Value {
@@ -159,6 +268,8 @@ fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> 
     });
     if id == "incidents" {
         value["extent"] = incident_extent(&state.index);
+    } else if let Some(extent) = collection_extent(&state.index, id) {
+        value["extent"] = extent;
     }
     let coverage = match id {
         "military-objects" => state.index.military.coverage.as_deref(),
@@ -471,15 +582,36 @@ async fn item(
     State(state): State<AppState>,
     Path((id, feature)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    find_collection(&id)?;
+    let (_, title, _) = find_collection(&id)?;
+    let base = base_url(&state, &headers);
+    let links = vec![
+        link(
+            format!(
+                "{base}/api/collections/{id}/items/{}",
+                encode_segment(&feature)
+            ),
+            "self",
+            GEOJSON,
+            "This feature",
+        ),
+        link(
+            format!("{base}/api/collections/{id}"),
+            "collection",
+            "application/json",
+            title,
+        ),
+    ];
     let naming = query::parse_item_params(&query::Params::new(params_of(raw.as_deref())?)?)?;
     let index = &state.index;
     let not_found = || ApiError::NotFound(format!("no feature '{feature}' in collection '{id}'"));
     let value = match id.as_str() {
         "incidents" => {
             let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
-            return geojson_response(&state, &IncidentFeature::new(index, i, naming));
+            let mut one = IncidentFeature::new(index, i, naming);
+            one.links = Some(links);
+            return geojson_response(&state, &one);
         }
         "depth-bands" => index
             .depth_bands
@@ -496,5 +628,20 @@ async fn item(
             .find(|f| feature_id(f).as_deref() == Some(feature.as_str()))
             .map(feature_value),
     };
-    geojson_response(&state, &value.ok_or_else(not_found)?)
+    let mut value = value.ok_or_else(not_found)?;
+    value["links"] = json!(links);
+    geojson_response(&state, &value)
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+fn encode_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

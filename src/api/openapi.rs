@@ -12,15 +12,32 @@ pub fn router() -> Router<super::AppState> {
     Router::new().route("/api/api", get(openapi))
 }
 
+/// The media type of this document.
+pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
+
 fn param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
 
+/// A comma-separated list, as OpenAPI describes it: an array, `style: form`, not exploded.
+fn list_param(name: &str, description: &str, items: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "style": "form", "explode": false,
+            "description": description, "schema": { "type": "array", "items": items } })
+}
+
 fn enum_param(name: &str, description: &str, values: Vec<&'static str>) -> Value {
-    param(
+    list_param(
         name,
-        &format!("{description} Comma-separated list; any of the values matches."),
+        &format!("{description} Comma-separated; any of the values matches."),
         json!({ "type": "string", "enum": values }),
+    )
+}
+
+fn format_param() -> Value {
+    param(
+        "f",
+        "Encoding of the answer: json (GeoJSON for features).",
+        json!({ "type": "string", "enum": ["json"] }),
     )
 }
 
@@ -29,27 +46,30 @@ fn paging() -> Vec<Value> {
         param(
             "limit",
             &format!(
-                "Items per page (default {DEFAULT_LIMIT}; larger values are clamped to {MAX_LIMIT})."
+                "Items per page (default {DEFAULT_LIMIT}); larger values are served as {MAX_LIMIT}, and the next link continues."
             ),
-            json!({ "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT }),
+            json!({ "type": "integer", "minimum": 1, "default": DEFAULT_LIMIT }),
         ),
         param(
             "offset",
             "Items to skip.",
             json!({ "type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0 }),
         ),
-        param(
+        list_param(
             "bbox",
             "west,south,east,north in degrees (WGS84).",
-            json!({ "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } }),
+            json!({ "type": "number" }),
         ),
+        format_param(),
     ]
 }
 
-fn incident_params() -> Vec<Value> {
+/// The incident parameters, one per name the query parser accepts (a test checks both lists
+/// agree, so the document cannot drift from the code).
+pub fn incident_params() -> Vec<Value> {
     let mut list = paging();
     list.extend([
-        param("datetime", "A date, or an interval start/end with '..' for an open end. Incidents whose possible days overlap it match.", json!({ "type": "string" })),
+        param("datetime", "A date (2020-10-04), an RFC 3339 date-time, or an interval start/end with '..' or nothing for an open end (also GDAL's 2020-10-01T/2020-10-31T). Incidents whose possible days overlap it match.", json!({ "type": "string" })),
         param("town", "Any spelling of a place (Stepanakert, Khankendi, Xankəndi, Степанакерт...).", json!({ "type": "string", "maxLength": 200 })),
         param("q", "Text in the title or description (case- and accent-insensitive).", json!({ "type": "string", "maxLength": 200 })),
         enum_param("type", "Incident type.", IncidentType::ALL.iter().map(|v| v.as_str()).collect()),
@@ -58,83 +78,248 @@ fn incident_params() -> Vec<Value> {
         enum_param("perpetrator", "Alleged perpetrator.", Perpetrator::ALL.iter().map(|v| v.as_str()).collect()),
         enum_param("reported_by", "Who reported it.", Reporter::ALL.iter().map(|v| v.as_str()).collect()),
         enum_param("verification", "Verification grade.", Verification::ALL.iter().map(|v| v.as_str()).collect()),
-        enum_param("side", "Side of the line of contact (as of 26 September 2020).", Side::ALL.iter().map(|v| v.as_str()).collect()),
+        enum_param("side", "Side of the line of contact that stood before the incident.", Side::ALL.iter().map(|v| v.as_str()).collect()),
         param("min_killed", "At least this many killed (compared with the highest reported figure).", json!({ "type": "integer", "minimum": 0 })),
         param("depth_min_km", "At least this far from the line of contact, km.", json!({ "type": "number", "minimum": 0 })),
         param("depth_max_km", "At most this far from the line of contact, km.", json!({ "type": "number", "minimum": 0 })),
-        param("near", "lon,lat: only incidents within within_km of this point.", json!({ "type": "string" })),
+        list_param("near", "lon,lat: only incidents within within_km of this point.", json!({ "type": "number" })),
         param("within_km", "Radius for near, km (default 10).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
-        param("military_clear_km", "No known military object within this many km.", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
-        param("protected_within_km", "A protected object within this many km.", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
-        param("sortby", "date, depth, killed, or distance (with near); prefix - for descending.", json!({ "type": "string" })),
+        param("military_clear_km", "No known military object within this many km (see the layer's coverage).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
+        param("protected_within_km", "A protected object within this many km (see the layer's coverage).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
+        param("sortby", "date, depth, killed, or distance (with near); prefix - for descending.", json!({ "type": "string", "enum": ["date", "-date", "depth", "-depth", "killed", "-killed", "distance", "-distance"] })),
         param("naming", "How places in the disputed area are named in the answer: hy-az (default), az-hy, hy or az. Places outside it keep their local name first.", json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] })),
     ]);
     list
 }
 
-fn error_response() -> Value {
-    json!({ "description": "Bad input: the body names the parameter and what was expected.",
-            "content": { "application/json": { "schema": { "type": "object", "properties": {
-                "code": { "type": "string" }, "description": { "type": "string" }, "parameter": { "type": "string" } } } } } })
+fn schemas() -> Value {
+    let nullable = |kind: &str| json!({ "type": kind, "nullable": true });
+    let count = || json!({ "type": "integer", "minimum": 0, "nullable": true, "description": "null: no figure reported (not zero)" });
+    json!({
+        "Exception": { "type": "object", "required": ["code", "description"], "properties": {
+            "code": { "type": "string" }, "description": { "type": "string" },
+            "parameter": { "type": "string" }, "header": { "type": "string" },
+            "suggestions": { "type": "array", "items": { "type": "string" } } } },
+        "Link": { "type": "object", "required": ["href"], "properties": {
+            "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
+        "Geometry": { "type": "object", "nullable": true, "required": ["type"], "properties": {
+            "type": { "type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"] },
+            "coordinates": { "type": "array", "items": {} } } },
+        "Source": { "type": "object", "required": ["publisher", "title"], "properties": {
+            "publisher": { "type": "string" }, "title": { "type": "string" }, "date": nullable("string"),
+            "url": nullable("string"), "read_at": nullable("string"), "relay": nullable("string"),
+            "role": { "type": "string", "enum": crate::model::SOURCE_ROLES }, "claimant": nullable("string"),
+            "passage": nullable("string"), "quote": nullable("string"), "note": nullable("string") } },
+        "IncidentProperties": { "type": "object", "properties": {
+            "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+            "attribution": { "type": "string" },
+            "date": { "type": "string", "format": "date" }, "date_end": { "type": "string", "format": "date" },
+            "date_precision": { "type": "string", "enum": ["day", "range"] },
+            "time_local": nullable("string"), "date_note": nullable("string"),
+            "place": { "type": "string" }, "place_id": { "type": "string" },
+            "place_name_hy": { "type": "string" }, "place_name_az": nullable("string"),
+            "place_names": { "type": "array", "items": { "type": "string" } },
+            "geo_precision": { "type": "string" }, "uncertainty_km": { "type": "number" }, "location_source": { "type": "string" },
+            "type": { "type": "string", "enum": IncidentType::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "weapon": { "type": "string", "enum": Weapon::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "target": { "type": "string", "enum": Target::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "killed": count(), "killed_high": count(), "injured": count(), "injured_high": count(),
+            "children_killed": count(), "children_killed_high": count(),
+            "children_injured": count(), "children_injured_high": count(),
+            "perpetrator_alleged": { "type": "string", "enum": Perpetrator::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "reported_by": { "type": "array", "items": { "type": "string", "enum": Reporter::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() } },
+            "verification": { "type": "string", "enum": Verification::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "verification_note": nullable("string"),
+            "sources": { "type": "array", "items": { "$ref": "#/components/schemas/Source" } },
+            "depth_km": nullable("number"), "depth_low_km": nullable("number"), "depth_high_km": nullable("number"),
+            "side": { "type": "string", "nullable": true, "enum": Side::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
+            "nearest_military_km": nullable("number"), "nearest_military": nullable("object"),
+            "nearest_protected_km": nullable("number"), "nearest_protected": nullable("object"),
+            "nearest_place": nullable("string"), "nearest_place_km": nullable("number") } },
+        "Feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": {
+            "type": { "type": "string", "enum": ["Feature"] },
+            "id": { "oneOf": [{ "type": "string" }, { "type": "integer" }] },
+            "geometry": { "$ref": "#/components/schemas/Geometry" },
+            "properties": { "type": "object", "nullable": true },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/Link" } } } },
+        "Incident": { "allOf": [{ "$ref": "#/components/schemas/Feature" },
+            { "type": "object", "properties": { "properties": { "$ref": "#/components/schemas/IncidentProperties" } } }] },
+        "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": {
+            "type": { "type": "string", "enum": ["FeatureCollection"] },
+            "numberMatched": { "type": "integer", "minimum": 0 }, "numberReturned": { "type": "integer", "minimum": 0 },
+            "timeStamp": { "type": "string", "format": "date-time" },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/Link" } },
+            "coverage": { "type": "object" },
+            "features": { "type": "array", "items": { "$ref": "#/components/schemas/Feature" } } } },
+        "IncidentCollection": { "allOf": [{ "$ref": "#/components/schemas/FeatureCollection" },
+            { "type": "object", "properties": { "features": { "type": "array", "items": { "$ref": "#/components/schemas/Incident" } } } }] },
+        "Collection": { "type": "object", "required": ["id", "links"], "properties": {
+            "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+            "itemType": { "type": "string" }, "crs": { "type": "array", "items": { "type": "string" } },
+            "extent": { "type": "object" }, "coverage": { "type": "string" },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/Link" } } } },
+        "Collections": { "type": "object", "required": ["collections", "links"], "properties": {
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/Link" } },
+            "collections": { "type": "array", "items": { "$ref": "#/components/schemas/Collection" } } } },
+        "Landing": { "type": "object", "required": ["links"], "properties": {
+            "title": { "type": "string" }, "description": { "type": "string" },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/Link" } } } },
+        "Conformance": { "type": "object", "required": ["conformsTo"], "properties": {
+            "conformsTo": { "type": "array", "items": { "type": "string" } } } },
+        "Object": { "type": "object" },
+    })
 }
 
-fn feature_response(description: &str) -> Value {
-    json!({ "200": { "description": description, "content": { "application/geo+json": { "schema": { "type": "object" } } } },
-            "400": error_response(), "404": { "description": "No such collection or feature." } })
+fn ok(description: &str, media: &str, schema: &str) -> Value {
+    json!({ "description": description, "content": { media: { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
 }
 
-async fn openapi() -> Json<Value> {
+fn errors() -> Value {
+    let exception = |description: &str| ok(description, "application/json", "Exception");
+    json!({
+        "400": exception("Bad input: the body names the parameter and what was expected."),
+        "404": exception("No such collection or feature."),
+        "503": exception("The server is at a bound; retry after the Retry-After seconds."),
+    })
+}
+
+fn operation(id: &str, summary: &str, parameters: Vec<Value>, response: Value) -> Value {
+    let mut responses = errors();
+    responses["200"] = response;
+    json!({ "get": { "operationId": id, "summary": summary, "parameters": parameters, "responses": responses } })
+}
+
+async fn openapi(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let base = super::base_url(&state, &headers);
     let mut paths = serde_json::Map::new();
-    for (path, summary) in [
-        ("/api", "Landing page"),
-        ("/api/conformance", "Conformance classes"),
-        ("/api/collections", "Collections"),
-        ("/api/health", "Health"),
-    ] {
-        paths.insert(path.into(), json!({ "get": { "summary": summary, "responses": { "200": { "description": summary } } } }));
-    }
+    paths.insert(
+        "/".into(),
+        operation(
+            "getLandingPage",
+            "Landing page",
+            vec![format_param()],
+            ok("Landing page", "application/json", "Landing"),
+        ),
+    );
+    paths.insert(
+        "/api".into(),
+        operation(
+            "getApiDefinition",
+            "This API definition",
+            vec![format_param()],
+            ok("OpenAPI 3.0", OPENAPI_JSON, "Object"),
+        ),
+    );
+    paths.insert(
+        "/conformance".into(),
+        operation(
+            "getConformance",
+            "Conformance classes",
+            vec![format_param()],
+            ok("Conformance classes", "application/json", "Conformance"),
+        ),
+    );
+    paths.insert(
+        "/collections".into(),
+        operation(
+            "getCollections",
+            "Collections",
+            vec![format_param()],
+            ok("Collections", "application/json", "Collections"),
+        ),
+    );
+    paths.insert(
+        "/health".into(),
+        operation(
+            "getHealth",
+            "Health",
+            vec![],
+            ok("Status and counts", "application/json", "Object"),
+        ),
+    );
+    let feature_id = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
     for (id, title, description) in COLLECTIONS {
-        let parameters = match *id {
-            "incidents" => incident_params(),
+        let camel: String = id
+            .split('-')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect();
+        let (parameters, page, one) = match *id {
+            "incidents" => (incident_params(), "IncidentCollection", "Incident"),
             "places" => {
                 let mut list = paging();
                 list.push(param(
                     "q",
                     "Name search (any spelling, prefix first).",
-                    json!({ "type": "string" }),
+                    json!({ "type": "string", "maxLength": 200 }),
                 ));
-                list
+                (list, "FeatureCollection", "Feature")
             }
-            _ => paging(),
+            _ => (paging(), "FeatureCollection", "Feature"),
         };
-        paths.insert(format!("/api/collections/{id}"), json!({ "get": { "summary": title, "description": description, "responses": { "200": { "description": "Collection metadata" } } } }));
-        paths.insert(
-            format!("/api/collections/{id}/items"),
-            json!({ "get": {
-            "summary": format!("{title}: features"), "operationId": format!("get-{id}-items"),
-            "parameters": parameters, "responses": feature_response("A page of features") } }),
+        let mut collection = operation(
+            &format!("describe{camel}Collection"),
+            title,
+            vec![format_param()],
+            ok("Collection metadata", "application/json", "Collection"),
         );
-        paths.insert(format!("/api/collections/{id}/items/{{featureId}}"), json!({ "get": {
-            "summary": format!("{title}: one feature"),
-            "parameters": [{ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }],
-            "responses": feature_response("One feature") } }));
+        collection["get"]["description"] = json!(description);
+        paths.insert(format!("/collections/{id}"), collection);
+        paths.insert(
+            format!("/collections/{id}/items"),
+            operation(
+                &format!("get{camel}Features"),
+                &format!("{title}: features"),
+                parameters,
+                ok("A page of features", "application/geo+json", page),
+            ),
+        );
+        let mut item_params = vec![feature_id.clone(), format_param()];
+        if *id == "incidents" {
+            item_params.push(param(
+                "naming",
+                "How places in the disputed area are named.",
+                json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] }),
+            ));
+        }
+        paths.insert(
+            format!("/collections/{id}/items/{{featureId}}"),
+            operation(
+                &format!("get{camel}Feature"),
+                &format!("{title}: one feature"),
+                item_params,
+                ok("One feature", "application/geo+json", one),
+            ),
+        );
     }
     let mut stats_params = incident_params();
-    stats_params
-        .retain(|p| !["limit", "offset", "sortby"].contains(&p["name"].as_str().unwrap_or("")));
-    paths.insert("/api/stats".into(), json!({ "get": { "summary": "Counts and casualties of the filtered incidents by town, day and weapon, and depth bands of 10 km", "parameters": stats_params, "responses": { "200": { "description": "Statistics" }, "400": error_response() } } }));
-    paths.insert("/api/measure".into(), json!({ "get": { "summary": "Depth from the line of contact, side, nearest objects and nearest place for any point",
-        "parameters": [
-            { "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } },
-            { "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } },
-            { "name": "date", "in": "query", "required": false, "description": "Measure from the line of contact that stood before this day (YYYY-MM-DD); default: the latest line.", "schema": { "type": "string", "format": "date" } }],
-        "responses": { "200": { "description": "Measures" }, "400": error_response() } } }));
-    paths.insert("/api/measure/path".into(), json!({ "get": { "summary": "Geodesic length of a path on the WGS84 ellipsoid",
-        "parameters": [{ "name": "points", "in": "query", "required": true, "description": format!("lon,lat;lon,lat;... (2 to {} points)", crate::query::MAX_PATH_POINTS), "schema": { "type": "string" } }],
-        "responses": { "200": { "description": "Segment and total lengths in km" }, "400": error_response() } } }));
-    Json(json!({
+    stats_params.retain(|p| {
+        !["limit", "offset", "sortby", "f"].contains(&p["name"].as_str().unwrap_or(""))
+    });
+    paths.insert("/stats".into(), operation("getStats", "Counts and casualties of the filtered incidents by town, day and weapon, and depth bands of 10 km", stats_params, ok("Statistics", "application/json", "Object")));
+    paths.insert("/measure".into(), operation("measurePoint", "Depth from the line of contact, side, nearest objects and nearest place for any point", vec![
+        json!({ "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } }),
+        json!({ "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } }),
+        param("date", "Measure from the line of contact that stood before this day (YYYY-MM-DD); default: the latest line not marked coarse.", json!({ "type": "string", "format": "date" })),
+        param("naming", "How places in the disputed area are named.", json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] })),
+    ], ok("Measures", "application/json", "Object")));
+    paths.insert("/measure/path".into(), operation("measurePath", "Geodesic length of a path on the WGS84 ellipsoid", vec![
+        json!({ "name": "points", "in": "query", "required": true, "description": format!("lon,lat;lon,lat;... (2 to {} points)", crate::query::MAX_PATH_POINTS), "schema": { "type": "string" } }),
+    ], ok("Segment and total lengths in km", "application/json", "Object")));
+    let document = json!({
         "openapi": "3.0.3",
-        "info": { "title": "strikemap", "version": env!("CARGO_PKG_VERSION"), "description": "OGC API – Features for reported attacks on civilians, with geodesic measures." },
+        "info": { "title": "strikemap", "version": env!("CARGO_PKG_VERSION"), "description": "OGC API – Features for reported attacks on civilians, with geodesic measures. Every claim is attributed to who reported it." },
+        "servers": [{ "url": format!("{base}/api") }],
         "paths": paths,
-    }))
+        "components": { "schemas": schemas() },
+    });
+    let mut response = Json(document).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(OPENAPI_JSON),
+    );
+    response
 }

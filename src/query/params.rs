@@ -190,14 +190,27 @@ pub fn parse_bbox(text: &str) -> Result<Bbox, QueryError> {
     })
 }
 
+/// A day from the forms clients send: `2020-10-04`, GDAL's and QGIS's `2020-10-04T` and
+/// `2020-10-04T00:00:00`, and RFC 3339 date-times (`2020-10-04T23:00:00Z`, taken in UTC).
 fn parse_day(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    let bare = text.strip_suffix(['T', 't']).unwrap_or(text);
+    NaiveDate::parse_from_str(bare, "%Y-%m-%d")
         .ok()
         .or_else(|| {
             chrono::DateTime::parse_from_rfc3339(text)
                 .ok()
                 .map(|t| t.with_timezone(&chrono::Utc).date_naive())
+        })
+        .or_else(|| {
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+            .map(|t| t.date())
         })
 }
 
@@ -470,7 +483,24 @@ mod tests {
             parse_datetime("2020-10-04T23:00:00Z").map(|i| i.start),
             Ok(day)
         );
+        // The forms GDAL and QGIS send.
+        for form in [
+            "2020-10-01T/2020-10-04T",
+            "2020-10-01T00:00:00/2020-10-04T23:59:59",
+            "2020-10-01T00:00:00.000Z/2020-10-04T23:59:59Z",
+            "2020-10-01T00:00/2020-10-04T12:00",
+        ] {
+            assert_eq!(
+                parse_datetime(form),
+                Ok(DateInterval {
+                    start: NaiveDate::from_ymd_opt(2020, 10, 1),
+                    end: day
+                }),
+                "{form}"
+            );
+        }
         assert!(parse_datetime("yesterday").is_err());
+        assert!(parse_datetime("2020-10-04X").is_err());
         assert!(parse_datetime("2020-10-05/2020-10-04").is_err());
     }
 
