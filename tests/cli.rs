@@ -13,13 +13,7 @@ fn strikemap() -> Command {
 
 #[test]
 fn serve_refuses_to_start_on_a_malformed_file() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(common::fixture_dir()).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-        }
-    }
+    let dir = common::copy_of_fixtures();
     let path = dir.path().join("incidents.geojson");
     let text = std::fs::read_to_string(&path).unwrap().replacen(
         "\"verification\": \"confirmed\"",
@@ -81,13 +75,7 @@ fn generate_is_deterministic_and_loads() {
 
 #[test]
 fn check_lists_every_problem_and_reports_coverage() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(common::fixture_dir()).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-        }
-    }
+    let dir = common::copy_of_fixtures();
     let path = dir.path().join("incidents.geojson");
     let text = std::fs::read_to_string(&path)
         .unwrap()

@@ -10,14 +10,7 @@ use strikemap::config::Settings;
 
 /// A copy of the fixture dataset in a temporary directory, with `edit` applied to one file.
 fn dataset_with(file: &str, edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    for entry in std::fs::read_dir(common::fixture_dir()).expect("fixture directory") {
-        let entry = entry.expect("fixture file");
-        if !entry.file_type().expect("file type").is_file() {
-            continue;
-        }
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy fixture");
-    }
+    let dir = common::copy_of_fixtures();
     let path = dir.path().join(file);
     let mut value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");

@@ -9,6 +9,18 @@ pub fn fixture_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data"))
 }
 
+/// The fixture dataset's files, copied into a fresh temporary directory to be edited.
+pub fn copy_of_fixtures() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for entry in std::fs::read_dir(fixture_dir()).expect("fixture directory") {
+        let entry = entry.expect("fixture file");
+        if entry.file_type().expect("file type").is_file() {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+        }
+    }
+    dir
+}
+
 /// A running server and the client to talk to it.
 pub struct TestServer {
     pub base: String,
