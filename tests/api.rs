@@ -42,6 +42,7 @@ async fn landing_conformance_and_collections() {
             "incidents",
             "places",
             "line-of-contact",
+            "control-areas",
             "military-objects",
             "protected-objects",
             "depth-bands",
@@ -499,8 +500,25 @@ async fn reference_collections_page_and_filter() {
         .iter()
         .map(|f| f["geometry"]["type"].as_str().unwrap())
         .collect();
-    assert!(kinds.contains(&"LineString"));
+    // Each collection has one geometry type, so GIS clients can type the layer.
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| *k == "LineString"),
+        "{kinds:?}"
+    );
     assert!(line["features"][0]["properties"]["uncertainty_km"].is_number());
+    let areas = server
+        .json("/api/collections/control-areas/items", 200)
+        .await;
+    let area_kinds: Vec<&str> = areas["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["geometry"]["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        !area_kinds.is_empty() && area_kinds.iter().all(|k| *k == "Polygon"),
+        "{area_kinds:?}"
+    );
     let places = server
         .json("/api/collections/places/items?q=xank", 200)
         .await;

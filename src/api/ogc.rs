@@ -39,7 +39,12 @@ pub const COLLECTIONS: &[(&str, &str, &str)] = &[
     (
         "line-of-contact",
         "Line of contact",
-        "Lines of contact with their provenance and per-stretch uncertainty: the 1994 - 26 September 2020 line (OpenStreetMap-derived, ODbL; with Natural Earth's independent digitisation as a witness) and the coarse 10 November 2020 line (Natural Earth), with the areas held behind them. Contains information from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0.",
+        "Lines of contact with their provenance and per-stretch uncertainty: the 1994 - 26 September 2020 line (OpenStreetMap-derived, ODbL; with Natural Earth's independent digitisation as a witness) and the coarse 10 November 2020 line (Natural Earth). LineStrings only; the areas behind them are the control-areas collection. Contains information from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0.",
+    ),
+    (
+        "control-areas",
+        "Areas held behind the line",
+        "The area held by Armenian and Nagorno-Karabakh forces before the 2020 war, and the coarse area after 10 November 2020, as used to tell a point's side. Polygons only. Contains information from OpenStreetMap, © OpenStreetMap contributors, ODbL 1.0.",
     ),
     (
         "military-objects",
@@ -196,8 +201,12 @@ fn collection_extent(index: &Index, id: &str) -> Option<Value> {
         "places" => (spatial_extent(index.place_features.iter()), None),
         "military-objects" => (spatial_extent(index.military.features.iter()), None),
         "protected-objects" => (spatial_extent(index.protected.features.iter()), None),
-        "line-of-contact" => {
-            let features = &index.line.features;
+        "line-of-contact" | "control-areas" => {
+            let features = if id == "line-of-contact" {
+                &index.line.features
+            } else {
+                &index.line.areas
+            };
             let starts = features
                 .iter()
                 .filter_map(|f| text(f, "valid_from"))
@@ -478,6 +487,7 @@ fn raw_layer<'a>(index: &'a Index, id: &str) -> &'a [RawFeature] {
     match id {
         "places" => &index.place_features,
         "line-of-contact" => &index.line.features,
+        "control-areas" => &index.line.areas,
         "military-objects" => &index.military.features,
         "protected-objects" => &index.protected.features,
         _ => &[],

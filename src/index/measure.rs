@@ -210,6 +210,7 @@ mod tests {
         let line = LineOfContact {
             versions: vec![old, new],
             features: Vec::new(),
+            areas: Vec::new(),
         };
         let measurer = Measurer::new(&line, Vec::new(), &Layer::default(), &Layer::default());
         let gazetteer = Gazetteer::new(vec![Place {

@@ -39,7 +39,11 @@ pub struct LineVersion {
 #[derive(Debug, Clone, Default)]
 pub struct LineOfContact {
     pub versions: Vec<LineVersion>,
+    /// The line features (LineStrings) as supplied, witnesses included.
     pub features: Vec<RawFeature>,
+    /// The control-area features (Polygons) as supplied: a collection of their own, so that
+    /// each collection has one geometry type.
+    pub areas: Vec<RawFeature>,
 }
 
 impl LineOfContact {

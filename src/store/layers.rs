@@ -363,7 +363,21 @@ pub fn line_of_contact(path: &Path) -> Result<(LineOfContact, Vec<SideArea>), Lo
         ));
     }
     versions.sort_by_key(|v| v.valid_from);
-    Ok((LineOfContact { versions, features }, areas))
+    let (area_features, features): (Vec<RawFeature>, Vec<RawFeature>) =
+        features.into_iter().partition(|f| {
+            matches!(
+                f.geometry.as_ref().map(|g| &g.value),
+                Some(GeometryValue::Polygon { .. } | GeometryValue::MultiPolygon { .. })
+            )
+        });
+    Ok((
+        LineOfContact {
+            versions,
+            features,
+            areas: area_features,
+        },
+        areas,
+    ))
 }
 
 fn side_area(

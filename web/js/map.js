@@ -40,6 +40,7 @@ function addOverlays(map) {
   const collection = (id) => ({ type: 'geojson', data: `api/collections/${id}/items?limit=10000` });
   map.addSource('bands', collection('depth-bands'));
   map.addSource('loc', collection('line-of-contact'));
+  map.addSource('areas', collection('control-areas'));
   map.addSource('military', collection('military-objects'));
   map.addSource('protected', collection('protected-objects'));
   map.addSource('incidents', { type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 11 });
@@ -51,7 +52,7 @@ function addOverlays(map) {
   // The pre-war line is the one every depth is measured from; the coarse 10 November 2020 line
   // and Natural Earth's second digitisation of the pre-war line are drawn fainter.
   const prewar = ['==', ['get', 'valid_to'], '2020-09-26'];
-  map.addLayer({ id: 'held-area', type: 'fill', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'control_area'], prewar], paint: { 'fill-color': '#7a4b9c', 'fill-opacity': 0.05 } });
+  map.addLayer({ id: 'held-area', type: 'fill', source: 'areas', filter: prewar, paint: { 'fill-color': '#7a4b9c', 'fill-opacity': 0.05 } });
   map.addLayer({ id: 'loc-witness', type: 'line', source: 'loc', filter: ['==', ['get', 'kind'], 'witness'], paint: { 'line-color': '#6d4c41', 'line-width': 1.2, 'line-dasharray': [1, 2] } });
   map.addLayer({ id: 'loc-2020', type: 'line', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'line'], ['==', ['get', 'coarse'], true]], paint: { 'line-color': '#e67e22', 'line-width': 1.5, 'line-dasharray': [4, 3] } });
   map.addLayer({ id: 'loc', type: 'line', source: 'loc', filter: ['all', ['==', ['get', 'kind'], 'line'], prewar], paint: { 'line-color': '#c0392b', 'line-width': 2.5, 'line-dasharray': [3, 1.5] } });

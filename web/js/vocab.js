@@ -16,9 +16,11 @@ export const vocab = {};
 export async function loadVocab() {
   const response = await fetch('api/api');
   const doc = await response.json();
-  const params = doc.paths['/api/collections/incidents/items'].get.parameters;
+  // Paths are relative to the document's server (…/api).
+  const params = doc.paths['/collections/incidents/items'].get.parameters;
   for (const p of params) {
-    if (p.schema && Array.isArray(p.schema.enum)) vocab[p.name] = p.schema.enum;
+    const values = p.schema?.enum ?? p.schema?.items?.enum;
+    if (Array.isArray(values)) vocab[p.name] = values;
   }
   return vocab;
 }
