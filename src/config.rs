@@ -45,9 +45,9 @@ pub struct Settings {
     /// Most open connections; more are closed as soon as they are accepted.
     #[arg(long, env = "STRIKEMAP_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
-    /// Seconds a client may take to send a request's headers (slow senders are cut off), and
-    /// that a connection may stay without a byte moving either way (idle keep-alive, a client
-    /// that sends nothing or stops reading).
+    /// Seconds a client may take to send a request's headers (slow senders are cut off). A
+    /// connection with no byte moving either way for this plus the request timeout is closed
+    /// (idle keep-alive, a client that sends nothing or stops reading).
     #[arg(long, env = "STRIKEMAP_HEADER_TIMEOUT", default_value_t = 10)]
     pub header_timeout_secs: u64,
     /// Megabytes of large response bodies held at once across all clients (a client that never

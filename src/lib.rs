@@ -66,6 +66,10 @@ pub async fn serve(
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     let header_timeout = std::time::Duration::from_secs(settings.header_timeout_secs.max(1));
+    // No byte either way for longer than a request may take to compute plus the header time:
+    // never cuts off a client whose answer is still being built.
+    let idle_timeout =
+        header_timeout + std::time::Duration::from_secs(settings.request_timeout_secs.max(1));
     let connections = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
     let app = api::app(api::AppState::new(index, settings));
     let mut builder = Builder::new(TokioExecutor::new());
@@ -105,7 +109,7 @@ pub async fn serve(
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let connection = builder
             .serve_connection_with_upgrades(
-                TokioIo::new(idle::IdleTimeout::new(stream, header_timeout)),
+                TokioIo::new(idle::IdleTimeout::new(stream, idle_timeout)),
                 service,
             )
             .into_owned();

@@ -44,6 +44,7 @@ fn big_dataset() -> tempfile::TempDir {
 async fn slow_senders_are_cut_off_and_others_are_served_meanwhile() {
     let mut settings = Settings::with_data(common::fixture_dir());
     settings.header_timeout_secs = 1;
+    settings.request_timeout_secs = 1;
     let server = common::TestServer::start_with(settings).await;
     let addr = addr_of(&server);
     // 200 connections that send half a request line and stall (slowloris), and 200 that
@@ -61,7 +62,7 @@ async fn slow_senders_are_cut_off_and_others_are_served_meanwhile() {
     }
     health_is_prompt(&server, Duration::from_millis(500)).await;
     // Within a little more than the header timeout every one of them has been closed.
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::sleep(Duration::from_millis(2600)).await;
     let mut closed = 0;
     for stream in &mut slow {
         let mut buffer = [0u8; 512];
@@ -204,9 +205,17 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_share_returned() {
     let dir = big_dataset();
     let mut settings = Settings::with_data(dir.path().join("data"));
     settings.response_memory_mb = 12;
-    settings.header_timeout_secs = 2;
+    settings.header_timeout_secs = 1;
+    settings.request_timeout_secs = 10;
     let server = common::TestServer::start_with(settings).await;
     let page = "/api/collections/incidents/items?limit=10000";
+    // A fresh connection for each request: the server closes idle keep-alive connections after
+    // the timeout, which a pooled client would race.
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let get = |path: &str| fresh.get(format!("{}{path}", server.base)).send();
     let mut stream = TcpStream::connect(addr_of(&server)).await.unwrap();
     stream
         .write_all(format!("GET {page} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
@@ -216,7 +225,7 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_share_returned() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut second = None;
     for _ in 0..40 {
-        let status = server.get(page).await.status().as_u16();
+        let status = get(page).await.unwrap().status().as_u16();
         if status == 503 {
             second = Some(status);
             break;
@@ -228,8 +237,8 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_share_returned() {
         Some(503),
         "the budget was not held by the stalled client"
     );
-    // ... until the stalled client is cut off for not reading, after the idle timeout.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(server.get(page).await.status(), 200);
+    // ... until the stalled client is cut off for not reading, after the idle timeout (11 s).
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(get(page).await.unwrap().status(), 200);
     drop(stream);
 }
