@@ -488,18 +488,23 @@ async fn limit_above_the_maximum_is_clamped() {
     );
 }
 
+/// The geometry type of each feature of a collection page.
+fn geometry_types(page: &serde_json::Value) -> Vec<&str> {
+    page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["geometry"]["type"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn reference_collections_page_and_filter() {
     let server = TestServer::start().await;
     let line = server
         .json("/api/collections/line-of-contact/items", 200)
         .await;
-    let kinds: Vec<&str> = line["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["geometry"]["type"].as_str().unwrap())
-        .collect();
+    let kinds = geometry_types(&line);
     // Each collection has one geometry type, so GIS clients can type the layer.
     assert!(
         !kinds.is_empty() && kinds.iter().all(|k| *k == "LineString"),
@@ -509,12 +514,7 @@ async fn reference_collections_page_and_filter() {
     let areas = server
         .json("/api/collections/control-areas/items", 200)
         .await;
-    let area_kinds: Vec<&str> = areas["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["geometry"]["type"].as_str().unwrap())
-        .collect();
+    let area_kinds = geometry_types(&areas);
     assert!(
         !area_kinds.is_empty() && area_kinds.iter().all(|k| *k == "Polygon"),
         "{area_kinds:?}"
