@@ -54,6 +54,10 @@ pub struct Settings {
     /// reads holds its share until its connection closes); past it, 503.
     #[arg(long, env = "STRIKEMAP_RESPONSE_MEMORY_MB", default_value_t = 512)]
     pub response_memory_mb: usize,
+    /// Most bulk downloads (`/collections/incidents/download`) streaming at once; each holds
+    /// only the list of matching incidents and one chunk of output.
+    #[arg(long, env = "STRIKEMAP_MAX_DOWNLOADS", default_value_t = 4)]
+    pub max_downloads: usize,
 }
 
 /// `host:port`, resolving a host name to its first address.
@@ -110,6 +114,7 @@ impl Settings {
             max_connections: 1024,
             header_timeout_secs: 10,
             response_memory_mb: 512,
+            max_downloads: 4,
         }
     }
 

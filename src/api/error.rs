@@ -20,6 +20,9 @@ pub enum ApiError {
     /// The server is at its bound for this kind of work: come back shortly.
     #[error("{0}")]
     Busy(String),
+    /// The `Accept` header asks only for an encoding this resource is not offered in.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// A request header strikemap will not use (e.g. an oversized `Host`).
     #[error("{description}")]
     BadHeader {
@@ -44,6 +47,7 @@ impl ApiError {
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerError"),
             ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "Busy"),
             ApiError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "InvalidHeader"),
+            ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "NotAcceptable"),
         }
     }
 }
@@ -78,6 +82,9 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::BadHeader { header, .. } = &self {
             body["header"] = json!(header);
+        }
+        if let ApiError::NotAcceptable(_) = &self {
+            body["header"] = json!("Accept");
         }
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

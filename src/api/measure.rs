@@ -84,6 +84,14 @@ async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let params = query::Params::new(params_of(raw.as_deref())?)?;
     let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+    if q.format == Some(query::Format::Csv) {
+        return Err(query::QueryError::InvalidValue {
+            parameter: "f".into(),
+            expected: "json (the only encoding statistics are offered in)".into(),
+            got: "csv".into(),
+        }
+        .into());
+    }
     blocking(state, move |state| {
         serde_json::to_value(query::stats(&state.index, &q))
             .map(Json)

@@ -2,12 +2,14 @@
 //! layers (compression, CORS, timeouts, concurrency and size limits, tracing) and serves the
 //! web map's static files.
 
+mod csv;
 mod error;
 mod features;
 mod files;
 mod measure;
 mod ogc;
 mod openapi;
+mod schema;
 
 pub use error::ApiError;
 
@@ -38,6 +40,8 @@ pub struct AppState {
     pub work: Arc<tokio::sync::Semaphore>,
     /// Kibibytes of large response bodies in flight; released when a body is dropped.
     pub response_budget: Arc<tokio::sync::Semaphore>,
+    /// Permits for bulk downloads streaming at once.
+    pub downloads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -50,9 +54,10 @@ impl AppState {
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         AppState {
             index: Arc::new(index),
-            settings: Arc::new(settings),
             work,
             response_budget: Arc::new(tokio::sync::Semaphore::new(kib)),
+            downloads: Arc::new(tokio::sync::Semaphore::new(settings.max_downloads.max(1))),
+            settings: Arc::new(settings),
         }
     }
 }
@@ -69,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ogc::router())
         .merge(measure::router())
         .merge(openapi::router())
+        .merge(schema::router())
         .route("/api/health", get(health))
         .route("/config.json", get(web_config))
         .merge(files::router(&settings))

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use geo::BoundingRect;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -22,6 +23,20 @@ const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
 ];
 
 /// The collections strikemap serves: id, title, description.
@@ -29,7 +44,7 @@ pub const COLLECTIONS: &[(&str, &str, &str)] = &[
     (
         "incidents",
         "Incidents",
-        "Reported attacks affecting civilians, each with its sources, verification grade, and distances from the line of contact and reference objects. Extra filters: town, q, type, weapon, target, perpetrator, reported_by, verification, min_killed, depth_min_km, depth_max_km, side, near+within_km, military_clear_km, protected_within_km, sortby.",
+        "Reported attacks affecting civilians, each with its sources, verification grade, and distances from the line of contact and reference objects. Extra filters: town, q, type, weapon, target, perpetrator, reported_by, verification, min_killed, depth_min_km, depth_max_km, side, near+within_km, military_clear_km, protected_within_km, sortby, and a CQL2 filter over the queryables.",
     ),
     (
         "places",
@@ -77,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/collections/{collection}", get(collection))
         .route("/api/collections/{collection}/items", get(items))
         .route("/api/collections/{collection}/items/{feature}", get(item))
+        .route("/api/collections/{collection}/download", get(download))
 }
 
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
@@ -104,7 +120,15 @@ async fn conformance() -> Json<Value> {
     Json(json!({ "conformsTo": CONFORMANCE }))
 }
 
-fn find_collection(
+/// The title and description of collection `id`.
+pub(super) fn collection_title(id: &str) -> Option<(&'static str, &'static str)> {
+    COLLECTIONS
+        .iter()
+        .find(|(cid, _, _)| *cid == id)
+        .map(|(_, title, description)| (*title, *description))
+}
+
+pub(super) fn find_collection(
     id: &str,
 ) -> Result<&'static (&'static str, &'static str, &'static str), ApiError> {
     COLLECTIONS
@@ -270,10 +294,7 @@ fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> 
         "description": description,
         "itemType": "feature",
         "crs": [CRS84],
-        "links": [
-            link(format!("{base}/api/collections/{id}"), "self", "application/json", title),
-            link(format!("{base}/api/collections/{id}/items"), "items", GEOJSON, &format!("{title} as GeoJSON")),
-        ],
+        "links": collection_links(base, id, title),
     });
     if id == "incidents" {
         value["extent"] = incident_extent(&state.index);
@@ -289,6 +310,69 @@ fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> 
         value["coverage"] = json!(coverage);
     }
     value
+}
+
+/// A collection's links: itself, its items, and the schemas that type its properties: the
+/// Part 5 schema (`describedby` and the OGC relation) and the GeoJSON feature schema under
+/// `describedBy`, the relation GDAL 3.6 looks for (case and all).
+fn collection_links(base: &str, id: &str, title: &str) -> Vec<Value> {
+    use super::schema::SCHEMA_JSON;
+    let schema = format!("{base}/api/collections/{id}/schema");
+    let mut links = vec![
+        link(
+            format!("{base}/api/collections/{id}"),
+            "self",
+            "application/json",
+            title,
+        ),
+        link(
+            format!("{base}/api/collections/{id}/items"),
+            "items",
+            GEOJSON,
+            &format!("{title} as GeoJSON"),
+        ),
+        link(
+            format!("{base}/api/collections/{id}/feature-schema"),
+            "describedBy",
+            SCHEMA_JSON,
+            "JSON Schema of the GeoJSON features",
+        ),
+        link(
+            schema.clone(),
+            "describedby",
+            SCHEMA_JSON,
+            "Schema of the features",
+        ),
+        link(
+            schema,
+            "http://www.opengis.net/def/rel/ogc/1.0/schema",
+            SCHEMA_JSON,
+            "Schema of the features",
+        ),
+    ];
+    if id == "incidents" {
+        links.extend([
+            link(
+                format!("{base}/api/collections/{id}/items?f=csv"),
+                "alternate",
+                "text/csv",
+                "A page of incidents as CSV",
+            ),
+            link(
+                format!("{base}/api/collections/{id}/queryables"),
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                SCHEMA_JSON,
+                "Properties a CQL2 filter may name",
+            ),
+            link(
+                format!("{base}/api/collections/{id}/sortables"),
+                "http://www.opengis.net/def/rel/ogc/1.0/sortables",
+                SCHEMA_JSON,
+                "Keys sortby takes",
+            ),
+        ]);
+    }
+    links
 }
 
 async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
@@ -386,7 +470,10 @@ fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError>
         }
         let slice = rest.split_to(rest.len().min(SLICE));
         Some((Ok::<_, std::convert::Infallible>(slice), (rest, permit)))
-    });
+    })
+    // Layers above (compression) may poll once more after the end; a fused stream answers
+    // "ended" again instead of panicking.
+    .fuse();
     Ok(axum::body::Body::from_stream(stream).into_response())
 }
 
@@ -446,15 +533,20 @@ async fn items(
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if id == "incidents" {
         let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+        let csv = wants_csv(q.format, &headers);
         return blocking(state, move |state| {
             let index = &state.index;
             let page = query::execute(index, &q);
+            let links = page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched);
+            if csv {
+                return csv_page(state, &page, &q, &links);
+            }
             let body = FeaturePage {
                 kind: "FeatureCollection",
                 number_matched: page.number_matched,
                 number_returned: page.items.len(),
                 time_stamp: now,
-                links: page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched),
+                links,
                 coverage: layer_coverage(index, &q),
                 features: page
                     .items
@@ -465,6 +557,13 @@ async fn items(
             geojson_response(state, &body)
         })
         .await;
+    }
+    if wants_csv(None, &headers) && params_of(raw.as_deref())?.iter().all(|(k, _)| k != "f") {
+        // An Accept header asking only for CSV where none is offered: say so rather than
+        // answer in another type.
+        return Err(ApiError::NotAcceptable(format!(
+            "collection '{id}' is offered as GeoJSON only; CSV is offered for incidents"
+        )));
     }
     let q = query::parse_layer_query(&params, id == "places")?;
     let selected = layer_features(&state.index, &id, &q);
@@ -480,6 +579,168 @@ async fn items(
         features,
     };
     geojson_response(&state, &body)
+}
+
+/// Whether the answer should be CSV: `f=csv`, or no `f` and an `Accept` header whose first
+/// choice is `text/csv`.
+fn wants_csv(format: Option<query::Format>, headers: &HeaderMap) -> bool {
+    match format {
+        Some(format) => format == query::Format::Csv,
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|first| first.split(';').next().unwrap_or("").trim() == "text/csv"),
+    }
+}
+
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
+/// A page of incidents as CSV; the paging links go in `Link` headers and the counts in
+/// `OGC-NumberMatched` / `OGC-NumberReturned`.
+fn csv_page(
+    state: &AppState,
+    page: &query::Page,
+    q: &query::IncidentQuery,
+    links: &[Value],
+) -> Result<Response, ApiError> {
+    let mut body = super::csv::header();
+    super::csv::rows(&state.index, &page.items, q.naming, &mut body);
+    let mut response = budgeted_body(state, body)?;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
+    let link_header = links
+        .iter()
+        .filter(|l| l["rel"] == "next" || l["rel"] == "prev")
+        .filter_map(|l| {
+            let href = l["href"].as_str()?.replace("f=json", "f=csv");
+            let href = if href.contains("f=csv") {
+                href
+            } else {
+                format!("{href}&f=csv")
+            };
+            Some(format!("<{href}>; rel=\"{}\"", l["rel"].as_str()?))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(value) = HeaderValue::from_str(&link_header)
+        && !link_header.is_empty()
+    {
+        headers.insert(header::LINK, value);
+    }
+    headers.insert("OGC-NumberMatched", HeaderValue::from(page.number_matched));
+    headers.insert("OGC-NumberReturned", HeaderValue::from(page.items.len()));
+    Ok(response)
+}
+
+/// Incidents written per chunk of a bulk download.
+const DOWNLOAD_CHUNK: usize = 512;
+
+/// Every incident matching the filters, as one GeoJSON FeatureCollection or one CSV file,
+/// streamed: the matching list is computed once (under the heavy-work bound), then each chunk
+/// is encoded only when the client has taken the previous one, so a download of a million
+/// incidents holds one chunk in memory and a client that stops reading costs nothing more.
+async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    find_collection(&id)?;
+    if id != "incidents" {
+        return Err(ApiError::NotFound(format!(
+            "collection '{id}' has no bulk download: it is small enough to read from /items"
+        )));
+    }
+    let pairs = params_of(raw.as_deref())?;
+    if let Some((name, _)) = pairs.iter().find(|(k, _)| k == "limit" || k == "offset") {
+        return Err(query::QueryError::UnknownParameter {
+            parameter: name.clone(),
+            allowed: "the incident filters (a download holds every match; page with /items)".into(),
+        }
+        .into());
+    }
+    let params = query::Params::new(pairs)?;
+    let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+    let csv = wants_csv(q.format, &headers);
+    let permit = state.downloads.clone().try_acquire_owned().map_err(|_| {
+        ApiError::Busy("as many downloads are streaming as the server allows; retry shortly".into())
+    })?;
+    let naming = q.naming;
+    let items = blocking(state.clone(), move |state| {
+        Ok(query::matching(&state.index, &q))
+    })
+    .await?;
+    let index = state.index.clone();
+    let total = items.len();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let head = if csv {
+        super::csv::header()
+    } else {
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"numberMatched\":{total},\"numberReturned\":{total},\"timeStamp\":\"{now}\",\"features\":["
+        )
+        .into_bytes()
+    };
+    // States: the head, then chunks from `next`, then the tail; `None` when done.
+    let stream = futures_util::stream::unfold(
+        (Some(head), 0usize, false, items, index, permit),
+        move |(head, next, done, items, index, permit)| async move {
+            if let Some(head) = head {
+                let bytes = axum::body::Bytes::from(head);
+                return Some((
+                    Ok::<_, std::convert::Infallible>(bytes),
+                    (None, next, done, items, index, permit),
+                ));
+            }
+            if done {
+                return None;
+            }
+            if next >= items.len() {
+                let tail: &[u8] = if csv { b"" } else { b"]}\n" };
+                return Some((
+                    Ok(axum::body::Bytes::from_static(tail)),
+                    (None, next, true, items, index, permit),
+                ));
+            }
+            let end = (next + DOWNLOAD_CHUNK).min(items.len());
+            let mut out = Vec::with_capacity(DOWNLOAD_CHUNK * 2048);
+            if csv {
+                super::csv::rows(&index, &items[next..end], naming, &mut out);
+            } else {
+                for (k, i) in items[next..end].iter().enumerate() {
+                    if next + k > 0 {
+                        out.push(b',');
+                    }
+                    // Serialising into a Vec cannot fail.
+                    let _ =
+                        serde_json::to_writer(&mut out, &IncidentFeature::new(&index, *i, naming));
+                }
+            }
+            Some((
+                Ok(axum::body::Bytes::from(out)),
+                (None, end, false, items, index, permit),
+            ))
+        },
+    )
+    .fuse();
+    let (kind, extension) = if csv {
+        (CSV_TYPE, "csv")
+    } else {
+        (GEOJSON, "geojson")
+    };
+    let filename = format!(
+        "strikemap-incidents-{}.{extension}",
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    let mut response = axum::body::Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert("OGC-NumberMatched", HeaderValue::from(total));
+    Ok(response)
 }
 
 /// The features of a collection served as supplied (not incidents, bands or summaries).

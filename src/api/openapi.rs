@@ -37,7 +37,7 @@ fn format_param() -> Value {
     param(
         "f",
         "Encoding of the answer: json (GeoJSON for features).",
-        json!({ "type": "string", "enum": ["json"] }),
+        json!({ "type": "string", "enum": ["json", "geojson"] }),
     )
 }
 
@@ -68,6 +68,15 @@ fn paging() -> Vec<Value> {
 /// agree, so the document cannot drift from the code).
 pub fn incident_params() -> Vec<Value> {
     let mut list = paging();
+    for p in &mut list {
+        if p["name"] == "f" {
+            *p = param(
+                "f",
+                "Encoding of the answer: json (GeoJSON) or csv (the columns are listed in the README; a UTF-8 byte-order mark first). Accept: text/csv also selects CSV.",
+                json!({ "type": "string", "enum": ["json", "geojson", "csv"] }),
+            );
+        }
+    }
     list.extend([
         param("datetime", "A date (2020-10-04), an RFC 3339 date-time, or an interval start/end with '..' or nothing for an open end (also GDAL's 2020-10-01T/2020-10-31T). Incidents whose possible days overlap it match.", json!({ "type": "string" })),
         param("town", "Any spelling of a place (Stepanakert, Khankendi, Xankəndi, Степанакерт...).", json!({ "type": "string", "maxLength": 200 })),
@@ -86,15 +95,20 @@ pub fn incident_params() -> Vec<Value> {
         param("within_km", "Radius for near, km (default 10).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
         param("military_clear_km", "No known military object within this many km (see the layer's coverage).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
         param("protected_within_km", "A protected object within this many km (see the layer's coverage).", json!({ "type": "number", "minimum": 0, "maximum": MAX_RADIUS_KM })),
-        param("sortby", "date, depth, killed, or distance (with near); prefix - for descending.", json!({ "type": "string", "enum": ["date", "-date", "depth", "-depth", "killed", "-killed", "distance", "-distance"] })),
+        {
+            let mut sortby = list_param("sortby", &format!("Up to {} keys, most significant first, among date, depth_km, killed and distance (with near); prefix - for descending (see /collections/incidents/sortables).", crate::query::MAX_SORT_KEYS), json!({ "type": "string", "enum": ["date", "+date", "-date", "depth_km", "+depth_km", "-depth_km", "depth", "-depth", "killed", "+killed", "-killed", "distance", "+distance", "-distance"] }));
+            sortby["schema"]["maxItems"] = json!(crate::query::MAX_SORT_KEYS);
+            sortby
+        },
+        param("filter", "A CQL2 expression over the queryables (see /collections/incidents/queryables), in cql2-text (default) or cql2-json per filter-lang; combined with the other filters by AND.", json!({ "type": "string", "maxLength": crate::query::MAX_FILTER_LEN })),
+        param("filter-lang", "The encoding of filter.", json!({ "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" })),
+        param("filter-crs", "The CRS of geometries in filter (CRS84 only).", json!({ "type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"] })),
         param("naming", "How places in the disputed area are named in the answer: hy-az (default), az-hy, hy or az. Places outside it keep their local name first.", json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] })),
     ]);
     list
 }
 
 fn schemas() -> Value {
-    let nullable = |kind: &str| json!({ "type": kind, "nullable": true });
-    let count = || json!({ "type": "integer", "minimum": 0, "nullable": true, "description": "null: no figure reported (not zero)" });
     json!({
         "Exception": { "type": "object", "required": ["code", "description"], "properties": {
             "code": { "type": "string" }, "description": { "type": "string" },
@@ -105,37 +119,8 @@ fn schemas() -> Value {
         "Geometry": { "type": "object", "nullable": true, "required": ["type"], "properties": {
             "type": { "type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"] },
             "coordinates": { "type": "array", "items": {} } } },
-        "Source": { "type": "object", "required": ["publisher", "title"], "properties": {
-            "publisher": { "type": "string" }, "title": { "type": "string" }, "date": nullable("string"),
-            "url": nullable("string"), "read_at": nullable("string"), "relay": nullable("string"),
-            "role": { "type": "string", "enum": crate::model::SOURCE_ROLES }, "claimant": nullable("string"),
-            "passage": nullable("string"), "quote": nullable("string"), "note": nullable("string") } },
-        "IncidentProperties": { "type": "object", "properties": {
-            "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
-            "attribution": { "type": "string" },
-            "date": { "type": "string", "format": "date" }, "date_end": { "type": "string", "format": "date" },
-            "date_precision": { "type": "string", "enum": ["day", "range"] },
-            "time_local": nullable("string"), "date_note": nullable("string"),
-            "place": { "type": "string" }, "place_id": { "type": "string" },
-            "place_name_hy": { "type": "string" }, "place_name_az": nullable("string"),
-            "place_names": { "type": "array", "items": { "type": "string" } },
-            "geo_precision": { "type": "string" }, "uncertainty_km": { "type": "number" }, "location_source": { "type": "string" },
-            "type": { "type": "string", "enum": IncidentType::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "weapon": { "type": "string", "enum": Weapon::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "target": { "type": "string", "enum": Target::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "killed": count(), "killed_high": count(), "injured": count(), "injured_high": count(),
-            "children_killed": count(), "children_killed_high": count(),
-            "children_injured": count(), "children_injured_high": count(),
-            "perpetrator_alleged": { "type": "string", "enum": Perpetrator::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "reported_by": { "type": "array", "items": { "type": "string", "enum": Reporter::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() } },
-            "verification": { "type": "string", "enum": Verification::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "verification_note": nullable("string"),
-            "sources": { "type": "array", "items": { "$ref": "#/components/schemas/Source" } },
-            "depth_km": nullable("number"), "depth_low_km": nullable("number"), "depth_high_km": nullable("number"),
-            "side": { "type": "string", "nullable": true, "enum": Side::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>() },
-            "nearest_military_km": nullable("number"), "nearest_military": nullable("object"),
-            "nearest_protected_km": nullable("number"), "nearest_protected": nullable("object"),
-            "nearest_place": nullable("string"), "nearest_place_km": nullable("number") } },
+        "Source": super::schema::source_schema(),
+        "IncidentProperties": { "type": "object", "properties": super::schema::incident_properties() },
         "Feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": {
             "type": { "type": "string", "enum": ["Feature"] },
             "id": { "oneOf": [{ "type": "string" }, { "type": "integer" }] },
@@ -242,6 +227,8 @@ async fn openapi(
         ),
     );
     let feature_id = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
+    // An example id, so that generated clients and fuzzers reach a feature that exists.
+    let example_incident = state.index.incidents.first().map(|i| i.id.to_string());
     for (id, title, description) in COLLECTIONS {
         let camel: String = id
             .split('-')
@@ -268,22 +255,85 @@ async fn openapi(
         );
         collection["get"]["description"] = json!(description);
         paths.insert(format!("/collections/{id}"), collection);
-        paths.insert(
-            format!("/collections/{id}/items"),
-            operation(
-                &format!("get{camel}Features"),
-                &format!("{title}: features"),
-                parameters,
-                ok("A page of features", "application/geo+json", page),
-            ),
+        let mut items = operation(
+            &format!("get{camel}Features"),
+            &format!("{title}: features"),
+            parameters,
+            ok("A page of features", "application/geo+json", page),
         );
-        let mut item_params = vec![feature_id.clone(), format_param()];
+        if *id == "incidents" {
+            items["get"]["responses"]["200"]["content"]["text/csv"] =
+                json!({ "schema": { "type": "string" } });
+        }
+        paths.insert(format!("/collections/{id}/items"), items);
+        let mut id_param = feature_id.clone();
+        if *id == "incidents"
+            && let Some(example) = &example_incident
+        {
+            id_param["example"] = json!(example);
+        }
+        let mut item_params = vec![id_param, format_param()];
         if *id == "incidents" {
             item_params.push(param(
                 "naming",
                 "How places in the disputed area are named.",
                 json!({ "type": "string", "enum": ["hy-az", "az-hy", "hy", "az"] }),
             ));
+        }
+        let mut schema_op = operation(
+            &format!("get{camel}Schema"),
+            &format!("{title}: schema of the features (Part 5)"),
+            vec![],
+            ok("JSON Schema", "application/schema+json", "Object"),
+        );
+        schema_op["get"]["description"] = json!(
+            "The feature properties with their types and roles, as OGC API – Features Part 5 describes them."
+        );
+        paths.insert(format!("/collections/{id}/schema"), schema_op);
+        paths.insert(
+            format!("/collections/{id}/feature-schema"),
+            operation(
+                &format!("get{camel}FeatureSchema"),
+                &format!("{title}: JSON Schema of the GeoJSON features (for GDAL and other pre-Part-5 clients)"),
+                vec![],
+                ok("JSON Schema", "application/schema+json", "Object"),
+            ),
+        );
+        if *id == "incidents" {
+            paths.insert(
+                "/collections/incidents/queryables".into(),
+                operation(
+                    "getIncidentsQueryables",
+                    "Incidents: the properties a CQL2 filter may name",
+                    vec![],
+                    ok("JSON Schema", "application/schema+json", "Object"),
+                ),
+            );
+            paths.insert(
+                "/collections/incidents/sortables".into(),
+                operation(
+                    "getIncidentsSortables",
+                    "Incidents: the keys sortby takes",
+                    vec![],
+                    ok("JSON Schema", "application/schema+json", "Object"),
+                ),
+            );
+            let mut download_params = incident_params();
+            download_params
+                .retain(|p| !["limit", "offset"].contains(&p["name"].as_str().unwrap_or("")));
+            let mut download = operation(
+                "downloadIncidents",
+                "Incidents: every match, streamed as one GeoJSON FeatureCollection or one CSV file",
+                download_params,
+                ok(
+                    "Every matching incident",
+                    "application/geo+json",
+                    "IncidentCollection",
+                ),
+            );
+            download["get"]["responses"]["200"]["content"]["text/csv"] =
+                json!({ "schema": { "type": "string" } });
+            paths.insert("/collections/incidents/download".into(), download);
         }
         paths.insert(
             format!("/collections/{id}/items/{{featureId}}"),

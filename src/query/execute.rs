@@ -66,6 +66,7 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
         && q.text
             .as_ref()
             .is_none_or(|t| index.search_text[i as usize].contains(t.as_str()))
+        && q.filter.as_ref().is_none_or(|f| f.matches(index, i))
 }
 
 /// Candidate incidents from the most selective index the query allows, whether they are
@@ -143,8 +144,9 @@ pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     if !in_date_order {
         matched.sort_unstable_by_key(|i| index.date_rank[*i as usize]);
     }
-    if let Some((key, descending)) = q.sort {
-        sort(index, q, &mut matched, key, descending);
+    // Stable sorts from the least significant key to the most.
+    for (key, descending) in q.sort.iter().rev() {
+        sort(index, q, &mut matched, *key, *descending);
     }
     matched
 }

@@ -3,10 +3,14 @@
 //! [`Index`](crate::index::Index).
 
 mod execute;
+mod filter;
 mod params;
+pub mod queryables;
 mod stats;
 
+pub use execute::matching;
 pub use execute::{Page, execute};
+pub use filter::{Filter, FilterLang, MAX_FILTER_LEN};
 pub use params::{
     INCIDENT_PARAMS, MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query,
     parse_item_params, parse_layer_query, parse_measure_point, parse_naming, parse_path,
@@ -25,6 +29,8 @@ pub const MAX_LIMIT: usize = 10_000;
 pub const MAX_OFFSET: usize = 10_000_000;
 /// Largest radius for `within_km` and the proximity filters.
 pub const MAX_RADIUS_KM: f64 = 2_000.0;
+/// Most keys `sortby` may list.
+pub const MAX_SORT_KEYS: usize = 4;
 /// Longest text accepted for `q` and `town`.
 pub const MAX_TEXT_LEN: usize = 200;
 
@@ -69,6 +75,15 @@ pub enum SortKey {
     Killed,
     /// Distance from the `near` point; only with `near`.
     Distance,
+}
+
+/// The encoding a client asked for with `f`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// GeoJSON (`f=json` or `f=geojson`).
+    Json,
+    /// CSV (`f=csv`), for incidents only.
+    Csv,
 }
 
 /// A date interval, both ends inclusive, either end open.
@@ -123,8 +138,13 @@ pub struct IncidentQuery {
     pub near: Option<(f64, f64, f64)>,
     pub military_clear_km: Option<f64>,
     pub protected_within_km: Option<f64>,
-    /// Sort key and whether descending.
-    pub sort: Option<(SortKey, bool)>,
+    /// Sort keys, most significant first, each with whether it is descending (date order
+    /// breaks the remaining ties).
+    pub sort: Vec<(SortKey, bool)>,
+    /// A CQL2 filter, checked and compiled.
+    pub filter: Option<Filter>,
+    /// The encoding asked for with `f`, if any.
+    pub format: Option<Format>,
     /// How places in the disputed area are named in the answer (display only).
     pub naming: crate::model::Naming,
 }

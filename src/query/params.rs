@@ -2,8 +2,8 @@
 //! it expects for anything that does not fit.
 
 use super::{
-    Bbox, DEFAULT_LIMIT, DateInterval, IncidentQuery, LayerQuery, MAX_LIMIT, MAX_OFFSET,
-    MAX_RADIUS_KM, MAX_TEXT_LEN, QueryError, SortKey,
+    Bbox, DEFAULT_LIMIT, DateInterval, Filter, FilterLang, Format, IncidentQuery, LayerQuery,
+    MAX_LIMIT, MAX_OFFSET, MAX_RADIUS_KM, MAX_SORT_KEYS, MAX_TEXT_LEN, QueryError, SortKey,
 };
 use crate::gazetteer::{Gazetteer, LookupError};
 use crate::model::{
@@ -12,8 +12,16 @@ use crate::model::{
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-/// Parameters every endpoint accepts and ignores: `f` selects the (only) JSON encoding.
+/// Parameters every endpoint accepts: `f` selects the encoding, JSON unless the endpoint
+/// offers another.
 const ALWAYS_ALLOWED: &[&str] = &["f"];
+/// The names `f` takes for JSON (GeoJSON for features).
+const JSON_FORMATS: &[&str] = &[
+    "json",
+    "geojson",
+    "application/json",
+    "application/geo+json",
+];
 
 /// The incident endpoint's parameters.
 pub const INCIDENT_PARAMS: &[&str] = &[
@@ -39,6 +47,9 @@ pub const INCIDENT_PARAMS: &[&str] = &[
     "protected_within_km",
     "sortby",
     "naming",
+    "filter",
+    "filter-lang",
+    "filter-crs",
 ];
 
 /// Request parameters by name. A name given twice is refused up front.
@@ -59,8 +70,25 @@ impl Params {
         Ok(Params { values })
     }
 
-    /// Refuses any parameter not in `allowed`.
+    /// Refuses any parameter not in `allowed`, and an `f` other than JSON.
     fn check_known(&self, allowed: &[&str]) -> Result<(), QueryError> {
+        self.check_known_formats(allowed, false)
+    }
+
+    /// Refuses any parameter not in `allowed`, and an `f` other than JSON (or CSV, where
+    /// `csv` says the endpoint offers it).
+    fn check_known_formats(&self, allowed: &[&str], csv: bool) -> Result<(), QueryError> {
+        if let Some(f) = self.get("f") {
+            let known = JSON_FORMATS.contains(&f) || (csv && matches!(f, "csv" | "text/csv"));
+            if !known {
+                let expected = if csv {
+                    "json (GeoJSON) or csv"
+                } else {
+                    "json (the only encoding this endpoint offers)"
+                };
+                return Err(invalid("f", expected, f));
+            }
+        }
         for name in self.values.keys() {
             if !allowed.contains(&name.as_str()) && !ALWAYS_ALLOWED.contains(&name.as_str()) {
                 return Err(QueryError::UnknownParameter {
@@ -265,25 +293,59 @@ fn parse_point(parameter: &str, text: &str) -> Result<(f64, f64), QueryError> {
     }
 }
 
-fn parse_sort(text: &str, has_near: bool) -> Result<(SortKey, bool), QueryError> {
-    let expected = "date, depth, killed or distance (with near), optionally prefixed with - for descending or + for ascending";
-    let (descending, key) = match text.trim().as_bytes().first() {
-        Some(b'-') => (true, &text.trim()[1..]),
-        Some(b'+') => (false, &text.trim()[1..]),
-        _ => (false, text.trim()),
+/// `sortby`: up to [`MAX_SORT_KEYS`] comma-separated keys, most significant first.
+fn parse_sort(text: &str, has_near: bool) -> Result<Vec<(SortKey, bool)>, QueryError> {
+    let expected = format!(
+        "up to {MAX_SORT_KEYS} comma-separated keys among date, depth_km, killed and distance (with near), each optionally prefixed with - for descending or + for ascending"
+    );
+    let keys: Vec<&str> = text.split(',').map(str::trim).collect();
+    if keys.len() > MAX_SORT_KEYS {
+        return Err(invalid("sortby", expected, text));
+    }
+    keys.into_iter()
+        .map(|item| {
+            let (descending, key) = match item.as_bytes().first() {
+                Some(b'-') => (true, &item[1..]),
+                Some(b'+') => (false, &item[1..]),
+                _ => (false, item),
+            };
+            let key = match key {
+                "date" => SortKey::Date,
+                "depth" | "depth_km" => SortKey::Depth,
+                "killed" => SortKey::Killed,
+                "distance" if has_near => SortKey::Distance,
+                _ => return Err(invalid("sortby", expected.clone(), text)),
+            };
+            Ok((key, descending))
+        })
+        .collect()
+}
+
+/// `filter`, `filter-lang` (cql2-text, the default, or cql2-json) and `filter-crs` (CRS84
+/// only).
+fn parse_filter_params(
+    params: &Params,
+    gazetteer: &Gazetteer,
+) -> Result<Option<Filter>, QueryError> {
+    const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+    if let Some(crs) = params.get("filter-crs")
+        && crs != CRS84
+    {
+        return Err(invalid("filter-crs", CRS84, crs));
+    }
+    let lang = match params.get("filter-lang") {
+        None => FilterLang::Text,
+        Some(text) => FilterLang::parse(text)
+            .ok_or_else(|| invalid("filter-lang", "cql2-text or cql2-json", text))?,
     };
-    let key = match key {
-        "date" => SortKey::Date,
-        "depth" | "depth_km" => SortKey::Depth,
-        "killed" => SortKey::Killed,
-        "distance" if has_near => SortKey::Distance,
-        _ => return Err(invalid("sortby", expected, text)),
-    };
-    Ok((key, descending))
+    params
+        .get("filter")
+        .map(|text| super::filter::parse_filter(text, lang, gazetteer))
+        .transpose()
 }
 
 /// Resolves `town` through the gazetteer.
-fn resolve_town(gazetteer: &Gazetteer, town: &str) -> Result<Vec<u32>, QueryError> {
+pub(super) fn resolve_town(gazetteer: &Gazetteer, town: &str) -> Result<Vec<u32>, QueryError> {
     gazetteer.resolve(town).map_err(|error| match error {
         LookupError::Unknown { query, suggestions } => {
             QueryError::UnknownTown { query, suggestions }
@@ -300,7 +362,7 @@ pub fn parse_incident_query(
     params: &Params,
     gazetteer: &Gazetteer,
 ) -> Result<IncidentQuery, QueryError> {
-    params.check_known(INCIDENT_PARAMS)?;
+    params.check_known_formats(INCIDENT_PARAMS, true)?;
     let (limit, offset) = page(params)?;
     let near = match params.get("near") {
         Some(text) => {
@@ -357,7 +419,16 @@ pub fn parse_incident_query(
         sort: params
             .get("sortby")
             .map(|s| parse_sort(s, near.is_some()))
-            .transpose()?,
+            .transpose()?
+            .unwrap_or_default(),
+        filter: parse_filter_params(params, gazetteer)?,
+        format: params.get("f").map(|f| {
+            if matches!(f, "csv" | "text/csv") {
+                Format::Csv
+            } else {
+                Format::Json
+            }
+        }),
         naming: parse_naming(params)?,
     };
     if let (Some(min), Some(max)) = (query.depth_min_km, query.depth_max_km)
