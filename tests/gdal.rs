@@ -65,3 +65,124 @@ async fn gdal_lists_collections_and_reads_incidents() {
     );
     assert!(features.contains("depth_km (Real) ="), "{features}");
 }
+
+/// The field types GDAL gives the incidents, as `name: Type` lines.
+fn field_type<'a>(summary: &'a str, field: &str) -> &'a str {
+    summary
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}: ")))
+        .unwrap_or_else(|| panic!("no field {field} in:\n{summary}"))
+}
+
+#[tokio::test]
+async fn gdal_types_counts_as_integers_and_sends_where_and_date_filters_to_the_server() {
+    let server = TestServer::start().await;
+    let recorder = common::Recorder::start(&server).await;
+    let source = format!("OAPIF:{}/api", recorder.base);
+    let summary = ogrinfo(vec![
+        "-ro".into(),
+        "-so".into(),
+        source.clone(),
+        "incidents".into(),
+    ])
+    .await;
+    // From the schema, not guessed from a first page where every child count is empty.
+    for field in ["killed", "injured_high", "children_injured_high"] {
+        assert!(
+            field_type(&summary, field).starts_with("Integer"),
+            "{field}: {summary}"
+        );
+    }
+    assert!(field_type(&summary, "depth_km").starts_with("Real"));
+    assert!(field_type(&summary, "date").starts_with("Date"));
+    assert_eq!(summary.lines().filter(|l| l.starts_with("id: ")).count(), 1);
+
+    let shelling = ogrinfo(vec![
+        "-ro".into(),
+        "-al".into(),
+        "-q".into(),
+        source.clone(),
+        "incidents".into(),
+        "-where".into(),
+        "type = 'shelling'".into(),
+    ])
+    .await;
+    assert_eq!(
+        shelling.matches("OGRFeature(incidents)").count(),
+        2,
+        "{shelling}"
+    );
+    let dated = ogrinfo(vec![
+        "-ro".into(),
+        "-al".into(),
+        "-q".into(),
+        source.clone(),
+        "incidents".into(),
+        "-where".into(),
+        "date >= '2020-10-11'".into(),
+    ])
+    .await;
+    // fx-004, fx-005, and fx-002, whose possible days run to 10 November.
+    assert_eq!(dated.matches("OGRFeature(incidents)").count(), 3, "{dated}");
+    let requests = recorder.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains("/api/collections/incidents/items?") && r.contains("type=shelling")),
+        "GDAL did not send type=shelling: {requests:#?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains("datetime=2020-10-11T/..")),
+        "GDAL did not send its datetime form: {requests:#?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains("/incidents/feature-schema")),
+        "GDAL did not read the schema: {requests:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_geopackage_export_sums_the_counts() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("incidents.gpkg");
+    let output = tokio::process::Command::new("ogr2ogr")
+        .args(["-f", "GPKG"])
+        .arg(&gpkg)
+        .arg(format!("OAPIF:{}/api", server.base))
+        .arg("incidents")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run ogr2ogr ({e}): install Debian's gdal-bin"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let api: serde_json::Value = server
+        .json("/api/collections/incidents/items?limit=100", 200)
+        .await;
+    let expected: u64 = api["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["properties"]["killed"].as_u64())
+        .sum();
+    assert!(expected > 0);
+    let summed = ogrinfo(vec![
+        "-ro".into(),
+        gpkg.to_string_lossy().to_string(),
+        "-sql".into(),
+        "SELECT SUM(killed) AS total, typeof(killed) AS kind FROM incidents WHERE killed IS NOT NULL".into(),
+    ])
+    .await;
+    assert!(
+        summed.contains(&format!("total (Integer) = {expected}")),
+        "{summed}"
+    );
+    assert!(summed.contains("kind (String) = integer"), "{summed}");
+}

@@ -169,7 +169,7 @@ describe('the map page', () => {
     await context.close();
   });
 
-  test('export downloads the filtered set as valid GeoJSON and CSV', async () => {
+  test('export downloads every filtered match from the server as GeoJSON and CSV', async () => {
     const { page, context, problems } = await openPage(browser, server.base, '/?verification=confirmed');
     await waitForCount(page, 2);
     const [geojson] = await Promise.all([page.waitForEvent('download'), page.click('#download-geojson')]);
@@ -180,10 +180,14 @@ describe('the map page', () => {
       assert.equal(f.geometry.type, 'Point');
       assert.ok(f.properties.sources.length > 0);
     }
+    assert.equal(collection.numberMatched, 2);
+    assert.match(geojson.suggestedFilename(), /^strikemap-incidents-\d{4}-\d{2}-\d{2}\.geojson$/);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-    const lines = (await readFile(await csv.path(), 'utf8')).trim().split('\r\n');
+    const text = await readFile(await csv.path(), 'utf8');
+    assert.ok(text.startsWith('\uFEFF'), 'a byte-order mark for spreadsheets');
+    const lines = text.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[0], /^id,title,date,/);
+    assert.match(lines[0], /^id,date,date_end,/); // (trim drops the byte-order mark)
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -143,7 +143,7 @@ async function start() {
   setUpMapOptions();
   setUpTimeline();
   setUpMeasure(view);
-  setUpExport(() => current);
+  setUpExport();
   renderLegend();
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && state.selected && !view.map.getCanvas().dataset.tool) hideDetails();
