@@ -419,6 +419,40 @@ mod tests {
         assert!(Polyline::new(&[]).nearest(Point::new(0.0, 0.0)).is_none());
     }
 
+    /// Two segments about 10 km from a point, one due north and one due east, 15 m apart in
+    /// true (ellipsoidal) distance: the sphere, whose radius is too long north-south and too
+    /// short east-west here, ranks them the other way round. The polyline must refine every
+    /// candidate the sphere cannot rule out, not trust the sphere's favourite.
+    #[test]
+    fn the_ellipsoid_decides_between_candidates_the_sphere_ranks_wrongly() {
+        let p = Point::new(46.0, 40.0);
+        let north = [Point::new(45.9, 40.09), Point::new(46.1, 40.09)];
+        let d_north = distance_to_segment(p, north[0], north[1]).distance_m;
+        // An east segment (a meridian) 15 m farther on the ellipsoid than the north one.
+        let east_at = |lon: f64| [Point::new(lon, 39.9), Point::new(lon, 40.1)];
+        let (mut lo, mut hi) = (46.05, 46.2);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            let d = distance_to_segment(p, east_at(mid)[0], east_at(mid)[1]).distance_m;
+            if d < d_north + 15.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let east = east_at(lo);
+        let d_east = distance_to_segment(p, east[0], east[1]).distance_m;
+        assert!((d_east - d_north - 15.0).abs() < 0.01);
+        // The sphere prefers the east segment: this is the case the refinement exists for.
+        assert!(
+            spherical_distance_to_segment(p, east[0], east[1])
+                < spherical_distance_to_segment(p, north[0], north[1])
+        );
+        let line = Polyline::new(&[east.to_vec(), north.to_vec()]);
+        let nearest = line.nearest(p).expect("non-empty");
+        assert!((nearest.distance_m - d_north).abs() < 1e-6, "{nearest:?}");
+    }
+
     #[test]
     fn a_more_uncertain_part_farther_away_lowers_the_low_bound() {
         // Part 0 at 46.0 E, 1 km margin; part 1 at 46.2 E, 20 km margin. From 45.95 E the
@@ -455,6 +489,8 @@ mod tests {
             (Point::new(46.0, 40.0), 0),
             (Point::new(46.1, 40.0), 1),
             (Point::new(179.9, 0.0), 2),
+            // Inside the degree box searched for a 5 km radius, but about 5.6 km away.
+            (Point::new(46.04, 40.04), 3),
         ]);
         let near: Vec<u32> = set
             .within(Point::new(46.0, 40.0), 5_000.0)
@@ -466,9 +502,10 @@ mod tests {
             set.nearest(Point::new(46.09, 40.0)).map(|(i, _)| i),
             Some(1)
         );
+        assert!(distance_m(Point::new(46.0, 40.0), Point::new(46.04, 40.04)) > 5_000.0);
         let mut boxed = set.in_bbox(45.0, 39.0, 47.0, 41.0);
         boxed.sort();
-        assert_eq!(boxed, vec![0, 1]);
+        assert_eq!(boxed, vec![0, 1, 3]);
         assert_eq!(set.in_bbox(170.0, -1.0, -170.0, 1.0), vec![2]);
     }
 }

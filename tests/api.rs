@@ -727,3 +727,31 @@ async fn hostile_values_never_cause_a_server_error() {
         assert!(status == 404 || status == 400, "GET {path}: {status}");
     }
 }
+
+/// With no military object located at all, no incident has one nearby: every incident is
+/// "clear", and the answer carries the layer's coverage so nobody reads that as a finding.
+#[tokio::test]
+async fn an_empty_military_layer_leaves_every_incident_clear_and_says_so() {
+    let dir = common::copy_of_fixtures();
+    std::fs::write(
+        dir.path().join("military_objects.geojson"),
+        r#"{"type": "FeatureCollection", "coverage": "No military object is located yet.", "features": []}"#,
+    )
+    .unwrap();
+    let server = TestServer::start_with(strikemap::config::Settings::with_data(
+        dir.path().to_path_buf(),
+    ))
+    .await;
+    let body: Value = server
+        .json("/api/collections/incidents/items?military_clear_km=50", 200)
+        .await;
+    assert_eq!(body["numberMatched"], 6);
+    assert_eq!(
+        body["coverage"]["military_objects"],
+        "No military object is located yet."
+    );
+    let one: Value = server
+        .json("/api/collections/incidents/items/fx-004", 200)
+        .await;
+    assert!(one["properties"]["nearest_military_km"].is_null());
+}

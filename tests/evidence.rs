@@ -450,6 +450,41 @@ async fn depth_band_shading_follows_the_pre_war_line_not_the_coarse_later_one() 
     for band in features {
         assert_eq!(band["properties"]["line_valid_from"], "1994-05-12");
     }
+    // ... and is drawn around that line: every vertex of the pre-war line lies in the 0-10 km
+    // band, and so does no vertex far behind it that only the later line comes near.
+    use geo::Intersects;
+    let shape = |value: &Value| -> geo::Geometry<f64> {
+        let geometry: geojson::Geometry = serde_json::from_value(value.clone()).unwrap();
+        geo::Geometry::try_from(&geometry.value).unwrap()
+    };
+    let nearest_band = features
+        .iter()
+        .find(|b| b["properties"]["from_km"].as_f64() == Some(0.0))
+        .map(|b| shape(&b["geometry"]))
+        .unwrap();
+    let lines: Value = server
+        .get("/api/collections/line-of-contact/items?limit=1000")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for line in lines["features"].as_array().unwrap() {
+        // The drawn line itself, not the independent digitisation kept as its witness.
+        if line["properties"]["valid_from"] != "1994-05-12" || line["properties"]["kind"] != "line"
+        {
+            continue;
+        }
+        let geometry = shape(&line["geometry"]);
+        for coord in geo::CoordsIter::coords_iter(&geometry) {
+            assert!(
+                nearest_band.intersects(&geo::Point::from(coord)),
+                "{coord:?} on the pre-war line is outside the 0-10 km band"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} vertices checked");
 }
 
 #[test]

@@ -268,4 +268,71 @@ mod tests {
             Some(day("2020-11-10"))
         );
     }
+
+    #[test]
+    fn the_side_comes_from_the_areas_of_the_line_in_force() {
+        let version = |from: &str, to: Option<&str>| LineVersion {
+            valid_from: Some(day(from)),
+            valid_to: to.map(day),
+            parts: vec![vec![Point::new(47.0, 39.0), Point::new(47.0, 41.0)]],
+            part_uncertainty_km: vec![1.0],
+            uncertainty_km: 1.0,
+            coarse: false,
+        };
+        let line = LineOfContact {
+            versions: vec![
+                version("1994-05-12", Some("2020-09-26")),
+                version("2020-11-10", None),
+            ],
+            features: Vec::new(),
+            areas: Vec::new(),
+        };
+        let square = geo::MultiPolygon::new(vec![geo::Polygon::new(
+            geo::LineString::from(vec![
+                (45.5, 39.5),
+                (46.5, 39.5),
+                (46.5, 40.5),
+                (45.5, 40.5),
+                (45.5, 39.5),
+            ]),
+            vec![],
+        )]);
+        // The same ground, held by one side before the war and by the other after it.
+        let areas = vec![
+            SideArea {
+                id: "held-before".into(),
+                side: Side::ArmenianSide,
+                area: square.clone(),
+                validity: Some((Some(day("1994-05-12")), Some(day("2020-09-26")))),
+            },
+            SideArea {
+                id: "held-after".into(),
+                side: Side::AzerbaijaniSide,
+                area: square,
+                validity: Some((Some(day("2020-11-10")), None)),
+            },
+        ];
+        let measurer = Measurer::new(&line, areas, &Layer::default(), &Layer::default());
+        let gazetteer = Gazetteer::new(Vec::new());
+        let p = Point::new(46.0, 40.0);
+        let side_on = |date: &str| measurer.measure(p, 0.0, Some(day(date)), &gazetteer).side;
+        assert_eq!(side_on("2020-10-04"), Some(Side::ArmenianSide));
+        assert_eq!(side_on("2021-03-01"), Some(Side::AzerbaijaniSide));
+        assert_eq!(
+            measurer.measure(p, 0.0, None, &gazetteer).side,
+            Some(Side::AzerbaijaniSide)
+        );
+        assert_eq!(
+            measurer
+                .measure(
+                    Point::new(44.0, 40.0),
+                    0.0,
+                    Some(day("2020-10-04")),
+                    &gazetteer
+                )
+                .side,
+            None,
+            "outside every area, no side is claimed"
+        );
+    }
 }
