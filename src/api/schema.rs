@@ -367,18 +367,28 @@ fn check_params(raw: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One of a collection's schemas, built by `build`.
+fn one_schema(
+    state: &AppState,
+    id: &str,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+    build: fn(&Index, &str, &str) -> Option<Value>,
+) -> Result<Response, ApiError> {
+    super::ogc::find_collection(id)?;
+    check_params(raw)?;
+    build(&state.index, &base_url(state, headers), id)
+        .map(schema_response)
+        .ok_or_else(|| ApiError::NotFound(format!("no schema for collection '{id}'")))
+}
+
 async fn schema(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    super::ogc::find_collection(&id)?;
-    check_params(raw.as_deref())?;
-    let base = base_url(&state, &headers);
-    collection_schema(&state.index, &base, &id)
-        .map(schema_response)
-        .ok_or_else(|| ApiError::NotFound(format!("no schema for collection '{id}'")))
+    one_schema(&state, &id, raw.as_deref(), &headers, collection_schema)
 }
 
 async fn feature_schema(
@@ -387,12 +397,13 @@ async fn feature_schema(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    super::ogc::find_collection(&id)?;
-    check_params(raw.as_deref())?;
-    let base = base_url(&state, &headers);
-    geojson_feature_schema(&state.index, &base, &id)
-        .map(schema_response)
-        .ok_or_else(|| ApiError::NotFound(format!("no schema for collection '{id}'")))
+    one_schema(
+        &state,
+        &id,
+        raw.as_deref(),
+        &headers,
+        geojson_feature_schema,
+    )
 }
 
 fn incidents_only(id: &str, what: &str) -> Result<(), ApiError> {
