@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: generates COUNT synthetic incidents (default 1,000,000; kept under
+# target/bench-data/ for the next run), starts the release server on them, measures the time
+# to the first answer and the resident memory, then drives each query class with wrk from
+# Debian's packages (client and server share the machine) and prints one Markdown table.
+#
+#   bash benches/http.sh [COUNT]          DURATION=10 CONNECTIONS=16 to change the load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-1000000}
+duration=${DURATION:-5}
+connections=${CONNECTIONS:-16}
+port=${PORT:-18098}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --bin strikemap >/dev/null 2>&1
+data=target/bench-data/$count
+if [ ! -f "$data/incidents.geojson" ]; then
+  echo "generating $count incidents into $data" >&2
+  ./target/release/strikemap generate --count "$count" --out "$data" >/dev/null
+fi
+
+started=$(date +%s.%N)
+./target/release/strikemap serve --addr "127.0.0.1:$port" --data "$data" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do
+  kill -0 $pid 2>/dev/null || { cat /tmp/strikemap-bench.log >&2; exit 1; }
+  sleep 0.05
+done
+ready=$(echo "$(date +%s.%N) - $started" | bc)
+rss_mb=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
+
+base="http://127.0.0.1:$port/api"
+queries=(
+  "health|/health"
+  "one item|/collections/incidents/items/syn-0500000"
+  "no filter, limit=1|/collections/incidents/items?limit=1"
+  "no filter, limit=100|/collections/incidents/items?limit=100"
+  "bbox Stepanakert, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=10"
+  "bbox Stepanakert, limit=100|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=100"
+  "bbox + datetime, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10"
+  "town + date, limit=100|/collections/incidents/items?town=khankendi&datetime=2020-10-04&limit=100"
+  "weapon + type, limit=10|/collections/incidents/items?weapon=cluster_munition&type=shelling&limit=10"
+  "depth_min_km=50, limit=10|/collections/incidents/items?depth_min_km=50&limit=10"
+  "sortby=-depth_km, limit=10|/collections/incidents/items?sortby=-depth_km&limit=10"
+  "sortby=-killed, limit=10|/collections/incidents/items?sortby=-killed&limit=10"
+  "1,000-feature page|/collections/incidents/items?limit=1000&offset=200000"
+  "stats, town=hadrut|/stats?town=hadrut"
+  "stats, no filter|/stats"
+)
+
+echo "strikemap $(git rev-parse --short HEAD), $count incidents, $(nproc) cores, wrk -t2 -c$connections -d${duration}s"
+echo
+echo "ready to serve after ${ready%???????} s; resident memory ${rss_mb} MB"
+echo
+echo "| request | matched | requests/s | p50 | p99 |"
+echo "|---|---|---|---|---|"
+for entry in "${queries[@]}"; do
+  name=${entry%%|*}
+  path=${entry#*|}
+  matched=$(curl -s "$base$path" | grep -o '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$base$path" 2>&1)
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  echo "| $name | ${matched:-} | $rps | $p50 | $p99 |"
+done
+rss_after=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
+echo
+echo "resident memory after the load: ${rss_after} MB"
