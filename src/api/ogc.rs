@@ -154,10 +154,8 @@ fn incident_extent(index: &Index) -> Value {
         south = south.min(incident.lat);
         north = north.max(incident.lat);
     }
-    let first = index
-        .by_date
-        .first()
-        .map(|i| index.incidents[*i as usize].date.to_string());
+    // Incidents are numbered in date order.
+    let first = index.incidents.first().map(|i| i.date.to_string());
     let last = index
         .incidents
         .iter()

@@ -2,9 +2,11 @@
 //! the line of contact and side, nearest military and protected objects, nearest place.
 
 mod bands;
+mod bitmaps;
 mod measure;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
+pub use bitmaps::{Bitmaps, RangeIndex};
 
 pub use measure::{Measurer, PointMeasures};
 
@@ -45,15 +47,17 @@ pub struct Index {
     pub passages: Vec<crate::model::Passage>,
     /// Incident positions.
     pub points: PointSet,
-    /// Incident indexes ordered by first possible day, then id.
-    pub by_date: Vec<u32>,
-    /// Incident indexes ordered by distance from the line of contact (unknown depths last),
-    /// for `depth_min_km`/`depth_max_km` without a scan.
-    pub by_depth: Vec<u32>,
-    /// Each incident's position in `by_date`, to restore date order cheaply.
-    pub date_rank: Vec<u32>,
-    /// Incident indexes per place.
-    pub by_place: Vec<Vec<u32>>,
+    /// The incidents of each vocabulary value and place (incidents are numbered in date
+    /// order: first possible day, then id).
+    pub sets: Bitmaps,
+    /// Incidents by distance from the line of contact (unknown depths last).
+    pub by_depth: RangeIndex,
+    /// Incidents by highest reported death toll (no reported figure last).
+    pub by_killed: RangeIndex,
+    /// Incidents by distance to the nearest known military object (none known last).
+    pub by_military_km: RangeIndex,
+    /// Incidents by distance to the nearest known protected object (none known last).
+    pub by_protected_km: RangeIndex,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
     pub search_text: Vec<Box<str>>,
     /// Display bands of distance from the line of contact.
@@ -75,7 +79,10 @@ impl Index {
             &dataset.military,
             &dataset.protected,
         );
-        let incidents = dataset.incidents;
+        // Numbered in date order, so that the default order is the incident number and a page
+        // of a filtered set is its first members.
+        let mut incidents = dataset.incidents;
+        incidents.par_sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));
         let done = std::sync::atomic::AtomicU64::new(0);
         let measures: Vec<Measures> = incidents
             .par_iter()
@@ -100,25 +107,30 @@ impl Index {
                 .enumerate()
                 .map(|(i, inc)| (Point::new(inc.lon, inc.lat), i as u32)),
         );
-        let mut by_date: Vec<u32> = (0..incidents.len() as u32).collect();
-        by_date.par_sort_by(|a, b| {
-            let (x, y) = (&incidents[*a as usize], &incidents[*b as usize]);
-            x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id))
-        });
-        let mut by_depth: Vec<u32> = (0..incidents.len() as u32).collect();
-        by_depth.par_sort_by(|a, b| {
-            measures[*a as usize]
-                .depth_km
-                .total_cmp(&measures[*b as usize].depth_km)
-        });
-        let mut date_rank = vec![0u32; incidents.len()];
-        for (rank, i) in by_date.iter().enumerate() {
-            date_rank[*i as usize] = rank as u32;
-        }
-        let mut by_place = vec![Vec::new(); gazetteer.len()];
-        for (i, incident) in incidents.iter().enumerate() {
-            by_place[incident.place as usize].push(i as u32);
-        }
+        let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
+        let sets = Bitmaps::new(&incidents, &sides, gazetteer.len());
+        let by_depth = RangeIndex::new(
+            &measures
+                .iter()
+                .map(|m| Some(m.depth_km).filter(|d| d.is_finite()))
+                .collect::<Vec<_>>(),
+        );
+        let by_killed = RangeIndex::new(
+            &incidents
+                .iter()
+                .map(|i| i.killed.highest().map(f64::from))
+                .collect::<Vec<_>>(),
+        );
+        let distance = |pick: fn(&Measures) -> Option<(u32, f32)>| {
+            RangeIndex::new(
+                &measures
+                    .iter()
+                    .map(|m| pick(m).map(|(_, km)| f64::from(km)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let by_military_km = distance(|m| m.nearest_military);
+        let by_protected_km = distance(|m| m.nearest_protected);
         let search_text = incidents
             .par_iter()
             .map(|i| {
@@ -149,10 +161,11 @@ impl Index {
             place_features: dataset.place_features,
             passages: dataset.passages,
             points,
-            by_date,
+            sets,
             by_depth,
-            date_rank,
-            by_place,
+            by_killed,
+            by_military_km,
+            by_protected_km,
             search_text,
         }
     }

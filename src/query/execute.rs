@@ -1,12 +1,17 @@
-//! Running an [`IncidentQuery`] against the index: pick the most selective index for the
-//! candidates, check every filter on each, order, then page.
+//! Running an [`IncidentQuery`] against the index. Every filter the index holds as a set
+//! (vocabularies, places, days, box, radius, depth, death toll, distances to reference objects)
+//! is intersected first; what is left (text, a CQL2 filter) is checked incident by incident on
+//! that set only. Incidents are numbered in date order, so the default page is the first
+//! members of the set and its count is the set's size: a query that matches hundreds of
+//! thousands of incidents costs about as much as one that matches ten.
 
 use super::{IncidentQuery, SortKey};
 use crate::geodesy::distance_m;
-use crate::index::Index;
+use crate::index::{Bitmaps, Index, RangeIndex};
 use geo::Point;
+use roaring::RoaringBitmap;
 
-/// One page of matching incidents (indexes into `Index::incidents`).
+/// One page of matching incidents (incident numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     /// How many incidents match in all.
@@ -14,7 +19,8 @@ pub struct Page {
     pub items: Vec<u32>,
 }
 
-/// Whether incident `i` passes every filter of `q`.
+/// Whether incident `i` passes every filter of `q`, checked one by one. The reference the
+/// set-based plan must agree with, and the check for what no set holds.
 pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
     let incident = &index.incidents[i as usize];
     let measures = &index.measures[i as usize];
@@ -69,81 +75,267 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
         && q.filter.as_ref().is_none_or(|f| f.matches(index, i))
 }
 
-/// Candidate incidents from the most selective index the query allows, whether they are
-/// already in date order, and whether they already satisfy `near` (so that the geodesic
-/// distances are not computed twice).
-fn candidates(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool, bool) {
+/// A query split into the set of candidates the index computes and the filters left to check
+/// one by one (`None`: nothing left).
+struct Plan {
+    /// `None`: every incident.
+    set: Option<RoaringBitmap>,
+    rest: Option<IncidentQuery>,
+}
+
+fn and(set: &mut Option<RoaringBitmap>, other: RoaringBitmap) {
+    match set {
+        Some(s) => *s &= other,
+        None => *set = Some(other),
+    }
+}
+
+/// The incidents having any of `values` of one vocabulary (`None`: no such filter).
+fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<RoaringBitmap> {
+    (!values.is_empty()).then(|| Bitmaps::any_of(sets, values))
+}
+
+/// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
+/// run of incident numbers, which are in date order) and those known only to a range of days
+/// that begin before it and end inside or after it.
+fn days(
+    index: &Index,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> RoaringBitmap {
+    let incidents = &index.incidents;
+    let from = start.map_or(0, |s| incidents.partition_point(|i| i.date < s));
+    let to = end.map_or(incidents.len(), |e| {
+        incidents.partition_point(|i| i.date <= e)
+    });
+    let mut set = RoaringBitmap::new();
+    if from < to {
+        set.insert_range(from as u32..to as u32);
+    }
+    if let Some(s) = start {
+        for &i in &index.sets.ranged {
+            if i as usize >= from {
+                break;
+            }
+            if incidents[i as usize].date_end >= s {
+                set.insert(i);
+            }
+        }
+    }
+    set
+}
+
+fn plan(index: &Index, q: &IncidentQuery) -> Plan {
+    let sets = &index.sets;
+    let mut set: Option<RoaringBitmap> = None;
     if let Some(places) = &q.places {
-        let list = places
-            .iter()
-            .flat_map(|p| index.by_place[*p as usize].iter().copied())
-            .collect();
-        return (list, false, false);
+        and(
+            &mut set,
+            Bitmaps::any_of(&sets.places, places.iter().map(|p| *p as usize)),
+        );
+    }
+    for s in [
+        vocab(&sets.types, q.types.iter().map(|v| *v as usize).collect()),
+        vocab(
+            &sets.weapons,
+            q.weapons.iter().map(|v| *v as usize).collect(),
+        ),
+        vocab(
+            &sets.targets,
+            q.targets.iter().map(|v| *v as usize).collect(),
+        ),
+        vocab(
+            &sets.perpetrators,
+            q.perpetrators.iter().map(|v| *v as usize).collect(),
+        ),
+        vocab(
+            &sets.reporters,
+            q.reporters.iter().map(|v| *v as usize).collect(),
+        ),
+        vocab(
+            &sets.verifications,
+            q.verifications.iter().map(|v| *v as usize).collect(),
+        ),
+        vocab(&sets.sides, q.sides.iter().map(|v| *v as usize).collect()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        and(&mut set, s);
+    }
+    if let Some(d) = q.datetime {
+        and(&mut set, days(index, d.start, d.end));
+    }
+    if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
+        and(
+            &mut set,
+            index.by_depth.select(
+                q.depth_min_km.map(|d| (d, false)),
+                q.depth_max_km.map(|d| (d, false)),
+                false,
+            ),
+        );
+    }
+    if let Some(n) = q.min_killed {
+        and(
+            &mut set,
+            index
+                .by_killed
+                .select(Some((f64::from(n), false)), None, false),
+        );
+    }
+    if let Some(d) = q.military_clear_km {
+        // Clear: no known object, or the nearest farther than d (kilometres stored as f32,
+        // compared as the check one by one compares them).
+        and(
+            &mut set,
+            index.by_military_km.select(Some((d, true)), None, true),
+        );
+    }
+    if let Some(d) = q.protected_within_km {
+        and(
+            &mut set,
+            index.by_protected_km.select(None, Some((d, false)), false),
+        );
+    }
+    if let Some(b) = q.bbox {
+        let mut hits = index.points.in_bbox(b.west, b.south, b.east, b.north);
+        hits.sort_unstable();
+        and(
+            &mut set,
+            RoaringBitmap::from_sorted_iter(hits).unwrap_or_default(),
+        );
     }
     if let Some((lon, lat, km)) = q.near {
-        let list = index
+        let mut hits: Vec<u32> = index
             .points
             .within(Point::new(lon, lat), km * 1000.0)
             .into_iter()
             .map(|(i, _)| i)
             .collect();
-        return (list, false, true);
-    }
-    if let Some(b) = q.bbox {
-        return (
-            index.points.in_bbox(b.west, b.south, b.east, b.north),
-            false,
-            false,
+        hits.sort_unstable();
+        and(
+            &mut set,
+            RoaringBitmap::from_sorted_iter(hits).unwrap_or_default(),
         );
     }
-    if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
-        // by_depth is ordered by depth (NaN, for no line, sorts last and never matches).
-        let depth = |i: &u32| index.measures[*i as usize].depth_km;
-        let start = q
-            .depth_min_km
-            .map_or(0, |min| index.by_depth.partition_point(|i| depth(i) < min));
-        let end = q.depth_max_km.map_or(index.by_depth.len(), |max| {
-            index.by_depth.partition_point(|i| depth(i) <= max)
-        });
-        return (index.by_depth[start..end.max(start)].to_vec(), false, false);
-    }
-    if let Some(end) = q.datetime.and_then(|d| d.end) {
-        // by_date is ordered by first possible day: nothing after `end` can overlap.
-        let cut = index
-            .by_date
-            .partition_point(|i| index.incidents[*i as usize].date <= end);
-        return (index.by_date[..cut].to_vec(), true, false);
-    }
-    (index.by_date.clone(), true, false)
+    let rest = (q.text.is_some() || q.filter.is_some()).then(|| IncidentQuery {
+        text: q.text.clone(),
+        filter: q.filter.clone(),
+        ..IncidentQuery::default()
+    });
+    Plan { set, rest }
 }
 
-/// All incidents matching `q`, in no particular order, and whether that happens to be date
-/// order. Aggregates need no more than this.
-pub fn filtered(index: &Index, q: &IncidentQuery) -> (Vec<u32>, bool) {
-    let (candidates, in_date_order, near_checked) = candidates(index, q);
-    let without_near;
-    let remaining = if near_checked {
-        without_near = IncidentQuery {
-            near: None,
-            ..q.clone()
+impl Plan {
+    fn passes(&self, index: &Index, i: u32) -> bool {
+        self.rest
+            .as_ref()
+            .is_none_or(|rest| matches(index, rest, i))
+    }
+
+    fn contains(&self, index: &Index, i: u32) -> bool {
+        self.set.as_ref().is_none_or(|s| s.contains(i)) && self.passes(index, i)
+    }
+
+    /// Every match, in date order.
+    fn all(&self, index: &Index) -> Vec<u32> {
+        match &self.set {
+            Some(set) => set.iter().filter(|i| self.passes(index, *i)).collect(),
+            None => (0..index.incidents.len() as u32)
+                .filter(|i| self.passes(index, *i))
+                .collect(),
+        }
+    }
+
+    /// How many incidents match: the set's size when nothing is left to check.
+    fn count(&self, index: &Index) -> usize {
+        match (&self.set, &self.rest) {
+            (Some(set), None) => set.len() as usize,
+            (None, None) => index.incidents.len(),
+            _ => self.all(index).len(),
+        }
+    }
+
+    /// Matches in date order (or reverse), from `skip` on, at most `take`.
+    fn by_date(&self, index: &Index, descending: bool, skip: usize, take: usize) -> Vec<u32> {
+        let n = index.incidents.len() as u32;
+        let pick = |it: &mut dyn Iterator<Item = u32>| -> Vec<u32> {
+            it.filter(|i| self.passes(index, *i))
+                .skip(skip)
+                .take(take)
+                .collect()
         };
-        &without_near
-    } else {
-        q
-    };
-    let matched = candidates
-        .into_iter()
-        .filter(|i| matches(index, remaining, *i))
-        .collect();
-    (matched, in_date_order)
+        match (&self.set, descending) {
+            (Some(set), false) => pick(&mut set.iter()),
+            (Some(set), true) => pick(&mut set.iter().rev()),
+            (None, false) => pick(&mut (0..n)),
+            (None, true) => pick(&mut (0..n).rev()),
+        }
+    }
+
+    /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
+    /// `skip` on, at most `take`: walks the index's order and stops once the page is full.
+    fn by_key(
+        &self,
+        index: &Index,
+        by: &RangeIndex,
+        descending: bool,
+        skip: usize,
+        take: usize,
+    ) -> Vec<u32> {
+        let mut out = Vec::with_capacity(take.min(1024));
+        let mut skipped = 0;
+        let mut visit = |i: u32| -> bool {
+            if self.contains(index, i) {
+                if skipped < skip {
+                    skipped += 1;
+                } else {
+                    out.push(i);
+                }
+            }
+            out.len() < take
+        };
+        if !descending {
+            for &i in &by.order {
+                if !visit(i) {
+                    return out;
+                }
+            }
+            return out;
+        }
+        // Known keys from the largest down, each run of equal keys in date order.
+        let mut end = by.known;
+        while end > 0 {
+            let key = by.key_at(end - 1);
+            let mut start = end - 1;
+            while start > 0 && by.key_at(start - 1) == key {
+                start -= 1;
+            }
+            for &i in &by.order[start..end] {
+                if !visit(i) {
+                    return out;
+                }
+            }
+            end = start;
+        }
+        for &i in &by.order[by.known..] {
+            if !visit(i) {
+                return out;
+            }
+        }
+        out
+    }
+}
+
+/// All incidents matching `q`, in date order. Aggregates need no more than this.
+pub fn filtered(index: &Index, q: &IncidentQuery) -> Vec<u32> {
+    plan(index, q).all(index)
 }
 
 /// All incidents matching `q`, in the requested order (default: date, then id).
 pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
-    let (mut matched, in_date_order) = filtered(index, q);
-    if !in_date_order {
-        matched.sort_unstable_by_key(|i| index.date_rank[*i as usize]);
-    }
+    let mut matched = filtered(index, q);
     // Stable sorts from the least significant key to the most.
     for (key, descending) in q.sort.iter().rev() {
         sort(index, q, &mut matched, *key, *descending);
@@ -151,13 +343,14 @@ pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     matched
 }
 
-/// Orders by `key`, keeping date order among equals (the sort is stable). Unknown values
-/// (no depth, no reported death toll) always come last.
+/// Orders by `key`, keeping the existing order among equals (the sort is stable). Unknown
+/// values (no depth, no reported death toll) always come last.
 fn sort(index: &Index, q: &IncidentQuery, matched: &mut [u32], key: SortKey, descending: bool) {
     let value = |i: u32| -> Option<f64> {
         let incident = &index.incidents[i as usize];
         match key {
-            SortKey::Date => Some(f64::from(index.date_rank[i as usize])),
+            // Incident numbers are in date order.
+            SortKey::Date => Some(f64::from(i)),
             SortKey::Depth => Some(index.measures[i as usize].depth_km).filter(|d| d.is_finite()),
             SortKey::Killed => incident.killed.highest().map(f64::from),
             SortKey::Distance => q.near.map(|(lon, lat, _)| {
@@ -178,17 +371,35 @@ fn sort(index: &Index, q: &IncidentQuery, matched: &mut [u32], key: SortKey, des
     }
 }
 
+/// Below this share of all incidents, a sorted page sorts the matches rather than walking
+/// the whole order looking for them.
+const SPARSE: usize = 32;
+
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
-    let matched = matching(index, q);
-    let items = matched
-        .iter()
-        .skip(q.offset)
-        .take(q.limit)
-        .copied()
-        .collect();
+    let plan = plan(index, q);
+    let number_matched = plan.count(index);
+    let (skip, take) = (q.offset, q.limit);
+    let sparse = number_matched.saturating_mul(SPARSE) < index.incidents.len();
+    let items = match q.sort.as_slice() {
+        [] => plan.by_date(index, false, skip, take),
+        [(SortKey::Date, descending)] => plan.by_date(index, *descending, skip, take),
+        [(SortKey::Depth, descending)] if !sparse => {
+            plan.by_key(index, &index.by_depth, *descending, skip, take)
+        }
+        [(SortKey::Killed, descending)] if !sparse => {
+            plan.by_key(index, &index.by_killed, *descending, skip, take)
+        }
+        _ => {
+            let mut matched = plan.all(index);
+            for (key, descending) in q.sort.iter().rev() {
+                sort(index, q, &mut matched, *key, *descending);
+            }
+            matched.into_iter().skip(skip).take(take).collect()
+        }
+    };
     Page {
-        number_matched: matched.len(),
+        number_matched,
         items,
     }
 }

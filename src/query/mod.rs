@@ -8,7 +8,7 @@ mod params;
 pub mod queryables;
 mod stats;
 
-pub use execute::matching;
+pub use execute::{matches, matching};
 pub use execute::{Page, execute};
 pub use filter::{Filter, FilterLang, MAX_FILTER_LEN};
 pub use params::{

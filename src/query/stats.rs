@@ -98,7 +98,7 @@ pub struct Stats {
 /// Aggregates every incident matching `q` (paging is ignored).
 pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
     // Order does not change a sum: skip the sorting that paging needs.
-    let (matched, _) = super::execute::filtered(index, q);
+    let matched = super::execute::filtered(index, q);
     let mut totals = Totals::default();
     let mut towns: BTreeMap<u32, Totals> = BTreeMap::new();
     let mut days: BTreeMap<chrono::NaiveDate, Totals> = BTreeMap::new();
