@@ -176,6 +176,18 @@ fn write_dataset(
         let lon = lon + rng.random_range(-0.05..0.05);
         let lat = lat + rng.random_range(-0.05..0.05);
         let day = start + chrono::Days::new(rng.random_range(0..45));
+        // About one in twenty known only to a range of up to a week, as with reports that
+        // cover "the last days"; about one in five reported by two parties.
+        let date_end = rng
+            .random_bool(0.05)
+            .then(|| day + chrono::Days::new(rng.random_range(1..=7)));
+        let mut reported_by = vec![Reporter::ALL[rng.random_range(0..Reporter::ALL.len())]];
+        if rng.random_bool(0.2) {
+            let other = Reporter::ALL[rng.random_range(0..Reporter::ALL.len())];
+            if !reported_by.contains(&other) {
+                reported_by.push(other);
+            }
+        }
         let pick = |rng: &mut ChaCha8Rng, len: usize| rng.random_range(0..len);
         let killed = if rng.random_bool(0.3) {
             json!(rng.random_range(0..5u32))
@@ -190,7 +202,9 @@ fn write_dataset(
                 "id": format!("syn-{n:07}"),
                 "title": format!("Synthetic incident {n} near {place}"),
                 "description": "Generated for load testing; not a real event.",
-                "date": day.to_string(), "date_precision": "day",
+                "date": day.to_string(),
+                "date_end": date_end.map(|d| d.to_string()),
+                "date_precision": if date_end.is_some() { "range" } else { "day" },
                 "place": place, "geo_precision": GeoPrecision::ALL[pick(&mut rng, GeoPrecision::ALL.len())],
                 "location_source": "synthetic",
                 "type": IncidentType::ALL[pick(&mut rng, IncidentType::ALL.len())],
@@ -198,7 +212,7 @@ fn write_dataset(
                 "target": Target::ALL[pick(&mut rng, Target::ALL.len())],
                 "killed": killed,
                 "perpetrator_alleged": Perpetrator::ALL[pick(&mut rng, Perpetrator::ALL.len())],
-                "reported_by": [Reporter::ALL[pick(&mut rng, Reporter::ALL.len())]],
+                "reported_by": reported_by,
                 "verification": Verification::ALL[pick(&mut rng, Verification::ALL.len())],
                 "sources": source,
             }

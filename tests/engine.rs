@@ -54,16 +54,26 @@ fn reference(index: &Index, q: &IncidentQuery) -> (usize, Vec<u32>) {
         });
     }
     let count = all.len();
-    (count, all.into_iter().skip(q.offset).take(q.limit).collect())
+    (
+        count,
+        all.into_iter().skip(q.offset).take(q.limit).collect(),
+    )
 }
 
 #[test]
 fn the_set_plan_agrees_with_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
-    let towns: Vec<String> = ["Stepanakert", "Ganja", "Martakert", "Terter", "Hadrut", "Shusha"]
-        .iter()
-        .map(|t| t.to_string())
-        .collect();
+    let towns: Vec<String> = [
+        "Stepanakert",
+        "Ganja",
+        "Martakert",
+        "Terter",
+        "Hadrut",
+        "Shusha",
+    ]
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut nonempty = 0;
     for round in 0..600 {
@@ -73,7 +83,13 @@ fn the_set_plan_agrees_with_checking_every_incident() {
             add("town", towns[rng.random_range(0..towns.len())].clone());
         }
         if rng.random_bool(0.3) {
-            let values = ["shelling", "missile_strike", "drone_strike", "air_strike", "unknown"];
+            let values = [
+                "shelling",
+                "missile_strike",
+                "drone_strike",
+                "air_strike",
+                "unknown",
+            ];
             add("type", values[rng.random_range(0..values.len())].into());
         }
         if rng.random_bool(0.3) {
@@ -83,7 +99,10 @@ fn the_set_plan_agrees_with_checking_every_incident() {
             add("reported_by", "media,azerbaijani_authorities".into());
         }
         if rng.random_bool(0.2) {
-            add("side", ["armenian_side", "azerbaijani_side"][rng.random_range(0..2)].into());
+            add(
+                "side",
+                ["armenian_side", "azerbaijani_side"][rng.random_range(0..2)].into(),
+            );
         }
         if rng.random_bool(0.3) {
             let start = rng.random_range(27..=60);
@@ -116,7 +135,10 @@ fn the_set_plan_agrees_with_checking_every_incident() {
             add("military_clear_km", format!("{}", rng.random_range(0..80)));
         }
         if rng.random_bool(0.15) {
-            add("protected_within_km", format!("{}", rng.random_range(0..80)));
+            add(
+                "protected_within_km",
+                format!("{}", rng.random_range(0..80)),
+            );
         }
         if rng.random_bool(0.2) {
             add("bbox", "46.5,39.6,47.0,40.0".into());
@@ -133,19 +155,36 @@ fn the_set_plan_agrees_with_checking_every_incident() {
             add("filter", "killed >= 1 OR depth_km > 30".into());
         }
         let has_near = near;
-        let sorts = ["date", "-date", "depth_km", "-depth_km", "killed", "-killed", "-killed,depth_km"];
+        let sorts = [
+            "date",
+            "-date",
+            "depth_km",
+            "-depth_km",
+            "killed",
+            "-killed",
+            "-killed,depth_km",
+        ];
         let pick = rng.random_range(0..sorts.len() + 2);
         if pick < sorts.len() {
             add("sortby", sorts[pick].into());
         } else if pick == sorts.len() && has_near {
             add("sortby", "distance".into());
         }
-        add("limit", format!("{}", [1, 5, 10, 100, 10_000][rng.random_range(0..5)]));
-        add("offset", format!("{}", [0, 0, 3, 50, 1000][rng.random_range(0..5)]));
+        add(
+            "limit",
+            format!("{}", [1, 5, 10, 100, 10_000][rng.random_range(0..5)]),
+        );
+        add(
+            "offset",
+            format!("{}", [0, 0, 3, 50, 1000][rng.random_range(0..5)]),
+        );
         let q = parse(&index, &pairs);
         let page = query::execute(&index, &q);
         let (count, items) = reference(&index, &q);
-        assert_eq!(page.number_matched, count, "round {round}: count of {pairs:?}");
+        assert_eq!(
+            page.number_matched, count,
+            "round {round}: count of {pairs:?}"
+        );
         assert_eq!(page.items, items, "round {round}: page of {pairs:?}");
         if count > 0 {
             nonempty += 1;

@@ -8,8 +8,8 @@ mod params;
 pub mod queryables;
 mod stats;
 
-pub use execute::{matches, matching};
 pub use execute::{Page, execute};
+pub use execute::{matches, matching};
 pub use filter::{Filter, FilterLang, MAX_FILTER_LEN};
 pub use params::{
     INCIDENT_PARAMS, MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query,

@@ -5,7 +5,6 @@ use super::IncidentQuery;
 use crate::index::Index;
 use crate::model::Count;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Width of a depth band, km.
 pub const DEPTH_BAND_KM: f64 = 10.0;
@@ -24,6 +23,16 @@ pub struct Totals {
 }
 
 impl Totals {
+    fn merge(&mut self, other: &Totals) {
+        self.incidents += other.incidents;
+        self.killed_low += other.killed_low;
+        self.killed_high += other.killed_high;
+        self.injured_low += other.injured_low;
+        self.injured_high += other.injured_high;
+        self.killed_unreported += other.killed_unreported;
+        self.injured_unreported += other.injured_unreported;
+    }
+
     fn add(&mut self, killed: Count, injured: Count) {
         self.incidents += 1;
         let add = |count: Count, low: &mut u64, high: &mut u64, unreported: &mut usize| match (
@@ -95,44 +104,129 @@ pub struct Stats {
     pub depth_histogram: Vec<DepthBand>,
 }
 
-/// Aggregates every incident matching `q` (paging is ignored).
-pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
-    // Order does not change a sum: skip the sorting that paging needs.
-    let matched = super::execute::filtered(index, q);
-    let mut totals = Totals::default();
-    let mut towns: BTreeMap<u32, Totals> = BTreeMap::new();
-    let mut days: BTreeMap<chrono::NaiveDate, Totals> = BTreeMap::new();
-    let mut weapons: BTreeMap<crate::model::Weapon, Totals> = BTreeMap::new();
-    let mut bands: Vec<usize> = Vec::new();
-    let mut date_ranges = 0;
-    for i in &matched {
-        let incident = &index.incidents[*i as usize];
-        let (killed, injured) = (incident.killed, incident.injured);
-        totals.add(killed, injured);
-        towns
-            .entry(incident.place)
-            .or_default()
-            .add(killed, injured);
-        weapons
-            .entry(incident.weapon)
-            .or_default()
-            .add(killed, injured);
-        if incident.date == incident.date_end {
-            days.entry(incident.date).or_default().add(killed, injured);
-        } else {
-            date_ranges += 1;
-        }
-        let depth = index.measures[*i as usize].depth_km;
-        if depth.is_finite() {
-            let band = (depth / DEPTH_BAND_KM).floor() as usize;
-            if bands.len() <= band {
-                bands.resize(band + 1, 0);
-            }
-            bands[band] += 1;
+/// Running sums over part of the matches, merged across threads. Towns, weapons and days
+/// are indexed arrays (days counted from the first incident's day: incidents are numbered in
+/// date order), so a million incidents cost a million array increments.
+#[derive(Clone)]
+struct Sums {
+    totals: Totals,
+    towns: Vec<Totals>,
+    weapons: Vec<Totals>,
+    days: Vec<Totals>,
+    date_ranges: usize,
+    bands: Vec<usize>,
+}
+
+impl Sums {
+    fn new(places: usize, days: usize) -> Sums {
+        Sums {
+            totals: Totals::default(),
+            towns: vec![Totals::default(); places],
+            weapons: vec![Totals::default(); crate::model::Weapon::ALL.len()],
+            days: vec![Totals::default(); days],
+            date_ranges: 0,
+            bands: Vec::new(),
         }
     }
-    let mut by_town: Vec<TownStats> = towns
+
+    fn add(&mut self, index: &Index, first_day: chrono::NaiveDate, i: u32) {
+        let incident = &index.incidents[i as usize];
+        let (killed, injured) = (incident.killed, incident.injured);
+        self.totals.add(killed, injured);
+        self.towns[incident.place as usize].add(killed, injured);
+        self.weapons[incident.weapon as usize].add(killed, injured);
+        if incident.date == incident.date_end {
+            let day = (incident.date - first_day).num_days() as usize;
+            self.days[day].add(killed, injured);
+        } else {
+            self.date_ranges += 1;
+        }
+        let depth = index.measures[i as usize].depth_km;
+        if depth.is_finite() {
+            let band = (depth / DEPTH_BAND_KM).floor() as usize;
+            if self.bands.len() <= band {
+                self.bands.resize(band + 1, 0);
+            }
+            self.bands[band] += 1;
+        }
+    }
+
+    fn merge(mut self, other: Sums) -> Sums {
+        self.totals.merge(&other.totals);
+        for (a, b) in self.towns.iter_mut().zip(&other.towns) {
+            a.merge(b);
+        }
+        for (a, b) in self.weapons.iter_mut().zip(&other.weapons) {
+            a.merge(b);
+        }
+        for (a, b) in self.days.iter_mut().zip(&other.days) {
+            a.merge(b);
+        }
+        self.date_ranges += other.date_ranges;
+        if self.bands.len() < other.bands.len() {
+            self.bands.resize(other.bands.len(), 0);
+        }
+        for (a, b) in self.bands.iter_mut().zip(&other.bands) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// Aggregates every incident matching `q` (paging is ignored).
+pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
+    use rayon::prelude::*;
+    let matched = super::execute::filtered(index, q);
+    let (Some(first), Some(last)) = (index.incidents.first(), index.incidents.last()) else {
+        return summarise(index, q, 0, Sums::new(0, 0), None);
+    };
+    let first_day = first.date;
+    let span = (last.date - first_day).num_days() as usize + 1;
+    let places = index.gazetteer.len();
+    let sums = matched
+        .par_chunks(64 * 1024)
+        .map(|chunk| {
+            let mut sums = Sums::new(places, span);
+            for i in chunk {
+                sums.add(index, first_day, *i);
+            }
+            sums
+        })
+        .reduce(|| Sums::new(places, span), Sums::merge);
+    summarise(index, q, matched.len(), sums, Some(first_day))
+}
+
+fn summarise(
+    index: &Index,
+    q: &IncidentQuery,
+    number_matched: usize,
+    sums: Sums,
+    first_day: Option<chrono::NaiveDate>,
+) -> Stats {
+    let Sums {
+        totals,
+        towns,
+        weapons,
+        days,
+        date_ranges,
+        bands,
+    } = sums;
+    let towns = towns
         .into_iter()
+        .enumerate()
+        .filter(|(_, t)| t.incidents > 0)
+        .map(|(place, t)| (place as u32, t));
+    let weapons = weapons
+        .into_iter()
+        .enumerate()
+        .filter(|(_, t)| t.incidents > 0)
+        .map(|(w, t)| (crate::model::Weapon::ALL[w], t));
+    let days = days
+        .into_iter()
+        .enumerate()
+        .filter(|(_, t)| t.incidents > 0)
+        .filter_map(|(d, t)| Some((first_day? + chrono::Days::new(d as u64), t)));
+    let mut by_town: Vec<TownStats> = towns
         .map(|(place, totals)| {
             let place = index.gazetteer.place(place);
             TownStats {
@@ -149,11 +243,10 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
             .then_with(|| a.name.cmp(&b.name))
     });
     Stats {
-        number_matched: matched.len(),
+        number_matched,
         totals,
         by_town,
         by_day: days
-            .into_iter()
             .map(|(d, totals)| DayStats {
                 date: d.to_string(),
                 totals,
@@ -161,7 +254,6 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
             .collect(),
         date_ranges,
         by_weapon: weapons
-            .into_iter()
             .map(|(w, totals)| WeaponStats {
                 weapon: w.as_str(),
                 totals,
