@@ -58,6 +58,10 @@ pub struct Settings {
     /// only the list of matching incidents and one chunk of output.
     #[arg(long, env = "STRIKEMAP_MAX_DOWNLOADS", default_value_t = 4)]
     pub max_downloads: usize,
+    /// Don't read or write the prepared-index snapshot beside the data (`.strikemap.snapshot`,
+    /// rebuilt whenever the data or strikemap's version change).
+    #[arg(long = "no-snapshot", action = clap::ArgAction::SetFalse)]
+    pub snapshot: bool,
 }
 
 /// `host:port`, resolving a host name to its first address.
@@ -115,6 +119,8 @@ impl Settings {
             header_timeout_secs: 10,
             response_memory_mb: 512,
             max_downloads: 4,
+            // Library users and tests opt in; the command line's default is on.
+            snapshot: false,
         }
     }
 

@@ -29,28 +29,85 @@ pub mod report;
 pub mod store;
 
 use std::sync::Arc;
-use store::Store;
 
 /// Loads, validates and indexes the dataset the settings point at; `progress` is told how
-/// many incidents have been measured.
+/// many incidents have been measured. With `settings.snapshot`, the incidents and their
+/// measures come from the snapshot beside the data when it was made from exactly these files,
+/// and a new snapshot is written when it was not.
 pub fn load(
     settings: &config::Settings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<index::Index, store::LoadError> {
+    load_with_origin(settings, progress).map(|(index, _)| index)
+}
+
+/// Where the incidents and their measures came from on a load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Read from the data files and measured.
+    Files,
+    /// Taken from a snapshot made from exactly these files.
+    Snapshot,
+}
+
+/// As [`load`], saying whether the snapshot was used.
+pub fn load_with_origin(
+    settings: &config::Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(index::Index, Origin), store::LoadError> {
     let started = std::time::Instant::now();
-    let dataset = settings.store().load()?;
+    let paths = settings.data_paths();
+    let snapshot_path = store::snapshot::path_for(&paths);
+    let fingerprint = if settings.snapshot {
+        match store::snapshot::fingerprint(&paths) {
+            Ok(f) => Some(f),
+            Err(error) => {
+                tracing::warn!(%error, "no snapshot: the data could not be fingerprinted");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (dataset, prepared) =
+        store::load_dir_prepared(&paths, fingerprint.map(|f| (snapshot_path.as_path(), f)))?;
+    let from_snapshot = prepared.is_some();
     tracing::info!(
         incidents = dataset.incidents.len(),
         seconds = started.elapsed().as_secs_f64(),
+        from_snapshot,
         "files read and validated"
     );
     let started = std::time::Instant::now();
-    let index = index::Index::build(dataset, progress);
+    let index = index::Index::assemble(dataset, prepared, progress);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "measures computed and indexes built"
     );
-    Ok(index)
+    if let (Some(fingerprint), false) = (fingerprint, from_snapshot) {
+        let started = std::time::Instant::now();
+        match store::snapshot::write(
+            &snapshot_path,
+            fingerprint,
+            &index.incidents,
+            &index.measures,
+        ) {
+            Ok(()) => tracing::info!(
+                path = %snapshot_path.display(),
+                seconds = started.elapsed().as_secs_f64(),
+                "snapshot written for the next start"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "snapshot not written; the next start measures again")
+            }
+        }
+    }
+    let origin = if from_snapshot {
+        Origin::Snapshot
+    } else {
+        Origin::Files
+    };
+    Ok((index, origin))
 }
 
 /// Serves an already loaded index on `listener` until the process is stopped.

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 /// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
 /// centimetres at these distances; the API rounds to metres).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Measures {
     /// Geodesic distance from the line of contact, km.
     pub depth_km: f64,
@@ -72,6 +72,17 @@ impl Index {
     /// Builds the indexes and computes every incident's measures (in parallel); `progress` is
     /// called with the number of incidents measured so far.
     pub fn build(dataset: Dataset, progress: &(dyn Fn(u64) + Sync)) -> Index {
+        Self::assemble(dataset, None, progress)
+    }
+
+    /// Builds the indexes; with `prepared`, the measures of `dataset.incidents` (already in
+    /// date order) as a snapshot of this same dataset recorded them, so that nothing is
+    /// measured again.
+    pub fn assemble(
+        dataset: Dataset,
+        prepared: Option<Vec<Measures>>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Index {
         let gazetteer = Gazetteer::new(dataset.places);
         let measurer = Measurer::new(
             &dataset.line,
@@ -79,27 +90,32 @@ impl Index {
             &dataset.military,
             &dataset.protected,
         );
-        // Numbered in date order, so that the default order is the incident number and a page
-        // of a filtered set is its first members.
         let mut incidents = dataset.incidents;
-        incidents.par_sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let measures: Vec<Measures> = incidents
-            .par_iter()
-            .map(|incident| {
-                let m = measurer.measure(
-                    Point::new(incident.lon, incident.lat),
-                    f64::from(incident.uncertainty_km),
-                    Some(incident.date),
-                    &gazetteer,
-                );
-                let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if count.is_multiple_of(10_000) {
-                    progress(count);
-                }
-                m.compact()
-            })
-            .collect();
+        let measures = match prepared {
+            Some(measures) if measures.len() == incidents.len() => measures,
+            _ => {
+                // Numbered in date order, so that the default order is the incident number
+                // and a page of a filtered set is its first members.
+                incidents.par_sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));
+                let done = std::sync::atomic::AtomicU64::new(0);
+                incidents
+                    .par_iter()
+                    .map(|incident| {
+                        let m = measurer.measure(
+                            Point::new(incident.lon, incident.lat),
+                            f64::from(incident.uncertainty_km),
+                            Some(incident.date),
+                            &gazetteer,
+                        );
+                        let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        if count.is_multiple_of(10_000) {
+                            progress(count);
+                        }
+                        m.compact()
+                    })
+                    .collect()
+            }
+        };
         progress(incidents.len() as u64);
         let points = PointSet::new(
             incidents

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A reported count. `low == high == None` means no figure was reported (not zero).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
     pub low: Option<u32>,
     pub high: Option<u32>,

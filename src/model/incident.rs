@@ -14,7 +14,8 @@ pub type PlaceIdx = u32;
 
 /// An incident as held in memory. Vocabularies are one byte each and shared strings are
 /// reference-counted, so that a million incidents fit comfortably on a small machine.
-#[derive(Debug, Clone)]
+/// (De)serialisable for the prepared-index snapshot, which stores the shared sources once.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct Incident {
     pub id: Box<str>,
     pub title: Box<str>,
@@ -48,6 +49,7 @@ pub struct Incident {
     pub verification: Verification,
     pub verification_note: Option<Box<str>>,
     /// Shared between incidents that cite the same sources (the loader interns them).
+    #[serde(skip)]
     pub sources: std::sync::Arc<[Source]>,
 }
 

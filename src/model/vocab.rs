@@ -149,7 +149,7 @@ vocabulary! {
 }
 
 /// A set of [`Reporter`]s in one machine word, so that an incident stays small.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReporterSet(u16);
 
 impl ReporterSet {

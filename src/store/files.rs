@@ -106,6 +106,16 @@ impl Store for FileStore {
 
 /// Loads and validates every file; the first problem stops the load.
 pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
+    load_dir_prepared(paths, None).map(|(dataset, _)| dataset)
+}
+
+/// As [`load_dir`], but takes the incidents and their measures from the snapshot at `path`
+/// when it was made from exactly these data (`fingerprint`); returns the measures when it did.
+/// A snapshot that cannot be used is said in the log and the incidents are read as usual.
+pub fn load_dir_prepared(
+    paths: &DataPaths,
+    snapshot: Option<(&Path, u64)>,
+) -> Result<(Dataset, Option<Vec<crate::index::Measures>>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
     let place_index: HashMap<&str, u32> = places
         .iter()
@@ -113,23 +123,41 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
         .map(|(i, p)| (p.id.as_str(), i as u32))
         .collect();
     let archive = super::Archive::load(&paths.sources)?;
-    let incidents = super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?;
+    let prepared = snapshot.and_then(|(path, fingerprint)| {
+        match super::snapshot::read(path, fingerprint, &archive, places.len()) {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, "snapshot ignored; the incidents are read and measured again");
+                None
+            }
+        }
+    });
+    let (incidents, measures) = match prepared {
+        Some(p) => (p.incidents, Some(p.measures)),
+        None => (
+            super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?,
+            None,
+        ),
+    };
     let (line, mut side_areas) = layers::line_of_contact(&paths.line_of_contact)?;
     side_areas.extend(layers::countries(&paths.countries)?);
     let military = layers::reference_layer(&paths.military, &archive)?;
     let protected = layers::reference_layer(&paths.protected, &archive)?;
     let summaries = load_summaries(&paths.summaries, &archive)?;
-    Ok(Dataset {
-        places,
-        place_features,
-        incidents,
-        line,
-        side_areas,
-        military,
-        protected,
-        summaries,
-        passages: archive.passages(),
-    })
+    Ok((
+        Dataset {
+            places,
+            place_features,
+            incidents,
+            line,
+            side_areas,
+            military,
+            protected,
+            summaries,
+            passages: archive.passages(),
+        },
+        measures,
+    ))
 }
 
 /// Checks every file of a dataset and lists every problem found, instead of stopping at the

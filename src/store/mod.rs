@@ -5,8 +5,9 @@ mod files;
 mod incidents;
 mod layers;
 mod passages;
+pub mod snapshot;
 
-pub use files::{DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir};
+pub use files::{DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir, load_dir_prepared};
 pub use incidents::MAX_COLLECTED;
 pub use passages::{Archive, sha256_hex};
 

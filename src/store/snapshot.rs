@@ -1,0 +1,288 @@
+//! The prepared index, kept next to the data so that a restart does not parse and measure a
+//! million incidents again. It holds the validated incidents in date order, their measures and
+//! their sources (stored once per distinct list), and it is trusted only when it was written by
+//! this version of strikemap from exactly the data files there are now: a fingerprint of every
+//! file's bytes says so. Anything else — stale, truncated, corrupted, from another version — is
+//! ignored with a warning and rebuilt; it never stops a load and never panics one.
+
+use super::{Archive, DataPaths, MAX_FILE_BYTES};
+use crate::index::Measures;
+use crate::model::{Incident, Source};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The snapshot's name, beside `incidents.geojson` (a dotfile: never served).
+pub const FILE_NAME: &str = ".strikemap.snapshot";
+/// Bumped whenever the layout or the meaning of what is stored changes.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"SMAPSNAP";
+/// The largest snapshot read.
+const MAX_SNAPSHOT_BYTES: u64 = 4 * MAX_FILE_BYTES;
+
+/// Why a snapshot was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{path}: cannot read or write: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a usable snapshot: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    format: u32,
+    version: String,
+    fingerprint: u64,
+    /// The distinct source lists, as JSON (self-describing, so a field skipped when reading,
+    /// such as the archived quote, cannot shift the rest).
+    sources_json: String,
+    /// For each incident, its list in `sources_json`.
+    source_of: Vec<u32>,
+    incidents: Vec<Incident>,
+    measures: Vec<Measures>,
+}
+
+/// The same layout as [`Snapshot`], borrowing what it writes (serde writes a slice as it
+/// writes a `Vec`), so that writing does not copy a million incidents.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    format: u32,
+    version: &'a str,
+    fingerprint: u64,
+    sources_json: String,
+    source_of: Vec<u32>,
+    incidents: &'a [Incident],
+    measures: &'a [Measures],
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Incidents (in date order) and their measures, ready to index.
+pub struct Prepared {
+    pub incidents: Vec<Incident>,
+    pub measures: Vec<Measures>,
+}
+
+/// Where the snapshot of the dataset at `paths` lives.
+pub fn path_for(paths: &DataPaths) -> PathBuf {
+    paths.incidents.with_file_name(FILE_NAME)
+}
+
+fn files(paths: &DataPaths) -> Vec<PathBuf> {
+    let mut files = vec![
+        paths.incidents.clone(),
+        paths.places.clone(),
+        paths.line_of_contact.clone(),
+        paths.countries.clone(),
+        paths.military.clone(),
+        paths.protected.clone(),
+        paths.summaries.clone(),
+    ];
+    if let Ok(entries) = std::fs::read_dir(&paths.sources) {
+        let mut archived: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        archived.sort();
+        files.extend(archived);
+    }
+    files
+}
+
+/// A fingerprint of every file the dataset is read from (names, sizes and contents; xxh3,
+/// about 10 GB/s), so a snapshot is used only for exactly these data.
+pub fn fingerprint(paths: &DataPaths) -> Result<u64, SnapshotError> {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut all = Xxh3::new();
+    for path in files(paths) {
+        all.update(path.to_string_lossy().as_bytes());
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                all.update(&(bytes.len() as u64).to_le_bytes());
+                all.update(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
+            }
+            // A missing optional file (no summaries, no archive) is part of the state too.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => all.update(b"absent"),
+            Err(source) => return Err(SnapshotError::Io { path, source }),
+        }
+    }
+    Ok(all.digest())
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<{ MAX_SNAPSHOT_BYTES as usize }>()
+}
+
+/// Writes the snapshot of `incidents` and `measures` for data with `fingerprint`: to a
+/// temporary file first, then renamed into place, so a reader never sees half of one.
+pub fn write(
+    path: &Path,
+    fingerprint: u64,
+    incidents: &[Incident],
+    measures: &[Measures],
+) -> Result<(), SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut lists: Vec<&[Source]> = Vec::new();
+    let mut seen: HashMap<*const Source, u32> = HashMap::new();
+    let source_of = incidents
+        .iter()
+        .map(|incident| {
+            *seen.entry(incident.sources.as_ptr()).or_insert_with(|| {
+                lists.push(&incident.sources);
+                (lists.len() - 1) as u32
+            })
+        })
+        .collect();
+    let sources_json = serde_json::to_string(&lists).map_err(|e| io(e.into()))?;
+    let snapshot = SnapshotRef {
+        format: FORMAT,
+        version: env!("CARGO_PKG_VERSION"),
+        fingerprint,
+        sources_json,
+        source_of,
+        incidents,
+        measures,
+    };
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    let written = (|| -> Result<(), SnapshotError> {
+        use std::io::{Seek, Write};
+        let file = std::fs::File::create(&temporary).map_err(io)?;
+        let mut out = Hashing {
+            inner: std::io::BufWriter::new(file),
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+        };
+        out.inner.write_all(MAGIC).map_err(io)?;
+        out.inner.write_all(&[0; 8]).map_err(io)?;
+        bincode::serde::encode_into_std_write(&snapshot, &mut out, config()).map_err(|e| {
+            SnapshotError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        })?;
+        let checksum = out.hasher.digest();
+        let mut file = out.inner.into_inner().map_err(|e| io(e.into_error()))?;
+        // The checksum of the body goes after the magic, so damage anywhere is seen on reading.
+        file.seek(std::io::SeekFrom::Start(MAGIC.len() as u64))
+            .map_err(io)?;
+        file.write_all(&checksum.to_le_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&temporary, path).map_err(io)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// The snapshot at `path` if it was made by this version from data with `fingerprint`
+/// (`Ok(None)`: absent or stale), its sources resolved against `archive` and every incident
+/// checked to refer to one of `places` places.
+pub fn read(
+    path: &Path,
+    fingerprint: u64,
+    archive: &Archive,
+    places: usize,
+) -> Result<Option<Prepared>, SnapshotError> {
+    let corrupt = |reason: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(SnapshotError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if !metadata.is_file() {
+        return Err(corrupt("not a regular file".into()));
+    }
+    if metadata.len() > MAX_SNAPSHOT_BYTES {
+        return Err(corrupt(format!("larger than {MAX_SNAPSHOT_BYTES} bytes")));
+    }
+    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return Err(corrupt("it does not start as a strikemap snapshot".into()));
+    };
+    let Some((checksum, body)) = rest.split_first_chunk::<8>() else {
+        return Err(corrupt("it ends inside its header".into()));
+    };
+    if u64::from_le_bytes(*checksum) != xxhash_rust::xxh3::xxh3_64(body) {
+        return Err(corrupt(
+            "its checksum does not match: it was damaged".into(),
+        ));
+    }
+    let (snapshot, _): (Snapshot, usize) =
+        bincode::serde::decode_from_slice(body, config()).map_err(|e| corrupt(e.to_string()))?;
+    if snapshot.format != FORMAT
+        || snapshot.version != env!("CARGO_PKG_VERSION")
+        || snapshot.fingerprint != fingerprint
+    {
+        return Ok(None);
+    }
+    let n = snapshot.incidents.len();
+    if snapshot.measures.len() != n || snapshot.source_of.len() != n {
+        return Err(corrupt("its parts disagree in length".into()));
+    }
+    let lists: Vec<Vec<Source>> =
+        serde_json::from_str(&snapshot.sources_json).map_err(|e| corrupt(e.to_string()))?;
+    let mut shared: Vec<Arc<[Source]>> = Vec::with_capacity(lists.len());
+    for mut list in lists {
+        for source in &mut list {
+            archive.resolve(source).map_err(|(field, expected)| {
+                corrupt(format!("a source's {field}: expected {expected}"))
+            })?;
+        }
+        shared.push(list.into());
+    }
+    let mut incidents = snapshot.incidents;
+    for (i, (incident, list)) in incidents.iter_mut().zip(&snapshot.source_of).enumerate() {
+        incident.sources = shared.get(*list as usize).cloned().ok_or_else(|| {
+            corrupt(format!(
+                "incident {i} cites a source list that is not there"
+            ))
+        })?;
+        if incident.place as usize >= places {
+            return Err(corrupt(format!(
+                "incident {i} names a place that is not there"
+            )));
+        }
+    }
+    let ordered = incidents
+        .windows(2)
+        .all(|w| (w[0].date, &w[0].id) < (w[1].date, &w[1].id));
+    if !ordered {
+        return Err(corrupt("its incidents are not in date order".into()));
+    }
+    Ok(Some(Prepared {
+        incidents,
+        measures: snapshot.measures,
+    }))
+}
