@@ -140,8 +140,11 @@ fn the_set_plan_agrees_with_checking_every_incident() {
                 format!("{}", rng.random_range(0..80)),
             );
         }
-        if rng.random_bool(0.2) {
-            add("bbox", "46.5,39.6,47.0,40.0".into());
+        if rng.random_bool(0.25) {
+            let w = rng.random_range(45.5..47.0);
+            let s = rng.random_range(39.0..40.5);
+            let (dw, ds) = (rng.random_range(0.0..0.6), rng.random_range(0.0..0.4));
+            add("bbox", format!("{w:.4},{s:.4},{:.4},{:.4}", w + dw, s + ds));
         }
         let near = rng.random_bool(0.15);
         if near {

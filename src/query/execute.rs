@@ -199,11 +199,9 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
         );
     }
     if let Some(b) = q.bbox {
-        let mut hits = index.points.in_bbox(b.west, b.south, b.east, b.north);
-        hits.sort_unstable();
         and(
             &mut set,
-            RoaringBitmap::from_sorted_iter(hits).unwrap_or_default(),
+            index.grid.in_bbox(b.west, b.south, b.east, b.north),
         );
     }
     if let Some((lon, lat, km)) = q.near {

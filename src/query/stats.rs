@@ -7,7 +7,7 @@ use crate::model::Count;
 use serde::Serialize;
 
 /// Width of a depth band, km.
-pub const DEPTH_BAND_KM: f64 = 10.0;
+pub const DEPTH_BAND_KM: f64 = crate::index::TALLY_BAND_KM;
 
 /// Casualty totals: the sum of the lowest and of the highest reported figures, and how many
 /// incidents reported no figure at all (so "0" is never mistaken for "unknown").
@@ -129,21 +129,19 @@ impl Sums {
         }
     }
 
-    fn add(&mut self, index: &Index, first_day: chrono::NaiveDate, i: u32) {
-        let incident = &index.incidents[i as usize];
-        let (killed, injured) = (incident.killed, incident.injured);
+    fn add(&mut self, tally: &crate::index::Tally) {
+        use crate::index::Tally;
+        let (killed, injured) = (tally.killed, tally.injured);
         self.totals.add(killed, injured);
-        self.towns[incident.place as usize].add(killed, injured);
-        self.weapons[incident.weapon as usize].add(killed, injured);
-        if incident.date == incident.date_end {
-            let day = (incident.date - first_day).num_days() as usize;
-            self.days[day].add(killed, injured);
-        } else {
+        self.towns[tally.place as usize].add(killed, injured);
+        self.weapons[tally.weapon as usize].add(killed, injured);
+        if tally.day == Tally::RANGED {
             self.date_ranges += 1;
+        } else {
+            self.days[tally.day as usize].add(killed, injured);
         }
-        let depth = index.measures[i as usize].depth_km;
-        if depth.is_finite() {
-            let band = (depth / DEPTH_BAND_KM).floor() as usize;
+        if tally.band != Tally::NO_DEPTH {
+            let band = tally.band as usize;
             if self.bands.len() <= band {
                 self.bands.resize(band + 1, 0);
             }
@@ -177,10 +175,9 @@ impl Sums {
 pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
     use rayon::prelude::*;
     let matched = super::execute::filtered(index, q);
-    let (Some(first), Some(last)) = (index.incidents.first(), index.incidents.last()) else {
+    let (Some(first_day), Some(last)) = (index.first_day, index.incidents.last()) else {
         return summarise(index, q, 0, Sums::new(0, 0), None);
     };
-    let first_day = first.date;
     let span = (last.date - first_day).num_days() as usize + 1;
     let places = index.gazetteer.len();
     let sums = matched
@@ -188,7 +185,7 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
         .map(|chunk| {
             let mut sums = Sums::new(places, span);
             for i in chunk {
-                sums.add(index, first_day, *i);
+                sums.add(&index.tallies[*i as usize]);
             }
             sums
         })
