@@ -78,6 +78,13 @@ for entry in "${queries[@]}"; do
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   echo "| $name | ${matched:-} | $rps | $p50 | $p99 |"
 done
+echo
+echo "| streamed download of every incident | bytes | seconds | MB/s |"
+echo "|---|---|---|---|"
+for format in geojson csv; do
+  read -r bytes seconds < <(curl -s -o /dev/null -w "%{size_download} %{time_total}\n" "$base/collections/incidents/download?f=$format")
+  echo "| $format | $bytes | $seconds | $(echo "$bytes / $seconds / 1000000" | bc) |"
+done
 rss_after=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
 echo
 echo "resident memory after the load: ${rss_after} MB"

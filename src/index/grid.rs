@@ -3,7 +3,7 @@
 //! the incidents in a box around a town then costs a few hundred set unions and a few
 //! thousand comparisons, however many incidents the box holds.
 
-use roaring::RoaringBitmap;
+use roaring::{MultiOps, RoaringBitmap};
 use std::collections::HashMap;
 
 /// Cell size in degrees (about 550 m north-south).
@@ -50,11 +50,16 @@ impl Grid {
 
     /// The incidents between longitudes `west` and `east` (`west <= east`) and latitudes
     /// `south` and `north`.
-    fn span(&self, west: f64, east: f64, south: f64, north: f64) -> RoaringBitmap {
+    fn span<'a>(&'a self, west: f64, east: f64, south: f64, north: f64) -> RoaringBitmap {
         let (x0, y0) = cell_of(west, south);
         let (x1, y1) = cell_of(east, north);
-        let mut set = RoaringBitmap::new();
-        let mut take = |(x, y): (i32, i32), cell: &RoaringBitmap| {
+        // Whole cells are united in one pass (accumulating them one by one merges ever longer
+        // arrays, quadratic in the cells).
+        let mut whole_cells: Vec<&'a RoaringBitmap> = Vec::new();
+        // Edge hits are gathered and added once, sorted: inserting them one by one in random
+        // order would shift the bitmap's arrays at every insert.
+        let mut edges: Vec<u32> = Vec::new();
+        let mut take = |(x, y): (i32, i32), cell: &'a RoaringBitmap| {
             let (w, e) = (f64::from(x) * CELL_DEG, f64::from(x + 1) * CELL_DEG);
             let (s, n) = (f64::from(y) * CELL_DEG, f64::from(y + 1) * CELL_DEG);
             let whole = w > west + EDGE_DEG
@@ -62,12 +67,12 @@ impl Grid {
                 && s > south + EDGE_DEG
                 && n < north - EDGE_DEG;
             if whole {
-                set |= cell;
+                whole_cells.push(cell);
             } else {
                 for i in cell {
                     let [lon, lat] = self.positions[i as usize];
                     if (west..=east).contains(&lon) && (south..=north).contains(&lat) {
-                        set.insert(i);
+                        edges.push(i);
                     }
                 }
             }
@@ -89,6 +94,9 @@ impl Grid {
                 }
             }
         }
+        edges.sort_unstable();
+        let mut set = whole_cells.into_iter().union();
+        set |= RoaringBitmap::from_sorted_iter(edges).unwrap_or_default();
         set
     }
 }
