@@ -1,6 +1,7 @@
 //! Benchmarks of the engine's hot paths over a deterministic synthetic dataset (the same
 //! generator as `strikemap generate`, fixed seed). Run: `cargo bench --bench engine`.
-//! Set STRIKEMAP_BENCH_COUNT to change the dataset size (default 100,000).
+//! Set STRIKEMAP_BENCH_COUNT to change the dataset size (default 100,000); run at 10,000,
+//! 100,000 and 1,000,000 to see how each query's cost grows with the data.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -59,6 +60,14 @@ fn engine(c: &mut Criterion) {
             "weapon=cluster_munition&depth_min_km=20&limit=100",
         ),
         ("full scan sorted by depth", "sortby=-depth&limit=100"),
+        ("no filter, limit 10", "limit=10"),
+        ("depth_min_km=50, limit 10", "depth_min_km=50&limit=10"),
+        ("sorted by toll, limit 10", "sortby=-killed&limit=10"),
+        (
+            "bbox + datetime, limit 10",
+            "bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10",
+        ),
+        ("CQL2 filter alone", "filter=killed%20%3E%3D%203&limit=10"),
     ] {
         let q = query(&index, text);
         c.bench_function(&format!("query/{n}/{name}"), |bench| {
