@@ -305,11 +305,7 @@ impl Plan {
         // Known keys from the largest down, each run of equal keys in date order.
         let mut end = by.known;
         while end > 0 {
-            let key = by.key_at(end - 1);
-            let mut start = end - 1;
-            while start > 0 && by.key_at(start - 1) == key {
-                start -= 1;
-            }
+            let start = by.run_start(end);
             for &i in &by.order[start..end] {
                 if !visit(i) {
                     return out;
