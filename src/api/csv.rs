@@ -121,8 +121,8 @@ pub fn rows(index: &Index, items: &[u32], naming: Naming, out: &mut Vec<u8>) {
         let text = |t: &str| neutralise(t).into_owned();
         let record: [String; COLUMNS.len()] = [
             text(p.id),
-            p.date.clone(),
-            p.date_end.clone(),
+            p.date.to_string(),
+            p.date_end.to_string(),
             p.date_precision.to_string(),
             text(p.time_local.unwrap_or("")),
             text(p.date_note.unwrap_or("")),
@@ -147,7 +147,7 @@ pub fn rows(index: &Index, items: &[u32], naming: Naming, out: &mut Vec<u8>) {
             number(p.children_injured),
             number(p.children_injured_high),
             p.perpetrator_alleged.to_string(),
-            p.reported_by.join(";"),
+            p.reported_by.codes().join(";"),
             p.verification.to_string(),
             text(p.verification_note.unwrap_or("")),
             text(&p.attribution),

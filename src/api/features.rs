@@ -39,6 +39,30 @@ pub struct IncidentFeature<'a> {
     pub links: Option<Vec<serde_json::Value>>,
 }
 
+/// A place's spellings, written as a list of names without building one.
+pub(super) struct Names<'a>(pub(super) &'a [crate::model::PlaceName]);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|n| n.name.as_str()))
+    }
+}
+
+/// Who reported an incident, written as a list of codes without building one.
+pub(super) struct Reporters(pub(super) crate::model::ReporterSet);
+
+impl Reporters {
+    pub(super) fn codes(&self) -> Vec<&'static str> {
+        self.0.iter().map(|r| r.as_str()).collect()
+    }
+}
+
+impl Serialize for Reporters {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|r| r.as_str()))
+    }
+}
+
 /// The nearest military or protected object, as the API reports it.
 #[derive(Serialize)]
 pub(super) struct NearestObject<'a> {
@@ -56,8 +80,8 @@ pub(super) struct IncidentProperties<'a> {
     pub(super) description: &'a str,
     /// "Reported by ..." built from the primary sources' publishers.
     pub(super) attribution: String,
-    pub(super) date: String,
-    pub(super) date_end: String,
+    pub(super) date: chrono::NaiveDate,
+    pub(super) date_end: chrono::NaiveDate,
     pub(super) date_precision: &'static str,
     pub(super) time_local: Option<&'a str>,
     pub(super) date_note: Option<&'a str>,
@@ -65,7 +89,7 @@ pub(super) struct IncidentProperties<'a> {
     pub(super) place_id: &'a str,
     pub(super) place_name_hy: &'a str,
     pub(super) place_name_az: Option<&'a str>,
-    pub(super) place_names: Vec<&'a str>,
+    pub(super) place_names: Names<'a>,
     pub(super) geo_precision: &'static str,
     pub(super) uncertainty_km: f64,
     pub(super) location_source: &'a str,
@@ -82,7 +106,7 @@ pub(super) struct IncidentProperties<'a> {
     pub(super) children_injured: Option<u32>,
     pub(super) children_injured_high: Option<u32>,
     pub(super) perpetrator_alleged: &'static str,
-    pub(super) reported_by: Vec<&'static str>,
+    pub(super) reported_by: Reporters,
     pub(super) verification: &'static str,
     pub(super) verification_note: Option<&'a str>,
     pub(super) sources: &'a [Source],
@@ -200,8 +224,8 @@ impl<'a> IncidentFeature<'a> {
                 title: &incident.title,
                 description: &incident.description,
                 attribution: attribution(&incident.sources, &reporters(incident)),
-                date: incident.date.to_string(),
-                date_end: incident.date_end.to_string(),
+                date: incident.date,
+                date_end: incident.date_end,
                 date_precision: incident.date_precision.as_str(),
                 time_local: incident.time_local.as_deref(),
                 date_note: incident.date_note.as_deref(),
@@ -209,7 +233,7 @@ impl<'a> IncidentFeature<'a> {
                 place_id: &place.id,
                 place_name_hy: &place.name_hy,
                 place_name_az: place.name_az.as_deref(),
-                place_names: place.names.iter().map(|n| n.name.as_str()).collect(),
+                place_names: Names(&place.names),
                 geo_precision: incident.geo_precision.as_str(),
                 uncertainty_km: f64::from(incident.uncertainty_km),
                 location_source: &incident.location_source,
@@ -225,7 +249,7 @@ impl<'a> IncidentFeature<'a> {
                 children_injured,
                 children_injured_high,
                 perpetrator_alleged: incident.perpetrator.as_str(),
-                reported_by: incident.reported_by.iter().map(|r| r.as_str()).collect(),
+                reported_by: Reporters(incident.reported_by),
                 verification: incident.verification.as_str(),
                 verification_note: incident.verification_note.as_deref(),
                 sources: &incident.sources,

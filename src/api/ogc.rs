@@ -433,7 +433,21 @@ fn layer_coverage(index: &Index, q: &query::IncidentQuery) -> Option<Value> {
 const BUDGETED_BYTES: usize = 64 * 1024;
 
 fn geojson_response<T: Serialize>(state: &AppState, body: &T) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    geojson_response_sized(state, body, 4096)
+}
+
+/// About how many bytes an incident takes as GeoJSON, to size the output once.
+const FEATURE_BYTES: usize = 2560;
+
+/// As [`geojson_response`], writing into a buffer of about `hint` bytes from the start: a
+/// page grown from empty is copied over and over as it doubles.
+fn geojson_response_sized<T: Serialize>(
+    state: &AppState,
+    body: &T,
+    hint: usize,
+) -> Result<Response, ApiError> {
+    let mut bytes = Vec::with_capacity(hint);
+    serde_json::to_writer(&mut bytes, body).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = budgeted_body(state, bytes)?;
     response
         .headers_mut()
@@ -552,7 +566,8 @@ async fn items(
                     .map(|i| IncidentFeature::new(index, *i, q.naming))
                     .collect(),
             };
-            geojson_response(state, &body)
+            let hint = (body.features.len() + 1) * FEATURE_BYTES;
+            geojson_response_sized(state, &body, hint)
         })
         .await;
     }
