@@ -91,6 +91,7 @@ pub fn load_with_origin(
             fingerprint,
             &index.incidents,
             &index.measures,
+            &index.search_text,
         ) {
             Ok(()) => tracing::info!(
                 path = %snapshot_path.display(),

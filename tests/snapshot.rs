@@ -26,9 +26,10 @@ fn summary(index: &Index) -> Vec<String> {
         .incidents
         .iter()
         .zip(&index.measures)
-        .map(|(i, m)| {
+        .zip(&index.search_text)
+        .map(|((i, m), text)| {
             format!(
-                "{} {} {} {} {:?} {:?} {:?} {} {:?} {:?} {:?}",
+                "{} {} {} {} {:?} {:?} {:?} {} {:?} {:?} {:?} {text}",
                 i.id,
                 i.title,
                 i.date,

@@ -57,6 +57,21 @@ impl Tally {
     pub const NO_DEPTH: u16 = u16::MAX;
 }
 
+/// What is costly to compute for each incident and a snapshot keeps: the measures and the
+/// folded search text.
+pub struct Precomputed {
+    pub measures: Vec<Measures>,
+    pub search_text: Vec<Box<str>>,
+}
+
+/// Lowercased, diacritic-folded title and description of every incident, for `q` searches.
+fn fold_all(incidents: &[Incident]) -> Vec<Box<str>> {
+    incidents
+        .par_iter()
+        .map(|i| crate::gazetteer::fold(&format!("{} {}", i.title, i.description)).into_boxed_str())
+        .collect()
+}
+
 /// Everything a query runs against, built once from a [`Dataset`].
 pub struct Index {
     pub incidents: Vec<Incident>,
@@ -106,14 +121,21 @@ impl Index {
         Self::assemble(dataset, None, progress)
     }
 
-    /// Builds the indexes; with `prepared`, the measures of `dataset.incidents` (already in
-    /// date order) as a snapshot of this same dataset recorded them, so that nothing is
-    /// measured again.
+    /// Builds the indexes; with `prepared`, what a snapshot of this same dataset recorded for
+    /// `dataset.incidents` (already in date order), so that nothing is measured or folded
+    /// again.
     pub fn assemble(
         dataset: Dataset,
-        prepared: Option<Vec<Measures>>,
+        prepared: Option<Precomputed>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Index {
+        let n = dataset.incidents.len();
+        let (prepared, folded) = match prepared {
+            Some(p) if p.measures.len() == n && p.search_text.len() == n => {
+                (Some(p.measures), Some(p.search_text))
+            }
+            _ => (None, None),
+        };
         let gazetteer = Gazetteer::new(dataset.places);
         let measurer = Measurer::new(
             &dataset.line,
@@ -202,12 +224,7 @@ impl Index {
             .collect();
         let by_military_km = distance(|m| m.nearest_military);
         let by_protected_km = distance(|m| m.nearest_protected);
-        let search_text = incidents
-            .par_iter()
-            .map(|i| {
-                crate::gazetteer::fold(&format!("{} {}", i.title, i.description)).into_boxed_str()
-            })
-            .collect();
+        let search_text = folded.unwrap_or_else(|| fold_all(&incidents));
         let ids = incidents
             .iter()
             .enumerate()

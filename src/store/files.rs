@@ -115,7 +115,7 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
 pub fn load_dir_prepared(
     paths: &DataPaths,
     snapshot: Option<(&Path, u64)>,
-) -> Result<(Dataset, Option<Vec<crate::index::Measures>>), LoadError> {
+) -> Result<(Dataset, Option<crate::index::Precomputed>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
     let place_index: HashMap<&str, u32> = places
         .iter()
@@ -133,7 +133,7 @@ pub fn load_dir_prepared(
         }
     });
     let (incidents, measures) = match prepared {
-        Some(p) => (p.incidents, Some(p.measures)),
+        Some(p) => (p.incidents, Some(p.precomputed)),
         None => (
             super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?,
             None,

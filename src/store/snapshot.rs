@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The snapshot's name, beside `incidents.geojson` (a dotfile: never served).
 pub const FILE_NAME: &str = ".strikemap.snapshot";
 /// Bumped whenever the layout or the meaning of what is stored changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"SMAPSNAP";
 /// The largest snapshot read.
 const MAX_SNAPSHOT_BYTES: u64 = 4 * MAX_FILE_BYTES;
@@ -45,6 +45,7 @@ struct Snapshot {
     source_of: Vec<u32>,
     incidents: Vec<Incident>,
     measures: Vec<Measures>,
+    search_text: Vec<Box<str>>,
 }
 
 /// The same layout as [`Snapshot`], borrowing what it writes (serde writes a slice as it
@@ -58,6 +59,7 @@ struct SnapshotRef<'a> {
     source_of: Vec<u32>,
     incidents: &'a [Incident],
     measures: &'a [Measures],
+    search_text: &'a [Box<str>],
 }
 
 /// A writer that hashes what passes through it.
@@ -81,7 +83,7 @@ impl<W: std::io::Write> std::io::Write for Hashing<W> {
 /// Incidents (in date order) and their measures, ready to index.
 pub struct Prepared {
     pub incidents: Vec<Incident>,
-    pub measures: Vec<Measures>,
+    pub precomputed: crate::index::Precomputed,
 }
 
 /// Where the snapshot of the dataset at `paths` lives.
@@ -138,6 +140,7 @@ pub fn write(
     fingerprint: u64,
     incidents: &[Incident],
     measures: &[Measures],
+    search_text: &[Box<str>],
 ) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
@@ -163,6 +166,7 @@ pub fn write(
         source_of,
         incidents,
         measures,
+        search_text,
     };
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     let written = (|| -> Result<(), SnapshotError> {
@@ -248,7 +252,10 @@ pub fn read(
         return Ok(None);
     }
     let n = snapshot.incidents.len();
-    if snapshot.measures.len() != n || snapshot.source_of.len() != n {
+    if snapshot.measures.len() != n
+        || snapshot.source_of.len() != n
+        || snapshot.search_text.len() != n
+    {
         return Err(corrupt("its parts disagree in length".into()));
     }
     let lists: Vec<Vec<Source>> =
@@ -283,6 +290,9 @@ pub fn read(
     }
     Ok(Some(Prepared {
         incidents,
-        measures: snapshot.measures,
+        precomputed: crate::index::Precomputed {
+            measures: snapshot.measures,
+            search_text: snapshot.search_text,
+        },
     }))
 }
