@@ -626,9 +626,11 @@ fn csv_page(
         .iter()
         .filter(|l| l["rel"] == "next" || l["rel"] == "prev")
         .filter_map(|l| {
-            let href = l["href"].as_str()?.replace("f=json", "f=csv");
+            // Links keep the request's own parameters: `f=csv` is there unless CSV was asked
+            // for with an Accept header.
+            let href = l["href"].as_str()?;
             let href = if href.contains("f=csv") {
-                href
+                href.to_string()
             } else {
                 format!("{href}&f=csv")
             };

@@ -67,11 +67,6 @@ impl RangeIndex {
         }
     }
 
-    /// The key of the incident at position `p` of `order` (`None` past the known ones).
-    pub fn key_at(&self, p: usize) -> Option<f64> {
-        (p < self.known).then(|| self.keys[p])
-    }
-
     /// The first position, before `end`, of the run of equal keys that ends at `end - 1`
     /// (a binary search: runs of one toll can hold a third of all incidents).
     pub fn run_start(&self, end: usize) -> usize {

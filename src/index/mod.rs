@@ -145,8 +145,8 @@ impl Index {
         );
         let mut incidents = dataset.incidents;
         let measures = match prepared {
-            Some(measures) if measures.len() == incidents.len() => measures,
-            _ => {
+            Some(measures) => measures,
+            None => {
                 // Numbered in date order, so that the default order is the incident number
                 // and a page of a filtered set is its first members.
                 incidents.par_sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));

@@ -330,11 +330,16 @@ pub fn filtered(index: &Index, q: &IncidentQuery) -> Vec<u32> {
 /// All incidents matching `q`, in the requested order (default: date, then id).
 pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     let mut matched = filtered(index, q);
-    // Stable sorts from the least significant key to the most.
-    for (key, descending) in q.sort.iter().rev() {
-        sort(index, q, &mut matched, *key, *descending);
-    }
+    order(index, q, &mut matched);
     matched
+}
+
+/// Puts date-ordered matches in the order `q.sort` asks: stable sorts from the least
+/// significant key to the most.
+fn order(index: &Index, q: &IncidentQuery, matched: &mut [u32]) {
+    for (key, descending) in q.sort.iter().rev() {
+        sort(index, q, matched, *key, *descending);
+    }
 }
 
 /// Orders by `key`, keeping the existing order among equals (the sort is stable). Unknown
@@ -386,9 +391,7 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
         }
         _ => {
             let mut matched = plan.all(index);
-            for (key, descending) in q.sort.iter().rev() {
-                sort(index, q, &mut matched, *key, *descending);
-            }
+            order(index, q, &mut matched);
             matched.into_iter().skip(skip).take(take).collect()
         }
     };
