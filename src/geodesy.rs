@@ -12,6 +12,9 @@ use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 use std::sync::LazyLock;
 
+mod radius;
+pub use radius::{Coverage, Radius};
+
 /// Mean Earth radius (IUGG), used only for the spherical pre-selection.
 const MEAN_RADIUS_M: f64 = 6_371_008.8;
 /// The sphere and the ellipsoid disagree on distances by well under 1 %; any segment whose

@@ -5,6 +5,7 @@
 //! query intersects the sets it names: counting its matches costs the size of the bitmaps,
 //! not the number of incidents, and its first page is read off the front of the result.
 
+use super::gather::Gather;
 use roaring::RoaringBitmap;
 
 /// Incidents ordered by a key (unknown keys last, ties in date order), with the sets of the
@@ -87,12 +88,27 @@ impl RangeIndex {
         let first_full = from.div_ceil(self.chunk);
         let last_full = to / self.chunk;
         if first_full >= last_full {
-            return self.order[from..to].iter().copied().collect();
+            let mut gather = Gather::new(to - from, self.order.len());
+            gather.add_all(&self.order[from..to]);
+            return gather.finish();
         }
         let mut set = &self.prefix[last_full] - &self.prefix[first_full];
-        set.extend(self.order[from..first_full * self.chunk].iter().copied());
-        set.extend(self.order[last_full * self.chunk..to].iter().copied());
+        // The partial chunks are in key order, not number order: gathered, not inserted one
+        // by one.
+        let (head, tail) = (
+            &self.order[from..first_full * self.chunk],
+            &self.order[last_full * self.chunk..to],
+        );
+        let mut gather = Gather::new(head.len() + tail.len(), self.order.len());
+        gather.add_all(head);
+        gather.add_all(tail);
+        set |= gather.finish();
         set
+    }
+
+    /// Incidents with no key.
+    pub fn unknown(&self) -> RoaringBitmap {
+        self.positions(self.known, self.order.len())
     }
 
     /// Incidents whose key lies between `low` and `high` (either open when `None`; each bound
@@ -137,6 +153,11 @@ pub struct Bitmaps {
     pub places: Vec<RoaringBitmap>,
     /// Incidents known only to a range of days (`date_end > date`), in date order.
     pub ranged: Vec<u32>,
+    /// Their last possible days, beside them (read in one pass, not from the records).
+    pub ranged_end: Vec<chrono::NaiveDate>,
+    /// The longest of their ranges, in days: a range-dated incident that began more than
+    /// this before a day cannot reach it.
+    pub longest_range_days: i64,
 }
 
 fn push(sets: &mut Vec<RoaringBitmap>, value: usize, i: u32) {
@@ -173,6 +194,10 @@ impl Bitmaps {
             push(&mut b.places, incident.place as usize, i);
             if incident.date_end > incident.date {
                 b.ranged.push(i);
+                b.ranged_end.push(incident.date_end);
+                b.longest_range_days = b
+                    .longest_range_days
+                    .max((incident.date_end - incident.date).num_days());
             }
         }
         b

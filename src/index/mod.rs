@@ -3,17 +3,19 @@
 
 mod bands;
 mod bitmaps;
+mod gather;
 mod grid;
 mod measure;
+mod tally;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex};
 pub use grid::Grid;
 
 pub use measure::{Measurer, PointMeasures};
+pub use tally::{TALLY_BAND_KM, Tally};
 
 use crate::gazetteer::Gazetteer;
-use crate::geodesy::PointSet;
 use crate::model::{Dataset, Layer, LineOfContact};
 use crate::model::{Incident, PlaceIdx, Side};
 use geo::Point;
@@ -32,29 +34,6 @@ pub struct Measures {
     pub nearest_military: Option<(u32, f32)>,
     pub nearest_protected: Option<(u32, f32)>,
     pub nearest_place: Option<(PlaceIdx, f32)>,
-}
-
-/// What aggregates read of one incident, packed (44 bytes), so that summing a million
-/// incidents reads 44 MB rather than the 300 MB of the full records.
-#[derive(Debug, Clone, Copy)]
-pub struct Tally {
-    pub killed: crate::model::Count,
-    pub injured: crate::model::Count,
-    pub place: PlaceIdx,
-    /// Days after the first incident's first day; [`Tally::RANGED`] for an incident known
-    /// only to a range of days.
-    pub day: u32,
-    pub weapon: u8,
-    /// Depth band (of [`TALLY_BAND_KM`]); [`Tally::NO_DEPTH`] without a depth.
-    pub band: u16,
-}
-
-/// Width of the depth bands tallied, km.
-pub const TALLY_BAND_KM: f64 = 10.0;
-
-impl Tally {
-    pub const RANGED: u32 = u32::MAX;
-    pub const NO_DEPTH: u16 = u16::MAX;
 }
 
 /// What is costly to compute for each incident and a snapshot keeps: the measures and the
@@ -85,9 +64,7 @@ pub struct Index {
     pub place_features: Vec<crate::model::RawFeature>,
     /// The archived passages the records cite.
     pub passages: Vec<crate::model::Passage>,
-    /// Incident positions.
-    pub points: PointSet,
-    /// Incidents by grid cell, for boxes.
+    /// Incidents by grid cell, for boxes and radii.
     pub grid: Grid,
     /// The incidents of each vocabulary value and place (incidents are numbered in date
     /// order: first possible day, then id).
@@ -96,6 +73,8 @@ pub struct Index {
     pub by_depth: RangeIndex,
     /// Incidents by highest reported death toll (no reported figure last).
     pub by_killed: RangeIndex,
+    /// Incidents by lowest reported death toll (the `killed` a filter compares).
+    pub by_killed_low: RangeIndex,
     /// Incidents by distance to the nearest known military object (none known last).
     pub by_military_km: RangeIndex,
     /// Incidents by distance to the nearest known protected object (none known last).
@@ -170,12 +149,6 @@ impl Index {
             }
         };
         progress(incidents.len() as u64);
-        let points = PointSet::new(
-            incidents
-                .iter()
-                .enumerate()
-                .map(|(i, inc)| (Point::new(inc.lon, inc.lat), i as u32)),
-        );
         let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
         let sets = Bitmaps::new(&incidents, &sides, gazetteer.len());
         let by_depth = RangeIndex::new(
@@ -190,6 +163,12 @@ impl Index {
                 .map(|i| i.killed.highest().map(f64::from))
                 .collect::<Vec<_>>(),
         );
+        let by_killed_low = RangeIndex::new(
+            &incidents
+                .iter()
+                .map(|i| i.killed.low.map(f64::from))
+                .collect::<Vec<_>>(),
+        );
         let distance = |pick: fn(&Measures) -> Option<(u32, f32)>| {
             RangeIndex::new(
                 &measures
@@ -198,30 +177,16 @@ impl Index {
                     .collect::<Vec<_>>(),
             )
         };
-        let grid = Grid::new(incidents.iter().map(|i| [i.lon, i.lat]).collect());
+        let grid = Grid::new(&incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>());
         let first_day = incidents.first().map(|i| i.date);
-        let tallies = incidents
-            .iter()
-            .zip(&measures)
-            .map(|(i, m)| Tally {
-                killed: i.killed,
-                injured: i.injured,
-                place: i.place,
-                day: match first_day {
-                    // Incidents are in date order, so the difference is never negative, and
-                    // any two representable days are fewer than u32::MAX days apart.
-                    Some(first) if i.date == i.date_end => (i.date - first).num_days() as u32,
-                    _ => Tally::RANGED,
-                },
-                weapon: i.weapon as u8,
-                // Depths are at most half the Earth's circumference: under 2,100 bands.
-                band: if m.depth_km.is_finite() {
-                    (m.depth_km / TALLY_BAND_KM).floor() as u16
-                } else {
-                    Tally::NO_DEPTH
-                },
-            })
-            .collect();
+        let tallies = match first_day {
+            Some(first) => incidents
+                .iter()
+                .zip(&measures)
+                .map(|(i, m)| Tally::new(i, m.depth_km, first))
+                .collect(),
+            None => Vec::new(),
+        };
         let by_military_km = distance(|m| m.nearest_military);
         let by_protected_km = distance(|m| m.nearest_protected);
         let search_text = folded.unwrap_or_else(|| fold_all(&incidents));
@@ -248,11 +213,11 @@ impl Index {
             summaries: dataset.summaries,
             place_features: dataset.place_features,
             passages: dataset.passages,
-            points,
             grid,
             sets,
             by_depth,
             by_killed,
+            by_killed_low,
             by_military_km,
             by_protected_km,
             tallies,

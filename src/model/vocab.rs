@@ -162,6 +162,10 @@ impl ReporterSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The set as bits (one per reporter), e.g. for a cache key.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
     pub fn iter(self) -> impl Iterator<Item = Reporter> {
         Reporter::ALL
             .iter()

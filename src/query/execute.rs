@@ -5,8 +5,9 @@
 //! members of the set and its count is the set's size: a query that matches hundreds of
 //! thousands of incidents costs about as much as one that matches ten.
 
+use super::filter::Filter;
 use super::{IncidentQuery, SortKey};
-use crate::geodesy::distance_m;
+use crate::geodesy::{Radius, distance_m};
 use crate::index::{Bitmaps, Index, RangeIndex};
 use geo::Point;
 use roaring::RoaringBitmap;
@@ -98,7 +99,7 @@ fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<RoaringBitmap> {
 /// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
 /// run of incident numbers, which are in date order) and those known only to a range of days
 /// that begin before it and end inside or after it.
-fn days(
+pub(super) fn days(
     index: &Index,
     start: Option<chrono::NaiveDate>,
     end: Option<chrono::NaiveDate>,
@@ -113,14 +114,21 @@ fn days(
         set.insert_range(from as u32..to as u32);
     }
     if let Some(s) = start {
-        for &i in &index.sets.ranged {
-            if i as usize >= from {
-                break;
-            }
-            if incidents[i as usize].date_end >= s {
-                set.insert(i);
-            }
-        }
+        // Range-dated incidents that began before the interval and reach into it: only those
+        // that began within the longest range of it can.
+        let sets = &index.sets;
+        let earliest = s
+            .checked_sub_days(chrono::Days::new(sets.longest_range_days.max(0) as u64))
+            .unwrap_or(chrono::NaiveDate::MIN);
+        let first = incidents.partition_point(|i| i.date < earliest) as u32;
+        let begin = sets.ranged.partition_point(|i| *i < first);
+        let end = sets.ranged.partition_point(|i| (*i as usize) < from);
+        let reaching = sets.ranged[begin..end]
+            .iter()
+            .zip(&sets.ranged_end[begin..end])
+            .filter(|(_, last)| **last >= s)
+            .map(|(i, _)| *i);
+        set |= RoaringBitmap::from_sorted_iter(reaching).unwrap_or_default();
     }
     set
 }
@@ -205,21 +213,32 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
         );
     }
     if let Some((lon, lat, km)) = q.near {
-        let mut hits: Vec<u32> = index
-            .points
-            .within(Point::new(lon, lat), km * 1000.0)
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect();
-        hits.sort_unstable();
         and(
             &mut set,
-            RoaringBitmap::from_sorted_iter(hits).unwrap_or_default(),
+            index
+                .grid
+                .within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
         );
     }
-    let rest = (q.text.is_some() || q.filter.is_some()).then(|| IncidentQuery {
+    // A CQL2 filter's parts that the sets answer join the intersection; only the others are
+    // checked one by one.
+    let mut residual: Vec<Filter> = Vec::new();
+    if let Some(filter) = &q.filter {
+        for part in filter.conjuncts() {
+            match part.truth(index) {
+                Some(truth) => and(&mut set, truth.yes),
+                None => residual.push(part.clone()),
+            }
+        }
+    }
+    let filter = match residual.len() {
+        0 => None,
+        1 => residual.pop(),
+        _ => Some(Filter::And(residual)),
+    };
+    let rest = (q.text.is_some() || filter.is_some()).then(|| IncidentQuery {
         text: q.text.clone(),
-        filter: q.filter.clone(),
+        filter,
         ..IncidentQuery::default()
     });
     Plan { set, rest }
@@ -322,7 +341,16 @@ impl Plan {
     }
 }
 
-/// All incidents matching `q`, in date order. Aggregates need no more than this.
+/// The incidents matching `q` as a set; `None` when every incident matches.
+pub fn matching_set(index: &Index, q: &IncidentQuery) -> Option<RoaringBitmap> {
+    let plan = plan(index, q);
+    match plan.rest {
+        None => plan.set,
+        Some(_) => Some(RoaringBitmap::from_sorted_iter(plan.all(index)).unwrap_or_default()),
+    }
+}
+
+/// All incidents matching `q`, in date order.
 pub fn filtered(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     plan(index, q).all(index)
 }

@@ -115,7 +115,7 @@ impl Folding {
         out
     }
 
-    fn any(self) -> bool {
+    pub(super) fn any(self) -> bool {
         self.case || self.accent
     }
 }

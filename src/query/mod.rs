@@ -5,6 +5,7 @@
 mod execute;
 mod filter;
 mod params;
+mod pushdown;
 pub mod queryables;
 mod stats;
 

@@ -3,7 +3,7 @@
 
 use super::IncidentQuery;
 use crate::index::Index;
-use crate::model::Count;
+use crate::index::Tally;
 use serde::Serialize;
 
 /// Width of a depth band, km.
@@ -33,30 +33,16 @@ impl Totals {
         self.injured_unreported += other.injured_unreported;
     }
 
-    fn add(&mut self, killed: Count, injured: Count) {
+    /// Adds one incident: its figures come reduced to numbers, so there is no branch.
+    #[inline]
+    fn add(&mut self, tally: &Tally) {
         self.incidents += 1;
-        let add = |count: Count, low: &mut u64, high: &mut u64, unreported: &mut usize| match (
-            count.low,
-            count.highest(),
-        ) {
-            (None, None) => *unreported += 1,
-            (low_value, high_value) => {
-                *low += u64::from(low_value.unwrap_or(0));
-                *high += u64::from(high_value.unwrap_or(0));
-            }
-        };
-        add(
-            killed,
-            &mut self.killed_low,
-            &mut self.killed_high,
-            &mut self.killed_unreported,
-        );
-        add(
-            injured,
-            &mut self.injured_low,
-            &mut self.injured_high,
-            &mut self.injured_unreported,
-        );
+        self.killed_low += u64::from(tally.killed_low);
+        self.killed_high += u64::from(tally.killed_high);
+        self.injured_low += u64::from(tally.injured_low);
+        self.injured_high += u64::from(tally.injured_high);
+        self.killed_unreported += usize::from(tally.flags & Tally::KILLED_UNREPORTED != 0);
+        self.injured_unreported += usize::from(tally.flags & Tally::INJURED_UNREPORTED != 0);
     }
 }
 
@@ -129,16 +115,15 @@ impl Sums {
         }
     }
 
-    fn add(&mut self, tally: &crate::index::Tally) {
-        use crate::index::Tally;
-        let (killed, injured) = (tally.killed, tally.injured);
-        self.totals.add(killed, injured);
-        self.towns[tally.place as usize].add(killed, injured);
-        self.weapons[tally.weapon as usize].add(killed, injured);
+    #[inline]
+    fn add(&mut self, tally: &Tally) {
+        self.totals.add(tally);
+        self.towns[tally.place as usize].add(tally);
+        self.weapons[tally.weapon as usize].add(tally);
         if tally.day == Tally::RANGED {
             self.date_ranges += 1;
         } else {
-            self.days[tally.day as usize].add(killed, injured);
+            self.days[tally.day as usize].add(tally);
         }
         if tally.band != Tally::NO_DEPTH {
             let band = tally.band as usize;
@@ -171,26 +156,42 @@ impl Sums {
     }
 }
 
-/// Aggregates every incident matching `q` (paging is ignored).
+/// Incident numbers summed by one task.
+const CHUNK: u32 = 1 << 16;
+
+/// Aggregates every incident matching `q` (paging is ignored). The matching set is read in
+/// ranges of incident numbers, one task each, and never listed whole.
 pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
     use rayon::prelude::*;
-    let matched = super::execute::filtered(index, q);
+    let matched = super::execute::matching_set(index, q);
     let (Some(first_day), Some(last)) = (index.first_day, index.incidents.last()) else {
         return summarise(index, q, 0, Sums::new(0, 0), None);
     };
     let span = (last.date - first_day).num_days() as usize + 1;
     let places = index.gazetteer.len();
-    let sums = matched
-        .par_chunks(64 * 1024)
+    let n = index.incidents.len() as u32;
+    let number_matched = matched.as_ref().map_or(n as u64, |s| s.len()) as usize;
+    let sums = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
         .map(|chunk| {
             let mut sums = Sums::new(places, span);
-            for i in chunk {
-                sums.add(&index.tallies[*i as usize]);
+            let (from, to) = (chunk * CHUNK, (chunk * CHUNK).saturating_add(CHUNK).min(n));
+            match &matched {
+                None => index.tallies[from as usize..to as usize]
+                    .iter()
+                    .for_each(|t| sums.add(t)),
+                Some(set) => {
+                    let mut members = set.iter();
+                    members.advance_to(from);
+                    for i in members.take_while(|i| *i < to) {
+                        sums.add(&index.tallies[i as usize]);
+                    }
+                }
             }
             sums
         })
         .reduce(|| Sums::new(places, span), Sums::merge);
-    summarise(index, q, matched.len(), sums, Some(first_day))
+    summarise(index, q, number_matched, sums, Some(first_day))
 }
 
 fn summarise(

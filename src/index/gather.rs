@@ -1,0 +1,76 @@
+//! Gathering incident numbers found in any order into a set. Uniting hundreds of small sets,
+//! or inserting numbers one by one in random order, costs far more than marking one bit per
+//! number in a plain bit array and reading the array into a compressed set once.
+
+use roaring::RoaringBitmap;
+
+pub struct Gather {
+    /// One bit per incident; `None` while the numbers are few enough to sort instead.
+    bits: Option<Vec<u8>>,
+    few: Vec<u32>,
+}
+
+impl Gather {
+    /// For about `expected` numbers, all below `incidents`.
+    pub fn new(expected: usize, incidents: usize) -> Gather {
+        // Sorting costs about log2(n) steps per number; marking bits costs one per number
+        // plus a pass over one bit per incident.
+        let dense = expected.saturating_mul(64) > incidents;
+        Gather {
+            bits: dense.then(|| vec![0u8; incidents.div_ceil(8)]),
+            few: Vec::with_capacity(if dense { 0 } else { expected }),
+        }
+    }
+
+    pub fn add(&mut self, i: u32) {
+        match &mut self.bits {
+            Some(bits) => bits[(i >> 3) as usize] |= 1 << (i & 7),
+            None => self.few.push(i),
+        }
+    }
+
+    pub fn add_all(&mut self, numbers: &[u32]) {
+        match &mut self.bits {
+            Some(bits) => {
+                for &i in numbers {
+                    bits[(i >> 3) as usize] |= 1 << (i & 7);
+                }
+            }
+            None => self.few.extend_from_slice(numbers),
+        }
+    }
+
+    pub fn finish(self) -> RoaringBitmap {
+        match self.bits {
+            Some(bits) => RoaringBitmap::from_lsb0_bytes(0, &bits),
+            None => {
+                let mut few = self.few;
+                few.sort_unstable();
+                few.dedup();
+                RoaringBitmap::from_sorted_iter(few).unwrap_or_default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gather;
+    use roaring::RoaringBitmap;
+
+    #[test]
+    fn sparse_and_dense_gather_the_same_set() {
+        let numbers: Vec<u32> = (0..5_000u32).map(|i| (i * 7_919) % 100_003).collect();
+        let want: RoaringBitmap = numbers.iter().copied().collect();
+        for expected in [10, 100_000] {
+            let mut gather = Gather::new(expected, 100_003);
+            gather.add_all(&numbers[..2_500]);
+            for i in &numbers[2_500..] {
+                gather.add(*i);
+            }
+            // Repeats count once.
+            gather.add(numbers[0]);
+            assert_eq!(gather.finish(), want, "expected {expected}");
+        }
+    }
+}
