@@ -755,3 +755,69 @@ async fn an_empty_military_layer_leaves_every_incident_clear_and_says_so() {
         .await;
     assert!(one["properties"]["nearest_military_km"].is_null());
 }
+
+/// Features are written straight into the output, not through a serialiser: every page, single
+/// feature and download must still be valid GeoJSON whose properties are exactly the ones the
+/// feature schema declares, each of the declared type, under every naming.
+#[tokio::test]
+async fn every_feature_has_exactly_the_schema_properties_with_their_types() {
+    let server = TestServer::start().await;
+    let schema = server.json("/api/collections/incidents/schema", 200).await;
+    let declared = schema["properties"].as_object().unwrap().clone();
+    let type_ok = |value: &Value, spec: &Value| -> bool {
+        let kinds: Vec<&str> = match &spec["type"] {
+            Value::String(k) => vec![k.as_str()],
+            Value::Array(ks) => ks.iter().map(|k| k.as_str().unwrap()).collect(),
+            _ => return true,
+        };
+        kinds.iter().any(|k| match *k {
+            "null" => value.is_null(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_u64(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            _ => false,
+        })
+    };
+    for naming in ["hy-az", "az-hy", "hy", "az"] {
+        let page = server
+            .json(
+                &format!("/api/collections/incidents/items?limit=1000&naming={naming}"),
+                200,
+            )
+            .await;
+        let download = server
+            .json(
+                &format!("/api/collections/incidents/download?naming={naming}"),
+                200,
+            )
+            .await;
+        let features = page["features"].as_array().unwrap();
+        assert!(features.len() >= 6, "{} features", features.len());
+        assert_eq!(download["features"].as_array().unwrap(), features);
+        for feature in features {
+            assert_eq!(feature["type"], "Feature");
+            assert_eq!(feature["geometry"]["type"], "Point");
+            let id = feature["id"].as_str().unwrap();
+            let properties = feature["properties"].as_object().unwrap();
+            let mut got: Vec<&String> = properties.keys().collect();
+            // The Part 5 schema lists the geometry among the properties, with its role.
+            let mut want: Vec<&String> = declared.keys().filter(|k| *k != "geometry").collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{id}");
+            for (key, value) in properties {
+                assert!(type_ok(value, &declared[key]), "{id}: {key} = {value}");
+            }
+            let one = server
+                .json(
+                    &format!("/api/collections/incidents/items/{id}?naming={naming}"),
+                    200,
+                )
+                .await;
+            assert_eq!(one["properties"], feature["properties"], "{id}");
+            assert!(one["links"].as_array().unwrap().len() >= 2);
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! Azerbaijani letters, every text cell that a spreadsheet would run as a formula neutralised,
 //! and every source kept (as JSON, exactly as the API serves them, and as readable text).
 
-use super::features::{IncidentFeature, NearestObject};
+use super::features::km;
+use super::fragments::{Fragments, ObjectFragments};
 use crate::index::Index;
 use crate::model::Naming;
 
@@ -74,11 +75,10 @@ fn number<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn nearest_name(object: &Option<NearestObject<'_>>) -> String {
-    object
-        .as_ref()
-        .map(|o| format!("{} ({})", o.name, o.id))
-        .unwrap_or_default()
+fn nearest_label(objects: &[ObjectFragments], found: Option<(u32, f32)>) -> &str {
+    found
+        .and_then(|(o, _)| objects.get(o as usize))
+        .map_or("", |o| &o.label)
 }
 
 /// The header row (with the byte-order mark).
@@ -93,79 +93,77 @@ pub fn header() -> Vec<u8> {
 }
 
 /// Appends the rows of incidents `items` to `out`.
-pub fn rows(index: &Index, items: &[u32], naming: Naming, out: &mut Vec<u8>) {
+pub fn rows(
+    index: &Index,
+    fragments: &Fragments,
+    items: &[u32],
+    naming: Naming,
+    out: &mut Vec<u8>,
+) {
     let mut writer = csv::Writer::from_writer(out);
     for i in items {
-        let feature = IncidentFeature::new(index, *i, naming);
-        let p = &feature.properties;
         let incident = &index.incidents[*i as usize];
-        let sources_text = p
-            .sources
-            .iter()
-            .map(|s| {
-                let mut parts = vec![s.publisher.to_string(), format!("\"{}\"", s.title)];
-                if let Some(date) = &s.date {
-                    parts.push(date.to_string());
-                }
-                if let Some(url) = &s.url {
-                    parts.push(url.to_string());
-                }
-                if let Some(role) = &s.role {
-                    parts.push(format!("({role})"));
-                }
-                parts.join(", ")
-            })
-            .collect::<Vec<_>>()
-            .join(" | ");
-        let sources_json = serde_json::to_string(p.sources).unwrap_or_default();
+        let m = &index.measures[*i as usize];
+        let place = index.gazetteer.place(incident.place);
+        let sources = fragments.sources(incident);
         let text = |t: &str| neutralise(t).into_owned();
+        let distance =
+            |found: Option<(u32, f32)>| number(found.and_then(|(_, d)| km(f64::from(d))));
         let record: [String; COLUMNS.len()] = [
-            text(p.id),
-            p.date.to_string(),
-            p.date_end.to_string(),
-            p.date_precision.to_string(),
-            text(p.time_local.unwrap_or("")),
-            text(p.date_note.unwrap_or("")),
+            text(&incident.id),
+            incident.date.to_string(),
+            incident.date_end.to_string(),
+            incident.date_precision.as_str().to_string(),
+            text(incident.time_local.as_deref().unwrap_or("")),
+            text(incident.date_note.as_deref().unwrap_or("")),
             incident.lon.to_string(),
             incident.lat.to_string(),
-            p.geo_precision.to_string(),
-            p.uncertainty_km.to_string(),
-            text(p.location_source),
-            text(&p.place),
-            text(p.place_id),
-            text(p.place_name_hy),
-            text(p.place_name_az.unwrap_or("")),
-            p.kind.to_string(),
-            p.weapon.to_string(),
-            p.target.to_string(),
-            number(p.killed),
-            number(p.killed_high),
-            number(p.injured),
-            number(p.injured_high),
-            number(p.children_killed),
-            number(p.children_killed_high),
-            number(p.children_injured),
-            number(p.children_injured_high),
-            p.perpetrator_alleged.to_string(),
-            p.reported_by.codes().join(";"),
-            p.verification.to_string(),
-            text(p.verification_note.unwrap_or("")),
-            text(&p.attribution),
-            text(p.title),
-            text(p.description),
-            number(p.depth_km),
-            number(p.depth_low_km),
-            number(p.depth_high_km),
-            p.side.unwrap_or("").to_string(),
-            text(&nearest_name(&p.nearest_military)),
-            number(p.nearest_military_km),
-            text(&nearest_name(&p.nearest_protected)),
-            number(p.nearest_protected_km),
-            text(p.nearest_place.as_deref().unwrap_or("")),
-            number(p.nearest_place_km),
-            p.sources.len().to_string(),
-            text(&sources_text),
-            text(&sources_json),
+            incident.geo_precision.as_str().to_string(),
+            f64::from(incident.uncertainty_km).to_string(),
+            text(&incident.location_source),
+            text(fragments.place_label(incident.place, naming)),
+            text(&place.id),
+            text(&place.name_hy),
+            text(place.name_az.as_deref().unwrap_or("")),
+            incident.kind.as_str().to_string(),
+            incident.weapon.as_str().to_string(),
+            incident.target.as_str().to_string(),
+            number(incident.killed.low),
+            number(incident.killed.high),
+            number(incident.injured.low),
+            number(incident.injured.high),
+            number(incident.children_killed.low),
+            number(incident.children_killed.high),
+            number(incident.children_injured.low),
+            number(incident.children_injured.high),
+            incident.perpetrator.as_str().to_string(),
+            incident
+                .reported_by
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            incident.verification.as_str().to_string(),
+            text(incident.verification_note.as_deref().unwrap_or("")),
+            text(&sources.attribution),
+            text(&incident.title),
+            text(&incident.description),
+            number(km(m.depth_km)),
+            number(km(f64::from(m.depth_low_km))),
+            number(km(f64::from(m.depth_high_km))),
+            m.side.map_or("", |s| s.as_str()).to_string(),
+            text(nearest_label(&fragments.military, m.nearest_military)),
+            distance(m.nearest_military),
+            text(nearest_label(&fragments.protected, m.nearest_protected)),
+            distance(m.nearest_protected),
+            text(
+                m.nearest_place
+                    .map_or("", |(p, _)| fragments.place_label(p, naming)),
+            ),
+            number(m.nearest_place.and_then(|(_, d)| km(f64::from(d)))),
+            incident.sources.len().to_string(),
+            text(&sources.text),
+            text(&sources.json),
         ];
         let _ = writer.write_record(&record);
     }

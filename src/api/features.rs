@@ -1,66 +1,16 @@
 //! GeoJSON encoding of incidents: flat properties (so QGIS and GDAL show them as columns)
-//! plus the nested sources, written straight from the index without a JSON tree.
+//! plus the nested sources, written straight from the index into the output, without a JSON
+//! tree or an intermediate record.
 
+use super::fragments::Fragments;
 use crate::index::{Index, Measures};
-use crate::model::{Count, Incident, Source};
+use crate::model::{Incident, Naming, Source};
 use serde::Serialize;
-
-#[derive(Serialize)]
-pub struct PointGeometry {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    coordinates: [f64; 2],
-}
-
-impl PointGeometry {
-    pub fn new(lon: f64, lat: f64) -> Self {
-        PointGeometry {
-            kind: "Point",
-            coordinates: [lon, lat],
-        }
-    }
-}
 
 /// Rounds kilometres to metres, the precision the measures are good for; `None` for a value
 /// that is not a distance (no line to measure from).
 pub(super) fn km(value: f64) -> Option<f64> {
     value.is_finite().then(|| (value * 1000.0).round() / 1000.0)
-}
-
-#[derive(Serialize)]
-pub struct IncidentFeature<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: &'a str,
-    geometry: PointGeometry,
-    pub(super) properties: IncidentProperties<'a>,
-    /// Links, on a single feature (self, collection).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub links: Option<Vec<serde_json::Value>>,
-}
-
-/// A place's spellings, written as a list of names without building one.
-pub(super) struct Names<'a>(pub(super) &'a [crate::model::PlaceName]);
-
-impl Serialize for Names<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|n| n.name.as_str()))
-    }
-}
-
-/// Who reported an incident, written as a list of codes without building one.
-pub(super) struct Reporters(pub(super) crate::model::ReporterSet);
-
-impl Reporters {
-    pub(super) fn codes(&self) -> Vec<&'static str> {
-        self.0.iter().map(|r| r.as_str()).collect()
-    }
-}
-
-impl Serialize for Reporters {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|r| r.as_str()))
-    }
 }
 
 /// The nearest military or protected object, as the API reports it.
@@ -71,55 +21,6 @@ pub(super) struct NearestObject<'a> {
     distance_km: Option<f64>,
     /// How uncertain the object's own position is.
     uncertainty_km: f64,
-}
-
-#[derive(Serialize)]
-pub(super) struct IncidentProperties<'a> {
-    pub(super) id: &'a str,
-    pub(super) title: &'a str,
-    pub(super) description: &'a str,
-    /// "Reported by ..." built from the primary sources' publishers.
-    pub(super) attribution: String,
-    pub(super) date: chrono::NaiveDate,
-    pub(super) date_end: chrono::NaiveDate,
-    pub(super) date_precision: &'static str,
-    pub(super) time_local: Option<&'a str>,
-    pub(super) date_note: Option<&'a str>,
-    pub(super) place: String,
-    pub(super) place_id: &'a str,
-    pub(super) place_name_hy: &'a str,
-    pub(super) place_name_az: Option<&'a str>,
-    pub(super) place_names: Names<'a>,
-    pub(super) geo_precision: &'static str,
-    pub(super) uncertainty_km: f64,
-    pub(super) location_source: &'a str,
-    #[serde(rename = "type")]
-    pub(super) kind: &'static str,
-    pub(super) weapon: &'static str,
-    pub(super) target: &'static str,
-    pub(super) killed: Option<u32>,
-    pub(super) killed_high: Option<u32>,
-    pub(super) injured: Option<u32>,
-    pub(super) injured_high: Option<u32>,
-    pub(super) children_killed: Option<u32>,
-    pub(super) children_killed_high: Option<u32>,
-    pub(super) children_injured: Option<u32>,
-    pub(super) children_injured_high: Option<u32>,
-    pub(super) perpetrator_alleged: &'static str,
-    pub(super) reported_by: Reporters,
-    pub(super) verification: &'static str,
-    pub(super) verification_note: Option<&'a str>,
-    pub(super) sources: &'a [Source],
-    pub(super) depth_km: Option<f64>,
-    pub(super) depth_low_km: Option<f64>,
-    pub(super) depth_high_km: Option<f64>,
-    pub(super) side: Option<&'static str>,
-    pub(super) nearest_military_km: Option<f64>,
-    pub(super) nearest_military: Option<NearestObject<'a>>,
-    pub(super) nearest_protected_km: Option<f64>,
-    pub(super) nearest_protected: Option<NearestObject<'a>>,
-    pub(super) nearest_place: Option<String>,
-    pub(super) nearest_place_km: Option<f64>,
 }
 
 /// "Reported by <claimants>; relayed by <relays>; denied by <...>; disputed by <...>", so that
@@ -172,7 +73,7 @@ pub fn attribution(sources: &[Source], fallback: &str) -> String {
 }
 
 /// The record's reporting parties in words ("Azerbaijani authorities"), for attribution.
-fn reporters(incident: &Incident) -> String {
+pub(super) fn reporters(incident: &Incident) -> String {
     incident
         .reported_by
         .iter()
@@ -203,76 +104,184 @@ pub(super) fn nearest(
     })
 }
 
-impl<'a> IncidentFeature<'a> {
-    /// Incident `i`, its places named as `naming` asks.
-    pub fn new(index: &'a Index, i: u32, naming: crate::model::Naming) -> Self {
-        let incident: &'a Incident = &index.incidents[i as usize];
-        let m: &Measures = &index.measures[i as usize];
-        let place = index.gazetteer.place(incident.place);
-        let count = |c: Count| (c.low, c.high);
-        let (killed, killed_high) = count(incident.killed);
-        let (injured, injured_high) = count(incident.injured);
-        let (children_killed, children_killed_high) = count(incident.children_killed);
-        let (children_injured, children_injured_high) = count(incident.children_injured);
-        IncidentFeature {
-            kind: "Feature",
-            id: &incident.id,
-            geometry: PointGeometry::new(incident.lon, incident.lat),
-            links: None,
-            properties: IncidentProperties {
-                id: &incident.id,
-                title: &incident.title,
-                description: &incident.description,
-                attribution: attribution(&incident.sources, &reporters(incident)),
-                date: incident.date,
-                date_end: incident.date_end,
-                date_precision: incident.date_precision.as_str(),
-                time_local: incident.time_local.as_deref(),
-                date_note: incident.date_note.as_deref(),
-                place: place.label(naming),
-                place_id: &place.id,
-                place_name_hy: &place.name_hy,
-                place_name_az: place.name_az.as_deref(),
-                place_names: Names(&place.names),
-                geo_precision: incident.geo_precision.as_str(),
-                uncertainty_km: f64::from(incident.uncertainty_km),
-                location_source: &incident.location_source,
-                kind: incident.kind.as_str(),
-                weapon: incident.weapon.as_str(),
-                target: incident.target.as_str(),
-                killed,
-                killed_high,
-                injured,
-                injured_high,
-                children_killed,
-                children_killed_high,
-                children_injured,
-                children_injured_high,
-                perpetrator_alleged: incident.perpetrator.as_str(),
-                reported_by: Reporters(incident.reported_by),
-                verification: incident.verification.as_str(),
-                verification_note: incident.verification_note.as_deref(),
-                sources: &incident.sources,
-                depth_km: km(m.depth_km),
-                depth_low_km: km(f64::from(m.depth_low_km)),
-                depth_high_km: km(f64::from(m.depth_high_km)),
-                side: m.side.map(|s| s.as_str()),
-                nearest_military_km: m.nearest_military.and_then(|(_, d)| km(f64::from(d))),
-                nearest_military: nearest(
-                    &index.military,
-                    m.nearest_military.map(|(i, d)| (i, f64::from(d))),
-                ),
-                nearest_protected_km: m.nearest_protected.and_then(|(_, d)| km(f64::from(d))),
-                nearest_protected: nearest(
-                    &index.protected,
-                    m.nearest_protected.map(|(i, d)| (i, f64::from(d))),
-                ),
-                nearest_place: m
-                    .nearest_place
-                    .map(|(p, _)| index.gazetteer.place(p).label(naming)),
-                nearest_place_km: m.nearest_place.and_then(|(_, d)| km(f64::from(d))),
-            },
+/// Writes incident `i` as a GeoJSON Feature (with `links` when given), its places named as
+/// `naming` asks. Properties are flat, so QGIS and GDAL show them as columns; the order is the
+/// schema's. Shared pieces come from `fragments`; only the incident's own strings are escaped.
+pub fn write_feature(
+    out: &mut Vec<u8>,
+    index: &Index,
+    fragments: &Fragments,
+    i: u32,
+    naming: Naming,
+    links: Option<&[serde_json::Value]>,
+) {
+    let incident: &Incident = &index.incidents[i as usize];
+    let m: &Measures = &index.measures[i as usize];
+    let sources = fragments.sources(incident);
+    let mut w = Writer(out);
+    w.raw("{\"type\":\"Feature\",\"id\":");
+    w.string(&incident.id);
+    w.raw(",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+    w.number(incident.lon);
+    w.raw(",");
+    w.number(incident.lat);
+    w.raw("]},\"properties\":{\"id\":");
+    w.string(&incident.id);
+    w.raw(",\"title\":");
+    w.string(&incident.title);
+    w.raw(",\"description\":");
+    w.string(&incident.description);
+    w.raw(",\"attribution\":");
+    w.raw(&sources.attribution_json);
+    w.raw(",\"date\":");
+    w.date(incident.date);
+    w.raw(",\"date_end\":");
+    w.date(incident.date_end);
+    w.raw(",\"date_precision\":");
+    w.word(incident.date_precision.as_str());
+    w.raw(",\"time_local\":");
+    w.optional_string(incident.time_local.as_deref());
+    w.raw(",\"date_note\":");
+    w.optional_string(incident.date_note.as_deref());
+    w.raw(",");
+    w.raw(fragments.place_properties(incident.place, naming));
+    w.raw(",\"geo_precision\":");
+    w.word(incident.geo_precision.as_str());
+    w.raw(",\"uncertainty_km\":");
+    w.number(f64::from(incident.uncertainty_km));
+    w.raw(",\"location_source\":");
+    w.string(&incident.location_source);
+    w.raw(",\"type\":");
+    w.word(incident.kind.as_str());
+    w.raw(",\"weapon\":");
+    w.word(incident.weapon.as_str());
+    w.raw(",\"target\":");
+    w.word(incident.target.as_str());
+    for (name, count) in [
+        ("killed", incident.killed),
+        ("injured", incident.injured),
+        ("children_killed", incident.children_killed),
+        ("children_injured", incident.children_injured),
+    ] {
+        w.raw(",\"");
+        w.raw(name);
+        w.raw("\":");
+        w.optional_count(count.low);
+        w.raw(",\"");
+        w.raw(name);
+        w.raw("_high\":");
+        w.optional_count(count.high);
+    }
+    w.raw(",\"perpetrator_alleged\":");
+    w.word(incident.perpetrator.as_str());
+    w.raw(",\"reported_by\":[");
+    for (k, reporter) in incident.reported_by.iter().enumerate() {
+        if k > 0 {
+            w.raw(",");
         }
+        w.word(reporter.as_str());
+    }
+    w.raw("],\"verification\":");
+    w.word(incident.verification.as_str());
+    w.raw(",\"verification_note\":");
+    w.optional_string(incident.verification_note.as_deref());
+    w.raw(",\"sources\":");
+    w.raw(&sources.json);
+    w.raw(",\"depth_km\":");
+    w.optional_number(km(m.depth_km));
+    w.raw(",\"depth_low_km\":");
+    w.optional_number(km(f64::from(m.depth_low_km)));
+    w.raw(",\"depth_high_km\":");
+    w.optional_number(km(f64::from(m.depth_high_km)));
+    w.raw(",\"side\":");
+    match m.side {
+        Some(side) => w.word(side.as_str()),
+        None => w.raw("null"),
+    }
+    for (name, found, objects) in [
+        ("military", m.nearest_military, &fragments.military),
+        ("protected", m.nearest_protected, &fragments.protected),
+    ] {
+        let distance = found.and_then(|(_, d)| km(f64::from(d)));
+        w.raw(",\"nearest_");
+        w.raw(name);
+        w.raw("_km\":");
+        w.optional_number(distance);
+        w.raw(",\"nearest_");
+        w.raw(name);
+        w.raw("\":");
+        match found.and_then(|(o, _)| objects.get(o as usize)) {
+            Some(object) => {
+                w.raw(&object.head);
+                w.optional_number(distance);
+                w.raw(&object.tail);
+            }
+            None => w.raw("null"),
+        }
+    }
+    w.raw(",\"nearest_place\":");
+    match m.nearest_place {
+        Some((p, _)) => w.raw(fragments.place_label_json(p, naming)),
+        None => w.raw("null"),
+    }
+    w.raw(",\"nearest_place_km\":");
+    w.optional_number(m.nearest_place.and_then(|(_, d)| km(f64::from(d))));
+    w.raw("}");
+    if let Some(links) = links {
+        w.raw(",\"links\":");
+        w.json(links);
+    }
+    w.raw("}");
+}
+
+/// JSON written straight into a byte buffer.
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    fn raw(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    /// A string known to need no escaping (a vocabulary code).
+    fn word(&mut self, code: &str) {
+        debug_assert!(code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        self.0.push(b'"');
+        self.raw(code);
+        self.0.push(b'"');
+    }
+
+    fn string(&mut self, text: &str) {
+        self.json(text);
+    }
+
+    fn optional_string(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.string(text),
+            None => self.raw("null"),
+        }
+    }
+
+    fn date(&mut self, date: chrono::NaiveDate) {
+        use std::io::Write;
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.0, "\"{date}\"");
+    }
+
+    fn number(&mut self, value: f64) {
+        self.json(&value);
+    }
+
+    fn optional_number(&mut self, value: Option<f64>) {
+        self.json(&value);
+    }
+
+    fn optional_count(&mut self, value: Option<u32>) {
+        self.json(&value);
+    }
+
+    fn json<T: Serialize + ?Sized>(&mut self, value: &T) {
+        // Serialising into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *self.0, value);
     }
 }
 

@@ -6,6 +6,7 @@ mod csv;
 mod error;
 mod features;
 mod files;
+mod fragments;
 mod measure;
 mod ogc;
 mod openapi;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub response_budget: Arc<tokio::sync::Semaphore>,
     /// Permits for bulk downloads streaming at once.
     pub downloads: Arc<tokio::sync::Semaphore>,
+    /// Encoded pieces that many incidents share.
+    pub fragments: Arc<fragments::Fragments>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             .saturating_mul(1024)
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         AppState {
+            fragments: Arc::new(fragments::Fragments::new(&index)),
             index: Arc::new(index),
             work,
             response_budget: Arc::new(tokio::sync::Semaphore::new(kib)),

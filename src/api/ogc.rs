@@ -2,7 +2,7 @@
 //! items, so that QGIS, GDAL and other clients can read strikemap directly.
 
 use super::error::ApiError;
-use super::features::IncidentFeature;
+use super::features::write_feature;
 use super::{AppState, base_url, blocking, params_of};
 use crate::index::Index;
 use crate::model::RawFeature;
@@ -448,6 +448,11 @@ fn geojson_response_sized<T: Serialize>(
 ) -> Result<Response, ApiError> {
     let mut bytes = Vec::with_capacity(hint);
     serde_json::to_writer(&mut bytes, body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    geojson_bytes(state, bytes)
+}
+
+/// GeoJSON already encoded, as a budgeted response.
+fn geojson_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError> {
     let mut response = budgeted_body(state, bytes)?;
     response
         .headers_mut()
@@ -553,21 +558,31 @@ async fn items(
             if csv {
                 return csv_page(state, &page, &q, &links);
             }
-            let body = FeaturePage {
-                kind: "FeatureCollection",
-                number_matched: page.number_matched,
-                number_returned: page.items.len(),
-                time_stamp: now,
-                links,
-                coverage: layer_coverage(index, &q),
-                features: page
-                    .items
-                    .iter()
-                    .map(|i| IncidentFeature::new(index, *i, q.naming))
-                    .collect(),
-            };
-            let hint = (body.features.len() + 1) * FEATURE_BYTES;
-            geojson_response_sized(state, &body, hint)
+            let mut out = Vec::with_capacity((page.items.len() + 1) * FEATURE_BYTES);
+            out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"numberMatched\":");
+            let head = json!({
+                "numberReturned": page.items.len(),
+                "timeStamp": now,
+                "links": links,
+                "coverage": layer_coverage(index, &q),
+            });
+            out.extend_from_slice(page.number_matched.to_string().as_bytes());
+            for key in ["numberReturned", "timeStamp", "links", "coverage"] {
+                if !head[key].is_null() {
+                    out.extend_from_slice(format!(",\"{key}\":").as_bytes());
+                    serde_json::to_writer(&mut out, &head[key])
+                        .map_err(|e| ApiError::Internal(e.to_string()))?;
+                }
+            }
+            out.extend_from_slice(b",\"features\":[");
+            for (k, i) in page.items.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                write_feature(&mut out, index, &state.fragments, *i, q.naming, None);
+            }
+            out.extend_from_slice(b"]}");
+            geojson_bytes(state, out)
         })
         .await;
     }
@@ -618,7 +633,13 @@ fn csv_page(
     links: &[Value],
 ) -> Result<Response, ApiError> {
     let mut body = super::csv::header();
-    super::csv::rows(&state.index, &page.items, q.naming, &mut body);
+    super::csv::rows(
+        &state.index,
+        &state.fragments,
+        &page.items,
+        q.naming,
+        &mut body,
+    );
     let mut response = budgeted_body(state, body)?;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
@@ -687,6 +708,7 @@ async fn download(
     })
     .await?;
     let index = state.index.clone();
+    let fragments = state.fragments.clone();
     let total = items.len();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let head = if csv {
@@ -699,13 +721,13 @@ async fn download(
     };
     // States: the head, then chunks from `next`, then the tail; `None` when done.
     let stream = futures_util::stream::unfold(
-        (Some(head), 0usize, false, items, index, permit),
-        move |(head, next, done, items, index, permit)| async move {
+        (Some(head), 0usize, false, items, (index, fragments), permit),
+        move |(head, next, done, items, shared, permit)| async move {
             if let Some(head) = head {
                 let bytes = axum::body::Bytes::from(head);
                 return Some((
                     Ok::<_, std::convert::Infallible>(bytes),
-                    (None, next, done, items, index, permit),
+                    (None, next, done, items, shared, permit),
                 ));
             }
             if done {
@@ -715,26 +737,25 @@ async fn download(
                 let tail: &[u8] = if csv { b"" } else { b"]}\n" };
                 return Some((
                     Ok(axum::body::Bytes::from_static(tail)),
-                    (None, next, true, items, index, permit),
+                    (None, next, true, items, shared, permit),
                 ));
             }
+            let (index, fragments) = &shared;
             let end = (next + DOWNLOAD_CHUNK).min(items.len());
             let mut out = Vec::with_capacity(DOWNLOAD_CHUNK * 2048);
             if csv {
-                super::csv::rows(&index, &items[next..end], naming, &mut out);
+                super::csv::rows(index, fragments, &items[next..end], naming, &mut out);
             } else {
                 for (k, i) in items[next..end].iter().enumerate() {
                     if next + k > 0 {
                         out.push(b',');
                     }
-                    // Serialising into a Vec cannot fail.
-                    let _ =
-                        serde_json::to_writer(&mut out, &IncidentFeature::new(&index, *i, naming));
+                    write_feature(&mut out, index, fragments, *i, naming, None);
                 }
             }
             Some((
                 Ok(axum::body::Bytes::from(out)),
-                (None, end, false, items, index, permit),
+                (None, end, false, items, shared, permit),
             ))
         },
     )
@@ -895,9 +916,9 @@ async fn item(
     let value = match id.as_str() {
         "incidents" => {
             let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
-            let mut one = IncidentFeature::new(index, i, naming);
-            one.links = Some(links);
-            return geojson_response(&state, &one);
+            let mut out = Vec::with_capacity(FEATURE_BYTES);
+            write_feature(&mut out, index, &state.fragments, i, naming, Some(&links));
+            return geojson_bytes(&state, out);
         }
         "depth-bands" => index
             .depth_bands
