@@ -57,6 +57,8 @@ queries=(
   "depth_min_km=50, limit=10|/collections/incidents/items?depth_min_km=50&limit=10"
   "sortby=-depth_km, limit=10|/collections/incidents/items?sortby=-depth_km&limit=10"
   "sortby=-killed, limit=10|/collections/incidents/items?sortby=-killed&limit=10"
+  "near Stepanakert 5 km, limit=10|/collections/incidents/items?near=46.75,39.82&within_km=5&limit=10"
+  "CQL2 depth_km > 30 AND killed >= 1, limit=10|/collections/incidents/items?filter=depth_km%20%3E%2030%20AND%20killed%20%3E%3D%201&limit=10"
   "1,000-feature page|/collections/incidents/items?limit=1000&offset=200000"
   "stats, town=hadrut|/stats?town=hadrut"
   "stats, no filter|/stats"

@@ -12,6 +12,7 @@ use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 use std::sync::LazyLock;
 
+pub mod mercator;
 mod radius;
 pub use radius::{Coverage, Radius};
 

@@ -58,19 +58,18 @@ pub fn load_with_origin(
     let started = std::time::Instant::now();
     let paths = settings.data_paths();
     let snapshot_path = store::snapshot::path_for(&paths);
-    let fingerprint = if settings.snapshot {
-        match store::snapshot::fingerprint(&paths) {
-            Ok(f) => Some(f),
-            Err(error) => {
-                tracing::warn!(%error, "no snapshot: the data could not be fingerprinted");
-                None
-            }
+    // The fingerprint versions the data for cache validators, and keys the snapshot.
+    let fingerprint = match store::snapshot::fingerprint(&paths) {
+        Ok(f) => Some(f),
+        Err(error) => {
+            tracing::warn!(%error, "the data could not be fingerprinted: no snapshot, and cache validators last only this run");
+            None
         }
-    } else {
-        None
     };
-    let (dataset, prepared) =
-        store::load_dir_prepared(&paths, fingerprint.map(|f| (snapshot_path.as_path(), f)))?;
+    let snapshot = fingerprint
+        .filter(|_| settings.snapshot)
+        .map(|f| (snapshot_path.as_path(), f));
+    let (dataset, prepared) = store::load_dir_prepared(&paths, snapshot)?;
     let from_snapshot = prepared.is_some();
     tracing::info!(
         incidents = dataset.incidents.len(),
@@ -79,12 +78,17 @@ pub fn load_with_origin(
         "files read and validated"
     );
     let started = std::time::Instant::now();
-    let index = index::Index::assemble(dataset, prepared, progress);
+    let mut index = index::Index::assemble(dataset, prepared, progress);
+    index.version = fingerprint.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "measures computed and indexes built"
     );
-    if let (Some(fingerprint), false) = (fingerprint, from_snapshot) {
+    if let (Some(fingerprint), false, true) = (fingerprint, from_snapshot, settings.snapshot) {
         let started = std::time::Instant::now();
         match store::snapshot::write(
             &snapshot_path,

@@ -414,6 +414,70 @@ async fn stats_aggregate_the_filtered_set() {
     assert_eq!(cluster["by_weapon"].as_array().unwrap().len(), 1);
 }
 
+/// The timeline draws range-dated incidents as spans and the map fits the matches: both come
+/// from `/api/stats`, and must agree with the features themselves.
+#[tokio::test]
+async fn stats_give_the_ranges_and_the_box_of_the_matches() {
+    let server = TestServer::start().await;
+    for query in ["", "type=shelling", "town=khankendi", "depth_min_km=1000"] {
+        let stats = server.json(&format!("/api/stats?{query}"), 200).await;
+        let items = server
+            .json(
+                &format!("/api/collections/incidents/items?limit=1000&{query}"),
+                200,
+            )
+            .await;
+        let features = items["features"].as_array().unwrap();
+        let mut spans: Vec<(String, String)> = features
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["date"] != p["date_end"])
+            .map(|p| {
+                (
+                    p["date"].as_str().unwrap().into(),
+                    p["date_end"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        spans.sort();
+        let mut listed: Vec<(String, String)> = Vec::new();
+        for r in stats["by_range"].as_array().unwrap() {
+            for _ in 0..r["incidents"].as_u64().unwrap() {
+                listed.push((
+                    r["start"].as_str().unwrap().into(),
+                    r["end"].as_str().unwrap().into(),
+                ));
+            }
+        }
+        listed.sort();
+        assert_eq!(listed, spans, "{query}");
+        assert_eq!(stats["by_range_omitted"], 0);
+        if features.is_empty() {
+            assert!(stats["bbox"].is_null(), "{query}");
+            continue;
+        }
+        let b: Vec<f64> = stats["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+        for f in features {
+            let c = &f["geometry"]["coordinates"];
+            let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            (w, s, e, n) = (w.min(lon), s.min(lat), e.max(lon), n.max(lat));
+        }
+        for (got, want) in b.iter().zip([w, s, e, n]) {
+            assert!(
+                (got - want).abs() < 1e-6,
+                "{query}: {b:?} vs {:?}",
+                [w, s, e, n]
+            );
+        }
+    }
+}
+
 /// Asserts a 400 whose JSON names `parameter` and says what was expected.
 async fn bad_request(server: &TestServer, path: &str, parameter: &str) -> Value {
     let body = server.json(path, 400).await;

@@ -186,3 +186,81 @@ async fn a_geopackage_export_sums_the_counts() {
     );
     assert!(summed.contains("kind (String) = integer"), "{summed}");
 }
+
+/// GDAL's MVT driver, a decoder written independently of strikemap's encoder, reads a filtered
+/// tile: the same incidents as `/items` with the same filter, each where its record puts it.
+#[tokio::test]
+async fn gdal_decodes_a_filtered_vector_tile() {
+    let server = TestServer::start().await;
+    let filter = "type=shelling,unknown";
+    let (z, x, y) = (5u32, 20u32, 12u32);
+    let bytes = server
+        .get(&format!(
+            "/api/collections/incidents/tiles/WebMercatorQuad/{z}/{y}/{x}?{filter}"
+        ))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tile.mvt");
+    std::fs::write(&path, &bytes).unwrap();
+    let listing = ogrinfo(vec![
+        "-ro".into(),
+        "-al".into(),
+        "-oo".into(),
+        format!("Z={z}"),
+        "-oo".into(),
+        format!("X={x}"),
+        "-oo".into(),
+        format!("Y={y}"),
+        path.display().to_string(),
+    ])
+    .await;
+    let items = server
+        .json(
+            &format!("/api/collections/incidents/items?limit=1000&{filter}"),
+            200,
+        )
+        .await;
+    let features = items["features"].as_array().unwrap();
+    assert!(
+        features.len() >= 2,
+        "the fixture has several such incidents"
+    );
+    // ogrinfo prints each feature's fields, then its geometry in EPSG:3857 metres.
+    let mut decoded = std::collections::HashMap::new();
+    let mut current: Option<String> = None;
+    for line in listing.lines().map(str::trim) {
+        if let Some(id) = line.strip_prefix("id (String) = ") {
+            current = Some(id.to_string());
+        }
+        if let (Some(point), Some(id)) = (line.strip_prefix("POINT ("), &current) {
+            let xy: Vec<f64> = point
+                .trim_end_matches(')')
+                .split(' ')
+                .map(|v| v.parse().unwrap())
+                .collect();
+            decoded.insert(id.clone(), (xy[0], xy[1]));
+        }
+    }
+    assert_eq!(decoded.len(), features.len(), "{listing}");
+    const R: f64 = 6_378_137.0;
+    for f in features {
+        let id = f["id"].as_str().unwrap();
+        let c = &f["geometry"]["coordinates"];
+        let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        let want = (
+            R * lon.to_radians(),
+            R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+                .tan()
+                .ln(),
+        );
+        let got = decoded[id];
+        // One tile unit at zoom 5 is about 306 m of Web Mercator.
+        assert!(
+            (got.0 - want.0).abs() < 310.0 && (got.1 - want.1).abs() < 310.0,
+            "{id}: {got:?} vs {want:?}"
+        );
+    }
+}

@@ -42,6 +42,7 @@ async fn the_document_matches_the_server() {
         // Every documented path answers at the server it names.
         let concrete = path
             .replace("{featureId}", "fx-001")
+            .replace("{tileMatrix}/{tileRow}/{tileCol}", "3/2/5")
             .replace("/measure/path", "/measure/path?points=46.7,39.8;46.8,39.9");
         let concrete = if concrete == "/measure" {
             "/measure?lon=46.75&lat=39.82".to_string()

@@ -66,6 +66,12 @@ impl IntoResponse for ApiError {
         if let ApiError::Query(QueryError::UnknownTown { suggestions, .. }) = &self {
             body["suggestions"] = json!(suggestions);
         }
+        if let ApiError::Query(QueryError::AmbiguousTown { candidates, .. }) = &self {
+            body["suggestions"] = json!(candidates);
+        }
+        if let ApiError::Query(QueryError::InvalidValue { expected, .. }) = &self {
+            body["expected"] = json!(expected);
+        }
         if let ApiError::Query(
             QueryError::InvalidValue { parameter, .. } | QueryError::Repeated { parameter },
         ) = &self

@@ -11,6 +11,7 @@ mod measure;
 mod ogc;
 mod openapi;
 mod schema;
+mod tiles;
 
 pub use error::ApiError;
 
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .merge(measure::router())
         .merge(openapi::router())
         .merge(schema::router())
+        .merge(tiles::router())
         .route("/api/health", get(health))
         .route("/config.json", get(web_config))
         .merge(files::router(&settings))

@@ -463,7 +463,7 @@ fn geojson_bytes(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError>
 /// The body as a response whose memory is accounted for: a large body takes its size from the
 /// shared budget and gives it back when the body is dropped (sent, or the connection closed),
 /// so clients that never read cannot pile up unbounded memory. Past the budget: 503.
-fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError> {
+pub(super) fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response, ApiError> {
     if bytes.len() < BUDGETED_BYTES {
         return Ok(bytes.into_response());
     }

@@ -113,6 +113,7 @@ fn schemas() -> Value {
         "Exception": { "type": "object", "required": ["code", "description"], "properties": {
             "code": { "type": "string" }, "description": { "type": "string" },
             "parameter": { "type": "string" }, "header": { "type": "string" },
+            "expected": { "type": "string", "description": "what the parameter takes, in words" },
             "suggestions": { "type": "array", "items": { "type": "string" } } } },
         "Link": { "type": "object", "required": ["href"], "properties": {
             "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
@@ -345,6 +346,60 @@ async fn openapi(
             ),
         );
     }
+    let mut tile_params = incident_params();
+    tile_params.retain(|p| {
+        !["limit", "offset", "sortby", "naming", "f"].contains(&p["name"].as_str().unwrap_or(""))
+    });
+    let coordinate = |name: &str, description: &str| json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "integer", "minimum": 0 } });
+    let mut tile_path_params = vec![
+        coordinate("tileMatrix", "Zoom level, 0 to 20"),
+        coordinate("tileRow", "Row, 0 to 2^tileMatrix - 1, from the north"),
+        coordinate("tileCol", "Column, 0 to 2^tileMatrix - 1, from the west"),
+    ];
+    tile_path_params.extend(tile_params);
+    let mut tile = operation(
+        "getIncidentsTile",
+        "Incidents: one Mapbox vector tile of WebMercatorQuad, with every incident filter; single incidents in layer 'incidents', counted cells in layer 'clusters' where a tile holds too many to draw one by one",
+        tile_path_params,
+        json!({ "description": "A Mapbox vector tile", "content": { super::tiles::MVT: { "schema": { "type": "string", "format": "binary" } } } }),
+    );
+    tile["get"]["responses"]["304"] =
+        json!({ "description": "Not modified: the tile named by If-None-Match is current" });
+    paths.insert(
+        "/collections/incidents/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}".into(),
+        tile,
+    );
+    paths.insert(
+        "/collections/incidents/tiles".into(),
+        operation(
+            "getIncidentsTilesets",
+            "Incidents: the vector tilesets offered (OGC API – Tiles)",
+            vec![],
+            ok("Tilesets", "application/json", "Object"),
+        ),
+    );
+    paths.insert(
+        "/collections/incidents/tiles/WebMercatorQuad".into(),
+        operation("getIncidentsTileset", "Incidents: the WebMercatorQuad vector tileset (OGC API – Tiles metadata, also TileJSON 3.0)", vec![], ok("Tileset", "application/json", "Object")),
+    );
+    paths.insert(
+        "/tileMatrixSets".into(),
+        operation(
+            "getTileMatrixSets",
+            "Tile matrix sets offered",
+            vec![],
+            ok("Tile matrix sets", "application/json", "Object"),
+        ),
+    );
+    paths.insert(
+        "/tileMatrixSets/WebMercatorQuad".into(),
+        operation(
+            "getWebMercatorQuad",
+            "The WebMercatorQuad tile matrix set",
+            vec![],
+            ok("Tile matrix set", "application/json", "Object"),
+        ),
+    );
     let mut stats_params = incident_params();
     stats_params.retain(|p| {
         !["limit", "offset", "sortby", "f"].contains(&p["name"].as_str().unwrap_or(""))

@@ -7,6 +7,7 @@ mod gather;
 mod grid;
 mod measure;
 mod tally;
+mod tiling;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex};
@@ -14,6 +15,7 @@ pub use grid::Grid;
 
 pub use measure::{Measurer, PointMeasures};
 pub use tally::{TALLY_BAND_KM, Tally};
+pub use tiling::{MAP_CLASSES, MapClass, MapPoint};
 
 use crate::gazetteer::Gazetteer;
 use crate::model::{Dataset, Layer, LineOfContact};
@@ -81,6 +83,11 @@ pub struct Index {
     pub by_protected_km: RangeIndex,
     /// Per incident, what aggregates read.
     pub tallies: Vec<Tally>,
+    /// Per incident, what map tiles read.
+    pub map_points: Vec<MapPoint>,
+    /// The dataset's version (a fingerprint of its files when known): part of every cache
+    /// validator, so that a cached answer never outlives the data it came from.
+    pub version: u64,
     /// The first day of the first incident (the origin of `Tally::day`).
     pub first_day: Option<chrono::NaiveDate>,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
@@ -187,6 +194,7 @@ impl Index {
                 .collect(),
             None => Vec::new(),
         };
+        let map_points = incidents.par_iter().map(MapPoint::new).collect();
         let by_military_km = distance(|m| m.nearest_military);
         let by_protected_km = distance(|m| m.nearest_protected);
         let search_text = folded.unwrap_or_else(|| fold_all(&incidents));
@@ -221,6 +229,8 @@ impl Index {
             by_military_km,
             by_protected_km,
             tallies,
+            map_points,
+            version: 0,
             first_day,
             search_text,
         }

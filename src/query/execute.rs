@@ -350,6 +350,26 @@ pub fn matching_set(index: &Index, q: &IncidentQuery) -> Option<RoaringBitmap> {
     }
 }
 
+/// The incidents among `candidates` matching `q` (a map tile's incidents, say): the sets'
+/// part of the plan is intersected with them, and what is left checked on the survivors only.
+pub fn matching_among(
+    index: &Index,
+    q: &IncidentQuery,
+    mut candidates: RoaringBitmap,
+) -> RoaringBitmap {
+    let plan = plan(index, q);
+    if let Some(set) = &plan.set {
+        candidates &= set;
+    }
+    if plan.rest.is_some() {
+        candidates = candidates
+            .into_iter()
+            .filter(|i| plan.passes(index, *i))
+            .collect();
+    }
+    candidates
+}
+
 /// All incidents matching `q`, in date order.
 pub fn filtered(index: &Index, q: &IncidentQuery) -> Vec<u32> {
     plan(index, q).all(index)

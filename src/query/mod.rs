@@ -8,6 +8,7 @@ mod params;
 mod pushdown;
 pub mod queryables;
 mod stats;
+pub mod tiles;
 
 pub use execute::{Page, execute};
 pub use execute::{matches, matching};
@@ -15,6 +16,7 @@ pub use filter::{Filter, FilterLang, MAX_FILTER_LEN};
 pub use params::{
     INCIDENT_PARAMS, MAX_PATH_POINTS, Params, expect_no_params, parse_incident_query,
     parse_item_params, parse_layer_query, parse_measure_point, parse_naming, parse_path,
+    parse_tile_query,
 };
 pub use stats::{Stats, stats};
 

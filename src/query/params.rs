@@ -443,6 +443,48 @@ pub fn parse_incident_query(
     Ok(query)
 }
 
+/// Incident parameters that mean nothing for a map tile (a tile holds every match in it, in
+/// no order, and carries no names).
+const NOT_FOR_TILES: &[&str] = &["limit", "offset", "sortby", "naming"];
+
+/// Parses a tile request's parameters: every incident filter, and `f` only as `mvt`.
+pub fn parse_tile_query(
+    params: &Params,
+    gazetteer: &Gazetteer,
+) -> Result<IncidentQuery, QueryError> {
+    let allowed: Vec<&str> = INCIDENT_PARAMS
+        .iter()
+        .copied()
+        .filter(|p| !NOT_FOR_TILES.contains(p))
+        .collect();
+    for name in params.values.keys() {
+        if !allowed.contains(&name.as_str()) && name != "f" {
+            return Err(QueryError::UnknownParameter {
+                parameter: name.clone(),
+                allowed: allowed.join(", "),
+            });
+        }
+    }
+    if let Some(f) = params.get("f")
+        && !matches!(f, "mvt" | "application/vnd.mapbox-vector-tile")
+    {
+        return Err(invalid(
+            "f",
+            "mvt (the only encoding tiles are offered in)",
+            f,
+        ));
+    }
+    let filters = Params {
+        values: params
+            .values
+            .iter()
+            .filter(|(k, _)| k.as_str() != "f")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    parse_incident_query(&filters, gazetteer)
+}
+
 /// The `naming` display choice for places in the disputed area (default `hy-az`).
 pub fn parse_naming(params: &Params) -> Result<Naming, QueryError> {
     match params.get("naming") {

@@ -68,6 +68,17 @@ pub struct WeaponStats {
     pub totals: Totals,
 }
 
+/// Incidents known only to a range of days, by that range.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RangeStats {
+    pub start: String,
+    pub end: String,
+    pub incidents: usize,
+}
+
+/// The most date ranges listed; the commonest are kept and the rest counted.
+pub const MAX_RANGES: usize = 500;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DepthBand {
     pub from_km: f64,
@@ -85,6 +96,12 @@ pub struct Stats {
     /// in `date_ranges` instead of being pinned to an arbitrary day.
     pub by_day: Vec<DayStats>,
     pub date_ranges: usize,
+    /// The incidents of `date_ranges` by their range (at most [`MAX_RANGES`], commonest
+    /// first; `by_range_omitted` incidents are in ranges not listed).
+    pub by_range: Vec<RangeStats>,
+    pub by_range_omitted: usize,
+    /// `[west, south, east, north]` of the matches, `None` when nothing matches.
+    pub bbox: Option<[f64; 4]>,
     pub by_weapon: Vec<WeaponStats>,
     pub depth_band_km: f64,
     pub depth_histogram: Vec<DepthBand>,
@@ -100,6 +117,10 @@ struct Sums {
     weapons: Vec<Totals>,
     days: Vec<Totals>,
     date_ranges: usize,
+    /// Range-dated matches by (first day, last day).
+    ranges: std::collections::HashMap<(chrono::NaiveDate, chrono::NaiveDate), usize>,
+    /// Smallest and largest Web Mercator x and y of the matches.
+    extent: [u32; 4],
     bands: Vec<usize>,
 }
 
@@ -111,17 +132,33 @@ impl Sums {
             weapons: vec![Totals::default(); crate::model::Weapon::ALL.len()],
             days: vec![Totals::default(); days],
             date_ranges: 0,
+            ranges: std::collections::HashMap::new(),
+            extent: [u32::MAX, u32::MAX, 0, 0],
             bands: Vec::new(),
         }
     }
 
     #[inline]
-    fn add(&mut self, tally: &Tally) {
+    fn add(&mut self, index: &Index, i: u32) {
+        let tally = &index.tallies[i as usize];
+        let at = index.map_points[i as usize].at;
+        let e = &mut self.extent;
+        *e = [
+            e[0].min(at.x),
+            e[1].min(at.y),
+            e[2].max(at.x),
+            e[3].max(at.y),
+        ];
         self.totals.add(tally);
         self.towns[tally.place as usize].add(tally);
         self.weapons[tally.weapon as usize].add(tally);
         if tally.day == Tally::RANGED {
             self.date_ranges += 1;
+            let incident = &index.incidents[i as usize];
+            *self
+                .ranges
+                .entry((incident.date, incident.date_end))
+                .or_default() += 1;
         } else {
             self.days[tally.day as usize].add(tally);
         }
@@ -146,6 +183,16 @@ impl Sums {
             a.merge(b);
         }
         self.date_ranges += other.date_ranges;
+        for (k, v) in other.ranges {
+            *self.ranges.entry(k).or_default() += v;
+        }
+        let (e, o) = (&mut self.extent, other.extent);
+        *e = [
+            e[0].min(o[0]),
+            e[1].min(o[1]),
+            e[2].max(o[2]),
+            e[3].max(o[3]),
+        ];
         if self.bands.len() < other.bands.len() {
             self.bands.resize(other.bands.len(), 0);
         }
@@ -177,14 +224,12 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
             let mut sums = Sums::new(places, span);
             let (from, to) = (chunk * CHUNK, (chunk * CHUNK).saturating_add(CHUNK).min(n));
             match &matched {
-                None => index.tallies[from as usize..to as usize]
-                    .iter()
-                    .for_each(|t| sums.add(t)),
+                None => (from..to).for_each(|i| sums.add(index, i)),
                 Some(set) => {
                     let mut members = set.iter();
                     members.advance_to(from);
                     for i in members.take_while(|i| *i < to) {
-                        sums.add(&index.tallies[i as usize]);
+                        sums.add(index, i);
                     }
                 }
             }
@@ -207,8 +252,40 @@ fn summarise(
         weapons,
         days,
         date_ranges,
+        ranges,
+        extent,
         bands,
     } = sums;
+    let mut by_range: Vec<RangeStats> = ranges
+        .into_iter()
+        .map(|((start, end), incidents)| RangeStats {
+            start: start.to_string(),
+            end: end.to_string(),
+            incidents,
+        })
+        .collect();
+    by_range.sort_by(|a, b| {
+        b.incidents
+            .cmp(&a.incidents)
+            .then_with(|| a.start.cmp(&b.start))
+            .then_with(|| a.end.cmp(&b.end))
+    });
+    let listed: usize = by_range.iter().take(MAX_RANGES).map(|r| r.incidents).sum();
+    by_range.truncate(MAX_RANGES);
+    let bbox = (totals.incidents > 0).then(|| {
+        use crate::geodesy::mercator::WorldPoint;
+        let (west, north) = WorldPoint {
+            x: extent[0],
+            y: extent[1],
+        }
+        .lon_lat();
+        let (east, south) = WorldPoint {
+            x: extent[2],
+            y: extent[3],
+        }
+        .lon_lat();
+        [west, south, east, north]
+    });
     let towns = towns
         .into_iter()
         .enumerate()
@@ -250,7 +327,10 @@ fn summarise(
                 totals,
             })
             .collect(),
+        by_range_omitted: date_ranges - listed,
         date_ranges,
+        by_range,
+        bbox,
         by_weapon: weapons
             .map(|(w, totals)| WeaponStats {
                 weapon: w.as_str(),
