@@ -315,20 +315,34 @@ async fn clusters_count_and_classify_their_members_like_items_over_the_same_cell
             }
         }
     }
+    // Across the tiles of one zoom, every match is counted exactly once.
+    let total = matched(&server, "").await;
+    let (x0, y0) = tile_xy(43.0, 42.5, 7);
+    let (x1, y1) = tile_xy(51.0, 38.0, 7);
+    let mut counted = 0;
+    for x in x0 as u32..=x1 as u32 {
+        for y in y0 as u32..=y1 as u32 {
+            let layers = tile(&server, 7, x, y, "").await;
+            counted += layers["clusters"].iter().map(|c| c.int("count")).sum::<u64>()
+                + layers["incidents"].len() as u64;
+            assert!(layers.values().flatten().all(Point::inside), "tile 7/{x}/{y}");
+        }
+    }
+    assert_eq!(counted, total);
     // Each of a few busy cells against /items over the cell's own box.
     let layers = tile(&server, 5, 20, 12, "").await;
     let mut busiest = layers["clusters"].clone();
     busiest.sort_by_key(|c| std::cmp::Reverse(c.int("count")));
     for c in busiest.iter().filter(|c| c.inside()).take(4) {
-        let (cx, cy) = (c.x.div_euclid(64), c.y.div_euclid(64));
+        let (cx, cy) = (c.x.div_euclid(512), c.y.div_euclid(512));
         let (west, north) = lon_lat(
-            20.0 + (cx * 64) as f64 / 4096.0,
-            12.0 + (cy * 64) as f64 / 4096.0,
+            20.0 + (cx * 512) as f64 / 4096.0,
+            12.0 + (cy * 512) as f64 / 4096.0,
             5,
         );
         let (east, south) = lon_lat(
-            20.0 + ((cx + 1) * 64) as f64 / 4096.0,
-            12.0 + ((cy + 1) * 64) as f64 / 4096.0,
+            20.0 + ((cx + 1) * 512) as f64 / 4096.0,
+            12.0 + ((cy + 1) * 512) as f64 / 4096.0,
             5,
         );
         // Just inside the cell's edges (a position exactly on an edge belongs to one cell).

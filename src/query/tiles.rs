@@ -1,9 +1,8 @@
 //! What one map tile shows of the incidents matching a query: every matching incident as a
 //! point when the tile holds few enough to draw, otherwise cells of a fixed grid with their
 //! count, summed death toll and dominant type, weapon and verification, so that a map can
-//! colour and size its clusters honestly. Cells are fixed in the world at each zoom (not per
-//! tile), so a cell near a tile's edge is the same in both tiles' buffers and no incident is
-//! counted in two cells.
+//! colour and size its clusters honestly. Each incident is in exactly one tile at each zoom
+//! and in one cell of it, so the counts of a zoom's tiles add up to the matches.
 
 use super::IncidentQuery;
 use super::execute::matching_among;
@@ -13,12 +12,15 @@ use crate::model::{IncidentType, Verification, Weapon};
 
 /// Tile units across a tile.
 pub const EXTENT: u32 = 1 << EXTENT_BITS;
-/// How far beyond each edge a tile carries features, in tile units, so that circles and
-/// labels near an edge are drawn whole.
-pub const BUFFER: u32 = 64;
-/// Cells are this many tile units across (64 × 64 cells per tile).
-pub const CELL_BITS: u32 = 6;
-/// A tile whose matches (buffer included) are at most this many carries them as points.
+/// The box asked of the grid reaches this many tile units beyond each edge, so that rounding
+/// between degrees and tile units loses no incident on an edge; only incidents inside the
+/// tile proper are carried (MapLibre draws circles and labels across tile edges, and an
+/// incident in two tiles would be counted twice by a heatmap).
+pub const BUFFER: u32 = 1;
+/// Cells are 2^CELL_BITS tile units across: 8 × 8 cells per tile, about 64 px on a screen
+/// where a tile is drawn 512 px wide, room for a cluster circle and its count.
+pub const CELL_BITS: u32 = 9;
+/// A tile with at most this many matches carries them as points.
 pub const POINTS_MAX: usize = 4_000;
 /// From this zoom on, a tile carries points up to [`POINTS_MAX_DEEP`]: the cells would be a
 /// few metres across and splitting them further shows nothing new.
@@ -28,7 +30,7 @@ pub const POINTS_MAX_DEEP: usize = 20_000;
 /// Several incidents in one cell of the tile grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
-    /// The members' mean position in tile units (may lie in the buffer).
+    /// The members' mean position in tile units.
     pub x: i32,
     pub y: i32,
     pub count: u32,
@@ -59,7 +61,7 @@ pub enum TileFeatures {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tile {
-    /// Matching incidents inside the tile proper (the buffer not counted).
+    /// Matching incidents in the tile.
     pub matched: u64,
     pub features: TileFeatures,
 }
@@ -90,9 +92,6 @@ pub fn tile(index: &Index, q: &IncidentQuery, tile: TileId) -> Tile {
     let [west, south, east, north] = tile.bounds(BUFFER);
     let candidates = index.grid.in_bbox(west, south, east, north);
     let members = matching_among(index, q, candidates);
-    let lo = -i64::from(BUFFER);
-    let hi = i64::from(EXTENT + BUFFER);
-    let inside = |(x, y): (i64, i64)| (lo..hi).contains(&x) && (lo..hi).contains(&y);
     let proper = |(x, y): (i64, i64)| {
         (0..i64::from(EXTENT)).contains(&x) && (0..i64::from(EXTENT)).contains(&y)
     };
@@ -107,10 +106,10 @@ pub fn tile(index: &Index, q: &IncidentQuery, tile: TileId) -> Tile {
         let mut points = Vec::with_capacity(members.len() as usize);
         for i in &members {
             let at = local(i);
-            if !inside(at) {
+            if !proper(at) {
                 continue;
             }
-            matched += u64::from(proper(at));
+            matched += 1;
             points.push(TilePoint {
                 incident: i,
                 x: at.0 as i32,
@@ -125,18 +124,17 @@ pub fn tile(index: &Index, q: &IncidentQuery, tile: TileId) -> Tile {
     let sizes = class_sizes();
     let offsets = [0, sizes[0], sizes[0] + sizes[1]];
     let width = sizes.iter().sum::<usize>();
-    // Cells from one before the tile to one after it on each axis.
-    let per_side = (EXTENT >> CELL_BITS) as i64 + 2;
+    let per_side = (EXTENT >> CELL_BITS) as i64;
     let mut slots: Vec<u32> = vec![u32::MAX; (per_side * per_side) as usize];
     let mut cells: Vec<Acc> = Vec::new();
     for i in &members {
         let at = local(i);
-        if !inside(at) {
+        if !proper(at) {
             continue;
         }
-        matched += u64::from(proper(at));
-        let cx = (at.0 >> CELL_BITS) + 1;
-        let cy = (at.1 >> CELL_BITS) + 1;
+        matched += 1;
+        let cx = at.0 >> CELL_BITS;
+        let cy = at.1 >> CELL_BITS;
         let slot = &mut slots[(cy * per_side + cx) as usize];
         if *slot == u32::MAX {
             *slot = cells.len() as u32;

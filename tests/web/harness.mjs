@@ -8,17 +8,20 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Starts `strikemap serve` on 127.0.0.1:0 (with `extra` flags) and resolves with its base URL. */
-export async function startServer(extra = []) {
+/**
+ * Starts `strikemap serve` on 127.0.0.1:0 (with `extra` flags) over the fixtures or `data`,
+ * and resolves with its base URL.
+ */
+export async function startServer(extra = [], { data = path.join(root, 'tests/fixtures/data') } = {}) {
   const binary = process.env.STRIKEMAP_BIN || path.join(root, 'target/debug/strikemap');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run cargo build first`);
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', path.join(root, 'tests/fixtures/data'), '--web', path.join(root, 'web'), ...extra], {
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', path.join(root, 'web'), ...extra], {
     env: { ...process.env, RUST_LOG: 'strikemap=info', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const base = await new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 120000);
     child.stderr.on('data', (chunk) => {
       text += chunk;
       const match = text.match(/http:\/\/(127\.0\.0\.1:\d+)\//);

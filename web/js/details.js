@@ -29,11 +29,27 @@ function sourceItem(s) {
   return `<li class="source source-${esc(s.role || 'primary')}"><strong>${title}</strong><br><span class="hint">${bits.join(' · ')}</span>${claimant}${read}${quote}${s.note ? `<br><span class="hint">${esc(s.note)}</span>` : ''}</li>`;
 }
 
+/** The element that had focus before the panel took it, to give it back on close. */
+let returnFocus = null;
+
+/** Opens the panel with `html` and moves the keyboard focus into it. */
+function open(html) {
+  const el = panel();
+  if (el.hidden) returnFocus = document.activeElement;
+  el.innerHTML = html;
+  el.hidden = false;
+  document.querySelector('.map-area').classList.add('details-open');
+  // The list comes first in the page; the panel takes the focus so a keyboard reader lands
+  // on what they chose (and on a phone it scrolls into view).
+  el.focus({ preventScroll: true });
+  el.scrollIntoView({ block: 'nearest' });
+  return el;
+}
+
 /** Shows one incident feature. */
 export function showIncident(feature) {
   const p = feature.properties;
-  const el = panel();
-  el.innerHTML = `
+  const el = open(`
     <button type="button" class="close" aria-label="Close details">✕</button>
     <h2>${esc(p.title)}</h2>
     <p class="attribution">${esc(p.attribution)}</p>
@@ -57,26 +73,38 @@ export function showIncident(feature) {
     </dl>
     <h3>Sources</h3>
     <ol class="sources">${p.sources.map(sourceItem).join('')}</ol>
-    <p class="hint">Incident ${esc(p.id)}. Claims are the reporters', not strikemap's.</p>`;
-  el.hidden = false;
-  el.querySelector('.close').addEventListener('click', () => update({ selected: null }, 'select'));
+    <p class="hint">Incident ${esc(p.id)}. Claims are the reporters', not strikemap's.</p>`);
+  el.querySelector('.close').addEventListener('click', () => hide());
 }
 
-/** Several incidents at one spot: let the user pick one. */
-export function showChoices(features, onChoose) {
-  const el = panel();
-  el.innerHTML = `<button type="button" class="close" aria-label="Close">✕</button>
-    <h2>${features.length} incidents at this point</h2>
-    <p class="hint">They share the same coordinates (often a town's centre, when the source names only the town).</p>
-    <div class="choices">${features.map((f) => `<button type="button" data-id="${esc(f.properties.id)}">${esc(dateText(f.properties))}: ${esc(f.properties.title)}</button>`).join('')}</div>`;
-  el.hidden = false;
-  el.querySelector('.close').addEventListener('click', hide);
+/**
+ * Several incidents under one click: let the user pick one. `total` is how many there are in
+ * all when only the first of them came.
+ */
+export function showChoices(features, total, onChoose) {
+  const same = features.length > 1 && new Set(features.map((f) => f.geometry?.coordinates?.join(','))).size === 1;
+  const more = total > features.length ? `<p class="hint">Showing ${features.length} of ${total}: zoom in or narrow the filters to reach the others.</p>` : '';
+  const el = open(`<button type="button" class="close" aria-label="Close">✕</button>
+    <h2>${total} incidents here</h2>
+    ${same ? '<p class="hint">They share the same coordinates (often a town\'s centre, when the source names only the town).</p>' : ''}
+    ${more}
+    <div class="choices">${features.map((f) => `<button type="button" data-id="${esc(f.properties.id)}">${esc(dateText(f.properties))}: ${esc(f.properties.title)}</button>`).join('')}</div>`);
+  el.querySelector('.close').addEventListener('click', () => hide());
   for (const button of el.querySelectorAll('.choices button')) {
     button.addEventListener('click', () => onChoose(button.dataset.id));
   }
 }
 
+/** A message in the panel (a link naming an incident that is not there, say). */
+export function showMessage(text) {
+  const el = open(`<button type="button" class="close" aria-label="Close">✕</button><p class="notice">${esc(text)}</p>`);
+  el.querySelector('.close').addEventListener('click', () => hide());
+}
+
 export function hide() {
   panel().hidden = true;
+  document.querySelector('.map-area').classList.remove('details-open');
   if (state.selected) update({ selected: null }, 'select');
+  if (returnFocus?.isConnected) returnFocus.focus();
+  returnFocus = null;
 }

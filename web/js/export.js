@@ -2,12 +2,12 @@
 // bulk download (GeoJSON, or CSV with the columns the README documents, a byte-order mark and
 // formulas neutralised) straight to disk, so nothing is held in the page and nothing is cut at
 // a page size.
-import { filterParams } from './api.js';
+import { namedParams } from './api.js';
 import { state } from './state.js';
 
 /** The address of the download of every incident matching the current filters. */
 export function downloadUrl(format) {
-  const p = filterParams();
+  const p = namedParams();
   if (state.sort) p.set('sortby', state.sort);
   if (format === 'csv') p.set('f', 'csv');
   const query = [...p].length ? `?${p}` : '';

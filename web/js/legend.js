@@ -2,6 +2,7 @@
 import { state } from './state.js';
 import { colour, label, vocab } from './vocab.js';
 import { esc } from './format.js';
+import { HEAT_RAMP } from './map.js';
 
 export function renderLegend() {
   const values = vocab[state.colorBy] || [];
@@ -9,8 +10,11 @@ export function renderLegend() {
   document.getElementById('legend').innerHTML = `
     <h3>${names[state.colorBy] || 'Incidents'}</h3>
     <ul>${values.map((v) => `<li><span class="dot" style="background:${colour(state.colorBy, v)}"></span>${esc(label(v))}</li>`).join('')}</ul>
-    <h3>Size</h3><ul><li>Larger circles: more killed (highest reported figure)</li>
-      <li><span class="dot" style="background:#37474f"></span>Cluster (click to zoom in)</li></ul>
+    ${state.heatmap ? `<h3>Heatmap</h3>
+      <div class="heat-ramp" style="background:linear-gradient(to right, ${HEAT_RAMP.map(([at, c]) => `${c} ${at * 100}%`).join(', ')})"></div>
+      <p class="ramp-labels"><span>fewer</span><span>more incidents nearby</span></p>
+      <p class="hint">Density of the matching incidents, each counted once whatever its toll. Turn the heatmap off to see single incidents and clusters.</p>` : `<h3>Size</h3><ul><li>Larger circles: more killed (highest reported figure)</li>
+      <li><span class="dot cluster"></span>Cluster, coloured by its commonest ${esc(names[state.colorBy]?.toLowerCase() || 'class')}, with the number of incidents in it (click to zoom in)</li></ul>`}
     <h3>Reference</h3>
     <ul>
       <li><span class="rule"></span>Line of contact, 26 Sep 2020 (OpenStreetMap-derived; ±2–12.5 km by stretch)</li>

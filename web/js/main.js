@@ -1,100 +1,155 @@
 // strikemap's map page: reads the state from the URL, asks the API, and keeps the map, the
 // list, the counts, the timeline and the panels in step. No filtering happens here.
+//
+// Every filter change asks /api/stats for the count, the box and the days of the matches;
+// a small set is then drawn from GeoJSON, a large one from the server's vector tiles, and the
+// list pages through the API. Nothing is cut at a page size, and the count says what is
+// drawn how.
 import { readUrl, state, subscribe, update } from './state.js';
-import { ApiError, fetchIncidents, fetchTimelineStats, getJson } from './api.js';
+import { ApiError, SMALL, fetchAllSmall, fetchInBox, fetchStats, fetchTimelineStats, getJson, stillMatches, tileTemplate } from './api.js';
 import { loadVocab } from './vocab.js';
 import { createMap } from './map.js';
 import { setUpFilters, showError, syncFilters } from './filters.js';
-import { markSelected, renderList } from './list.js';
-import { hide as hideDetails, showChoices, showIncident } from './details.js';
-import { redrawTimeline, renderTimeline, setUpTimeline } from './timeline.js';
+import { clearList, markSelected, redrawList, resetList, setUpList } from './list.js';
+import { hide as hideDetails, showChoices, showIncident, showMessage } from './details.js';
+import { isPlaying, redrawTimeline, renderTimeline, setUpTimeline } from './timeline.js';
 import { setUpMeasure } from './measure.js';
 import { setUpExport } from './export.js';
 import { renderLegend } from './legend.js';
 import { renderSummaries } from './summaries.js';
 
-let current = { type: 'FeatureCollection', features: [], numberMatched: 0, numberReturned: 0 };
+let small = null; // the GeoJSON of a small filtered set, when that is what the map holds
 let generation = 0;
 let view;
+let controller = null;
 
 function setStatus(status) {
   document.body.dataset.status = status;
 }
 
-function countText(collection) {
-  const { numberMatched: matched, numberReturned: shown } = collection;
+const number = (n) => n.toLocaleString('en-GB');
+
+function countText(matched, mode) {
   const noun = matched === 1 ? 'incident' : 'incidents';
-  return shown < matched ? `${shown} of ${matched} ${noun} shown` : `${matched} ${noun} shown`;
+  if (matched === 0) return 'No incidents match these filters';
+  const how = mode === 'tiles' ? ' (all drawn; counted in clusters where dense)' : '';
+  return `${number(matched)} ${noun} match${how}`;
 }
 
-/** Asks the API for the incidents and the timeline that match the filters. */
+/** Asks the API for what matches the filters and shows it; `fit` moves the map to it. */
 async function reload({ fit = false } = {}) {
   const mine = ++generation;
+  controller?.abort();
+  controller = new AbortController();
+  const { signal } = controller;
   setStatus('loading');
   try {
-    const [collection, stats] = await Promise.all([fetchIncidents(), fetchTimelineStats()]);
+    const [stats, timeline] = await Promise.all([fetchStats({ signal }), fetchTimelineStats({ signal })]);
     if (mine !== generation) return;
-    current = collection;
+    const matched = stats.number_matched;
+    small = matched <= SMALL ? await fetchAllSmall({ signal }) : null;
+    if (mine !== generation) return;
     showError(null);
-    view.setIncidents(collection);
-    renderList(collection, select);
-    renderTimeline(stats);
-    document.getElementById('count').textContent = countText(collection);
-    document.body.dataset.count = String(collection.numberReturned);
-    if (fit) view.fitTo(collection);
-    await showSelected();
+    if (small) view.showSmall(small);
+    else view.showTiles(tileTemplate());
+    resetList(matched, select, listError);
+    renderTimeline(timeline);
+    document.getElementById('count').textContent = countText(matched, view.mode);
+    document.body.dataset.count = String(matched);
+    document.body.dataset.mode = view.mode;
+    if (fit) view.fitTo(stats.bbox, { always: fit === 'always' });
+    await showSelected({ check: true });
+    if (mine !== generation) return;
     setStatus('ready');
   } catch (error) {
-    if (mine !== generation) return;
+    if (error.name === 'AbortError' || mine !== generation) return;
     if (!(error instanceof ApiError)) throw error;
-    showError(error);
+    // Nothing stale stays on screen: what was shown belonged to other filters.
+    small = null;
+    view.clear();
+    clearList();
+    renderTimeline(null);
+    showError(error, () => {});
+    document.getElementById('count').textContent = 'No results: correct the filter marked in red';
+    document.body.dataset.count = '0';
     setStatus('error');
   }
 }
 
-function findFeature(id) {
-  return current.features.find((f) => f.properties.id === id);
+function listError(error) {
+  document.getElementById('list-note').hidden = false;
+  document.getElementById('list-note').textContent = `Part of the list could not be loaded (${error.message}); scroll again to retry.`;
 }
 
-/** Shows the selected incident, fetching it if the current filters hide it. */
-async function showSelected() {
-  if (!state.selected) {
+function findFeature(id) {
+  return small?.features.find((f) => f.properties.id === id);
+}
+
+function fetchFeature(id) {
+  const naming = state.naming === 'hy-az' ? null : new URLSearchParams({ naming: state.naming });
+  return getJson(`api/collections/incidents/items/${encodeURIComponent(id)}`, naming);
+}
+
+/**
+ * Shows the selected incident; with `check`, first makes sure it still matches the filters
+ * (a filtered-out incident is unselected).
+ */
+async function showSelected({ check = false } = {}) {
+  const id = state.selected;
+  if (!id) {
     document.getElementById('details').hidden = true;
+    document.querySelector('.map-area').classList.remove('details-open');
     view.setSelected(null);
     markSelected();
     return;
   }
-  let feature = findFeature(state.selected);
-  if (!feature) {
-    try {
-      const naming = state.naming === 'hy-az' ? null : new URLSearchParams({ naming: state.naming });
-      feature = await getJson(`api/collections/incidents/items/${encodeURIComponent(state.selected)}`, naming);
-    } catch {
+  let feature = findFeature(id);
+  try {
+    if (!feature && check && !(await stillMatches(id))) {
       update({ selected: null }, 'select');
       return;
     }
+    feature ??= await fetchFeature(id);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    state.selected = null;
+    update({ selected: null }, 'view');
+    showMessage(error.status === 404 ? `The link names incident “${id}”, which is not in this dataset.` : `Incident “${id}” could not be shown: ${error.message}`);
+    return;
   }
+  if (state.selected !== id) return;
   showIncident(feature);
   view.setSelected(feature);
   markSelected();
 }
 
 /** Selects an incident from the list or the map; `fly` moves the map to it. */
-function select(id, { fly = true } = {}) {
+async function select(id, { fly = true } = {}) {
   update({ selected: id }, 'select');
-  const feature = findFeature(id);
-  if (feature && fly) view.flyTo(feature);
+  if (!fly) return;
+  const feature = findFeature(id) || (await fetchFeature(id).catch(() => null));
+  if (feature && state.selected === id) view.flyTo(feature);
 }
 
 /** Several ids under one click: choose directly, or list them. */
-function pick(ids) {
+async function pick(ids) {
   const unique = [...new Set(ids)];
   if (unique.length === 1) {
     select(unique[0], { fly: false });
     return;
   }
-  const features = unique.map(findFeature).filter(Boolean);
-  showChoices(features, (id) => select(id, { fly: false }));
+  const features = (await Promise.all(unique.map((id) => findFeature(id) || fetchFeature(id).catch(() => null)))).filter(Boolean);
+  showChoices(features, features.length, (id) => select(id, { fly: false }));
+}
+
+/** A cluster too dense to split by zooming: list what is in it. */
+async function dense(bbox) {
+  try {
+    const answer = await fetchInBox(bbox);
+    showChoices(answer.features, answer.numberMatched, (id) => select(id, { fly: false }));
+  } catch (error) {
+    if (error instanceof ApiError) showMessage(error.message);
+  }
 }
 
 function setUpMapOptions() {
@@ -117,13 +172,34 @@ function setUpMapOptions() {
   sort.addEventListener('change', () => update({ sort: sort.value }, 'sort'));
 }
 
+function syncMapOptions() {
+  document.getElementById('color-by').value = state.colorBy;
+  document.getElementById('heatmap').checked = state.heatmap;
+  document.getElementById('naming').value = state.naming;
+  for (const layer of ['bands', 'military', 'protected']) document.getElementById(`layer-${layer}`).checked = state.layers[layer];
+}
+
 function applyStyle() {
   view.setColourBy(state.colorBy);
   view.setHeatmap(state.heatmap);
   for (const layer of ['bands', 'military', 'protected']) view.setLayer(layer, state.layers[layer]);
   view.refreshLabels();
   renderLegend();
-  renderList(current, select);
+  redrawList();
+}
+
+function setUpSkipLinks() {
+  document.getElementById('skip-map').addEventListener('click', (e) => {
+    e.preventDefault();
+    view.map.getCanvas().focus();
+  });
+}
+
+/** What could not be loaded at start-up, in words, with the map kept working. */
+function startupProblem(what, error) {
+  const box = document.getElementById('filter-error');
+  box.hidden = false;
+  box.textContent = `${what} could not be loaded (${error.message}). Reload the page to try again.`;
 }
 
 async function start() {
@@ -137,22 +213,28 @@ async function start() {
   const config = await (await fetch('config.json')).json();
   await loadVocab();
   // The gazetteer serves both the town labels and the town autocomplete: fetch it once.
-  const places = await getJson('api/collections/places/items', new URLSearchParams({ limit: '10000' }));
-  view = createMap(config, places, pick);
+  const places = await getJson('api/collections/places/items', new URLSearchParams({ limit: '10000' }))
+    .catch((error) => {
+      startupProblem('The list of places', error);
+      return { type: 'FeatureCollection', features: [] };
+    });
+  view = createMap(config, places, { onPick: pick, onDense: dense });
   setUpFilters(places);
   setUpMapOptions();
   setUpTimeline();
+  setUpList();
   setUpMeasure(view);
   setUpExport();
+  setUpSkipLinks();
   renderLegend();
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && state.selected && !view.map.getCanvas().dataset.tool) hideDetails();
   });
-  subscribe((reason) => {
+  subscribe((reason, options) => {
     if (reason === 'filters') {
       syncFilters();
       redrawTimeline();
-      reload();
+      reload({ fit: !options.keepView && !isPlaying() });
     } else if (reason === 'sort') {
       reload();
     } else if (reason === 'select') {
@@ -160,16 +242,25 @@ async function start() {
     } else if (reason === 'style') {
       applyStyle();
     } else if (reason === 'naming') {
-      // Map labels change at once; the list, details and exports come back from the API.
+      // Labels change at once; the list, details and exports come back from the API.
       applyStyle();
       reload();
+      showSelected();
     }
   });
-  await renderSummaries();
+  // Back and Forward step through filter changes.
+  window.addEventListener('popstate', () => {
+    readUrl();
+    syncFilters();
+    syncMapOptions();
+    applyStyle();
+    reload({ fit: true });
+  });
+  renderSummaries().catch((error) => startupProblem('The reported totals', error));
   await view.loaded;
   const hadView = Boolean(state.view);
-  await reload({ fit: !hadView });
-  window.strikemap = { map: view.map, state };
+  await reload({ fit: hadView ? false : 'always' });
+  window.strikemap = { map: view.map, state, view };
 }
 
 start().catch((error) => {

@@ -20,11 +20,14 @@ export function setUpMeasure(view) {
     canvas.dataset.tool = mode || '';
     if (!mode) delete canvas.dataset.tool;
     canvas.style.cursor = mode ? 'crosshair' : '';
+    document.getElementById('crosshair').hidden = !mode;
     path = [];
     view.setMeasure(EMPTY);
     if (mode) {
       result.hidden = false;
-      result.innerHTML = mode === 'point' ? 'Click the map to measure a point.' : 'Click points of a line; double-click or press Escape to finish.';
+      result.innerHTML = mode === 'point'
+        ? 'Click the map to measure a point, or focus the map, move it with the arrow keys and press Enter to measure its centre (+).'
+        : 'Click points of a line, or press Enter on the focused map to add its centre (+); double-click or press Escape to finish.';
     } else {
       result.hidden = true;
     }
@@ -78,9 +81,18 @@ export function setUpMeasure(view) {
       for (const button of Object.values(buttons)) button.setAttribute('aria-pressed', 'false');
       delete canvas.dataset.tool;
       canvas.style.cursor = '';
+      document.getElementById('crosshair').hidden = true;
     }
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && mode) setMode(mode);
+  });
+  // Without a mouse: the map's centre, marked by the crosshair, is the point measured.
+  canvas.addEventListener('keydown', (e) => {
+    if (!mode || (e.key !== 'Enter' && e.key !== ' ')) return;
+    e.preventDefault();
+    const centre = map.getCenter();
+    if (mode === 'point') measurePoint(centre);
+    else extendLine(centre);
   });
 }

@@ -52,8 +52,14 @@ export function subscribe(fn) {
   listeners.add(fn);
 }
 
-/** Applies `patch` (shallow, with `filters` merged) and notifies; `reason` says what changed. */
-export function update(patch, reason) {
+/** Changes that get their own history entry, so that Back undoes them. */
+const REMEMBERED = new Set(['filters', 'sort']);
+
+/**
+ * Applies `patch` (shallow, with `filters` merged) and notifies; `reason` says what changed.
+ * `options.remember` false keeps a filter change out of the history (the timeline's Play).
+ */
+export function update(patch, reason, options = {}) {
   if (patch.filters) {
     state.filters = { ...state.filters, ...patch.filters };
     for (const [k, v] of Object.entries(state.filters)) {
@@ -63,8 +69,8 @@ export function update(patch, reason) {
   for (const [k, v] of Object.entries(patch)) {
     if (k !== 'filters') state[k] = v;
   }
-  writeUrl();
-  for (const fn of listeners) fn(reason);
+  writeUrl(REMEMBERED.has(reason) && options.remember !== false);
+  for (const fn of listeners) fn(reason, options);
 }
 
 /** Reads the state from the current URL. */
@@ -87,8 +93,8 @@ export function readUrl() {
   state.view = view.length === 3 && view.every(Number.isFinite) ? { zoom: view[0], lat: view[1], lon: view[2] } : null;
 }
 
-/** Writes the state into the URL without adding a history entry. */
-export function writeUrl() {
+/** Writes the state into the URL; `push` adds a history entry (for Back) when it changed. */
+export function writeUrl(push = false) {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(state.filters)) p.set(k, v);
   if (state.sort !== 'date') p.set('sort', state.sort);
@@ -103,5 +109,7 @@ export function writeUrl() {
     p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
   }
   const query = p.toString().replaceAll('%2F', '/').replaceAll('%2C', ',');
-  history.replaceState(null, '', query ? `?${query}` : location.pathname);
+  const next = query ? `?${query}` : location.pathname;
+  if (push && next !== `${location.search || location.pathname}`) history.pushState(null, '', next);
+  else history.replaceState(null, '', next);
 }
