@@ -54,20 +54,21 @@ export async function openPage(browser, base, path = '/', viewport = { width: 12
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  // A request the page itself cancelled (its answer superseded by a newer one) is no failure.
+  page.on('requestfailed', (r) => { if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()}`); });
   page.on('request', (r) => {
     const url = r.url();
     if (!url.startsWith(base) && !url.startsWith('blob:') && !url.startsWith('data:')) problems.push(`external request: ${url}`);
   });
   await page.goto(base + path);
-  await page.waitForSelector('body[data-status="ready"]', { timeout: 30000 });
+  await page.waitForSelector('body:is([data-status="ready"], [data-status="error"])', { timeout: 60000 });
   return { page, context, problems };
 }
 
-/** Waits until the page has shown `count` incidents after a change. */
+/** Waits until the page has shown `count` incidents after a change (the list draws the first dozen). */
 export async function waitForCount(page, count) {
   await page.waitForFunction(
-    (n) => document.body.dataset.status === 'ready' && document.body.dataset.count === String(n) && document.querySelectorAll('#list li').length === n,
+    (n) => document.body.dataset.status === 'ready' && document.body.dataset.count === String(n) && document.querySelectorAll('#list li:not(.pending)').length === Math.min(n, 12),
     count,
     { timeout: 15000 },
   );

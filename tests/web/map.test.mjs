@@ -22,7 +22,8 @@ describe('the map page', () => {
   test('renders the map with the incidents, the list, the counts and the timeline', async () => {
     const { page, context, problems } = await openPage(browser, server.base);
     await waitForCount(page, 6);
-    assert.equal(await page.textContent('#count'), '6 incidents shown');
+    assert.equal(await page.textContent('#count'), '6 incidents match');
+    assert.equal(await page.evaluate(() => document.body.dataset.mode), 'geo', 'a small set is drawn from GeoJSON');
     await mapIdle(page);
     assert.deepEqual(await mapIncidentIds(page), ['fx-001', 'fx-002', 'fx-003', 'fx-004', 'fx-005', 'fx-006']);
     const drawn = await page.evaluate(() => window.strikemap.map.queryRenderedFeatures({ layers: ['incident-points', 'clusters'] }).length);
@@ -31,7 +32,9 @@ describe('the map page', () => {
     assert.ok(lineDrawn > 0, 'the line of contact is drawn');
     assert.ok((await page.locator('#timeline-chart rect.bar').count()) > 30, 'the timeline has a bar per day');
     assert.ok((await page.locator('#legend li').count()) >= 5, 'the legend lists the colours');
-    assert.ok((await page.locator('.town-label').count()) >= 5, 'towns are labelled');
+    const labels = await page.evaluate(() => window.strikemap.map.queryRenderedFeatures({ layers: ['labels-city', 'labels-town'] }).map((f) => f.properties.label));
+    assert.ok(labels.length >= 3, `towns are labelled by MapLibre: ${labels}`);
+    assert.ok((await page.locator('#timeline-chart rect.span').count()) >= 1, 'an incident known only to a range of days is a span');
     assert.match(await page.textContent('#summaries'), /Fixture summary.*killed: at least 5/s);
     assert.deepEqual(problems, []);
     await context.close();
@@ -52,13 +55,20 @@ describe('the map page', () => {
     await context.close();
   });
 
-  test('an unknown town gets the API\'s answer with near spellings', async () => {
+  test('an unknown town is explained beside the field, the stale results cleared, and a suggestion applies with a click', async () => {
     const { page, context, problems } = await openPage(browser, server.base);
+    await waitForCount(page, 6);
     await page.fill('#f-town', 'Stepanakrt');
     await page.press('#f-town', 'Enter');
-    await page.waitForSelector('#filter-error:not([hidden])');
-    assert.match(await page.textContent('#filter-error'), /did you mean: Stepanakert \/ Khankendi/);
+    await page.waitForSelector('#err-town:not([hidden]) .suggestion');
+    assert.match(await page.textContent('#err-town'), /No place is known as “Stepanakrt”\. Did you mean:/);
     assert.equal(await page.getAttribute('#f-town', 'aria-invalid'), 'true');
+    assert.equal(await page.locator('#list li').count(), 0, 'no stale list');
+    assert.match(await page.textContent('#count'), /No results/);
+    assert.deepEqual(await mapIncidentIds(page), [], 'no stale points');
+    await page.locator('#err-town .suggestion', { hasText: 'Stepanakert' }).click();
+    await waitForCount(page, 2);
+    assert.equal(await page.locator('#err-town').isHidden(), true);
     // The API answered 400 on purpose; only that response may show up as a console error.
     assert.deepEqual(problems.filter((p) => !p.includes('400')), []);
     await context.close();
@@ -220,13 +230,15 @@ describe('the map page', () => {
     assert.match(await page.textContent('#details'), /Stepanakert \/ Khankendi/);
     await page.selectOption('#naming', 'az-hy');
     await page.waitForFunction(() => document.querySelector('#details').textContent.includes('Khankendi / Stepanakert'));
+    await page.waitForFunction(() => document.querySelector('#list').textContent.includes('Khankendi / Stepanakert'));
     const list = await page.textContent('#list');
     assert.match(list, /Khankendi \/ Stepanakert/);
     assert.match(list, /Ganja \/ Gandzak/, 'a town in Azerbaijan proper keeps its local name first');
-    assert.ok(await page.locator('.town-label', { hasText: 'Khankendi / Stepanakert' }).count() > 0, 'map labels follow');
+    await page.waitForFunction(() => window.strikemap.map.querySourceFeatures('places').some((f) => f.properties.label === 'Khankendi / Stepanakert'));
     assert.match(page.url(), /names=az-hy/);
     await page.selectOption('#naming', 'hy');
-    await page.waitForFunction(() => !document.querySelector('#list').textContent.includes('Khankendi'));
+    await page.waitForFunction(() => /· Stepanakert ·/.test(document.querySelector('#list').textContent));
+    assert.doesNotMatch(await page.textContent('#list'), /Khankendi/);
     assert.match(await page.textContent('#list'), /· Stepanakert ·/);
     assert.match(await page.textContent('#list'), /· Ganja ·/);
     assert.deepEqual(problems, []);

@@ -96,12 +96,15 @@ export function setUpFilters(places) {
   syncFilters();
 }
 
-/** Puts the state's values into the form. */
-export function syncFilters() {
+/**
+ * Puts the state's values into the form; the field being typed in is left alone unless
+ * `force` (Back and Forward replace everything).
+ */
+export function syncFilters({ force = false } = {}) {
   for (const name of Object.keys(FIELDS)) {
     const el = field(name);
     const value = state.filters[name] ?? '';
-    if (el.value !== value && document.activeElement !== el) el.value = value;
+    if (el.value !== value && (force || document.activeElement !== el)) el.value = value;
   }
   document.getElementById('sort').value = state.sort;
 }

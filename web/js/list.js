@@ -44,6 +44,7 @@ function windowRows() {
   return { first, last, offset: el.scrollTop - virtualTop };
 }
 
+/** Page `number` if it has come (fetching it if not yet asked for), else null. */
 function page(number) {
   if (!pages.has(number)) {
     const mine = generation;
@@ -89,8 +90,11 @@ function draw() {
   if (focused) list.querySelector(`button[data-id="${CSS.escape(focused)}"]`)?.focus();
 }
 
-/** Starts the list over for `count` matches; `select(id)` when one is chosen. */
-export function resetList(count, select, error) {
+/**
+ * Starts the list over for `count` matches; `select(id)` when one is chosen. Resolves when
+ * the first rows are in.
+ */
+export async function resetList(count, select, error) {
   generation += 1;
   total = count;
   pages = new Map();
@@ -98,6 +102,7 @@ export function resetList(count, select, error) {
   onError = error;
   viewport().scrollTop = 0;
   draw();
+  await pages.get(0);
 }
 
 /** Empties the list (the filters are in error). */

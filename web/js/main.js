@@ -52,13 +52,13 @@ async function reload({ fit = false } = {}) {
     showError(null);
     if (small) view.showSmall(small);
     else view.showTiles(tileTemplate());
-    resetList(matched, select, listError);
+    const listed = resetList(matched, select, listError);
     renderTimeline(timeline);
     document.getElementById('count').textContent = countText(matched, view.mode);
     document.body.dataset.count = String(matched);
     document.body.dataset.mode = view.mode;
     if (fit) view.fitTo(stats.bbox, { always: fit === 'always' });
-    await showSelected({ check: true });
+    await Promise.all([listed, showSelected({ check: true })]);
     if (mine !== generation) return;
     setStatus('ready');
   } catch (error) {
@@ -105,11 +105,14 @@ async function showSelected({ check = false } = {}) {
   }
   let feature = findFeature(id);
   try {
-    if (!feature && check && !(await stillMatches(id))) {
-      update({ selected: null }, 'select');
-      return;
+    if (!feature) {
+      feature = await fetchFeature(id);
+      // A small set is held whole: not in it means filtered out.
+      if (check && (small || !(await stillMatches(id)))) {
+        update({ selected: null }, 'select');
+        return;
+      }
     }
-    feature ??= await fetchFeature(id);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     state.selected = null;
@@ -251,7 +254,7 @@ async function start() {
   // Back and Forward step through filter changes.
   window.addEventListener('popstate', () => {
     readUrl();
-    syncFilters();
+    syncFilters({ force: true });
     syncMapOptions();
     applyStyle();
     reload({ fit: true });
