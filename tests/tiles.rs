@@ -323,9 +323,15 @@ async fn clusters_count_and_classify_their_members_like_items_over_the_same_cell
     for x in x0 as u32..=x1 as u32 {
         for y in y0 as u32..=y1 as u32 {
             let layers = tile(&server, 7, x, y, "").await;
-            counted += layers["clusters"].iter().map(|c| c.int("count")).sum::<u64>()
+            counted += layers["clusters"]
+                .iter()
+                .map(|c| c.int("count"))
+                .sum::<u64>()
                 + layers["incidents"].len() as u64;
-            assert!(layers.values().flatten().all(Point::inside), "tile 7/{x}/{y}");
+            assert!(
+                layers.values().flatten().all(Point::inside),
+                "tile 7/{x}/{y}"
+            );
         }
     }
     assert_eq!(counted, total);
