@@ -127,8 +127,12 @@ def main():
                     continue
                 left, top, width, height, advance, bitmap = rendered
                 # MapLibre places a glyph's top relative to the font's ascender line.
-                fontstack.glyphs.add(id=code, bitmap=bitmap, width=width, height=height,
-                                     left=left, top=top - ascender, advance=advance)
+                glyph = fontstack.glyphs.add(id=code, width=width, height=height,
+                                             left=left, top=top - ascender, advance=advance)
+                # An empty glyph (a space) carries no bitmap at all: MapLibre reads a present
+                # but empty one as the wrong size.
+                if bitmap:
+                    glyph.bitmap = bitmap
             (folder / f"{start}-{end}.pbf").write_bytes(message.SerializeToString())
             written += 1
     print(f"wrote {written} glyph ranges to {OUT}")

@@ -52,7 +52,8 @@ export async function openPage(browser, base, path = '/', viewport = { width: 12
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  // Errors, and MapLibre's warning that it could not use a bundled glyph range.
+  page.on('console', (m) => { if (m.type() === 'error' || (m.type() === 'warning' && /glyph/i.test(m.text()))) problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
   // A request the page itself cancelled (its answer superseded by a newer one) is no failure.
   page.on('requestfailed', (r) => { if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()}`); });
