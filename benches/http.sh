@@ -60,6 +60,11 @@ queries=(
   "near Stepanakert 5 km, limit=10|/collections/incidents/items?near=46.75,39.82&within_km=5&limit=10"
   "CQL2 depth_km > 30 AND killed >= 1, limit=10|/collections/incidents/items?filter=depth_km%20%3E%2030%20AND%20killed%20%3E%3D%201&limit=10"
   "1,000-feature page|/collections/incidents/items?limit=1000&offset=200000"
+  "tile z5 (whole region, cells)|/collections/incidents/tiles/WebMercatorQuad/5/12/20"
+  "tile z8 Stepanakert (cells)|/collections/incidents/tiles/WebMercatorQuad/8/97/161"
+  "tile z12 Stepanakert|/collections/incidents/tiles/WebMercatorQuad/12/1553/2579"
+  "tile z5, type=shelling&verification=weak|/collections/incidents/tiles/WebMercatorQuad/5/12/20?type=shelling&verification=weak"
+  "tile z5, revalidated (304)|/collections/incidents/tiles/WebMercatorQuad/5/12/20|If-None-Match"
   "stats, town=hadrut|/stats?town=hadrut"
   "stats, no filter|/stats"
 )
@@ -71,10 +76,14 @@ echo
 echo "| request | matched | requests/s | p50 | p99 |"
 echo "|---|---|---|---|---|"
 for entry in "${queries[@]}"; do
-  name=${entry%%|*}
-  path=${entry#*|}
-  matched=$(curl -s "$base$path" | grep -o '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
-  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$base$path" 2>&1)
+  IFS='|' read -r name path conditional <<<"$entry"
+  matched=$(curl -s "$base$path" | grep -ao '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
+  extra=()
+  if [ -n "${conditional:-}" ]; then
+    tag=$(curl -s -o /dev/null -D - "$base$path" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+    extra=(-H "If-None-Match: $tag")
+  fi
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${extra[@]}" "$base$path" 2>&1)
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

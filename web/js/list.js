@@ -68,6 +68,7 @@ function page(number) {
 function draw() {
   const list = document.getElementById('list');
   if (total === 0) {
+    document.getElementById('list-print-note').textContent = '';
     list.innerHTML = '';
     list.style.height = '0px';
     return;
@@ -82,6 +83,10 @@ function draw() {
     if (f) rows.push(rowHtml({ ...f, position: i }, top));
     else rows.push(`<li class="pending" style="top:${top}px" aria-setsize="${total}" aria-posinset="${i + 1}"><span class="hint">Loading incident ${i + 1}…</span></li>`);
   }
+  // A printout holds the rows drawn: say which, and where the rest are.
+  document.getElementById('list-print-note').textContent = total > last - first + 1
+    ? `This printout lists incidents ${first + 1}–${last + 1} of ${total.toLocaleString('en-GB')} in the chosen order; download the CSV for every one.`
+    : '';
   const focused = document.activeElement?.closest?.('#list') ? document.activeElement.dataset.id : null;
   list.innerHTML = rows.join('');
   for (const button of list.querySelectorAll('button')) {
