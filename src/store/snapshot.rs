@@ -116,10 +116,23 @@ pub fn fingerprint(paths: &DataPaths) -> Result<u64, SnapshotError> {
     let mut all = Xxh3::new();
     for path in files(paths) {
         all.update(path.to_string_lossy().as_bytes());
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                all.update(&(bytes.len() as u64).to_le_bytes());
-                all.update(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
+        match std::fs::metadata(&path) {
+            // Only regular files are read (a device or a pipe never ends): the loader refuses
+            // anything else with a clear error, and there is then nothing to version.
+            Ok(meta) if !meta.is_file() => {
+                return Err(SnapshotError::Io {
+                    path,
+                    source: std::io::Error::other("not a regular file"),
+                });
+            }
+            Ok(_) => {
+                // Streamed, so a large file costs a buffer, not its size in memory.
+                let (len, hash) = hash_file(&path).map_err(|source| SnapshotError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                all.update(&len.to_le_bytes());
+                all.update(&hash.to_le_bytes());
             }
             // A missing optional file (no summaries, no archive) is part of the state too.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => all.update(b"absent"),
@@ -127,6 +140,23 @@ pub fn fingerprint(paths: &DataPaths) -> Result<u64, SnapshotError> {
         }
     }
     Ok(all.digest())
+}
+
+/// A file's length and xxh3 hash, read in 1 MiB pieces.
+fn hash_file(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok((len, hash.digest()));
+        }
+        len += n as u64;
+        hash.update(&buffer[..n]);
+    }
 }
 
 fn config() -> impl bincode::config::Config {

@@ -180,7 +180,7 @@ describe('the map page', () => {
   });
 
   test('export downloads every filtered match from the server as GeoJSON and CSV', async () => {
-    const { page, context, problems } = await openPage(browser, server.base, '/?verification=confirmed');
+    const { page, context, problems } = await openPage(browser, server.base, '/?verification=confirmed&names=az-hy');
     await waitForCount(page, 2);
     const [geojson] = await Promise.all([page.waitForEvent('download'), page.click('#download-geojson')]);
     const collection = JSON.parse(await readFile(await geojson.path(), 'utf8'));
@@ -198,6 +198,8 @@ describe('the map page', () => {
     const lines = text.trim().split('\n');
     assert.equal(lines.length, 3);
     assert.match(lines[0], /^id,date,date_end,/); // (trim drops the byte-order mark)
+    assert.match(text, /Khankendi \/ Stepanakert/, 'the export names places as the reader chose');
+    assert.ok(collection.features.some((f) => f.properties.place === 'Khankendi / Stepanakert'));
     assert.deepEqual(problems, []);
     await context.close();
   });
