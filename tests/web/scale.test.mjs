@@ -60,6 +60,15 @@ describe(`with ${COUNT.toLocaleString('en-GB')} incidents`, () => {
     assert.equal(await page.textContent('#count'), '100,000 incidents match (all drawn; counted in clusters where dense)');
     assert.equal(await drawnInView(page), COUNT, 'the map fitted to the matches draws all of them');
     assert.ok(await page.evaluate(() => window.strikemap.map.queryRenderedFeatures({ layers: ['tile-cluster-counts'] }).length) > 0, 'cluster counts are labels');
+    // Each cluster takes the colour of the dominant type the server counted in it.
+    const mismatched = await page.evaluate(async () => {
+      const { colour } = await import('./js/vocab.js');
+      const hex = (c) => `#${[c.r, c.g, c.b].map((v) => Math.round(v * 255).toString(16).padStart(2, '0')).join('')}`;
+      return window.strikemap.map.queryRenderedFeatures({ layers: ['tile-clusters'] })
+        .filter((f) => hex(f.layer.paint['circle-color']) !== colour('type', f.properties.type).toLowerCase())
+        .map((f) => `${f.properties.type}: ${hex(f.layer.paint['circle-color'])}`);
+    });
+    assert.deepEqual(mismatched, []);
     const days = await page.locator('#timeline-chart rect.bar').count();
     assert.ok(days >= 45, `a bar per day (${days})`);
     assert.ok(await page.locator('#timeline-chart rect.span').count() > 10, 'range-dated incidents are spans');
