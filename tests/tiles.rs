@@ -524,3 +524,26 @@ async fn the_tileset_and_its_matrix_set_are_described() {
     let list = server.json("/api/tileMatrixSets", 200).await;
     assert_eq!(list["tileMatrixSets"][0]["id"], "WebMercatorQuad");
 }
+
+/// An incident exactly on the edge between two tiles is in one of them only: the east one,
+/// where its column begins (tiles share their edges, so a box query alone would give it to both).
+#[tokio::test]
+async fn an_incident_on_a_tile_edge_is_in_one_tile() {
+    let dir = common::copy_of_fixtures();
+    let path = dir.path().join("incidents.geojson");
+    let mut data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The edge between columns 160 and 161 at zoom 8: -180 + 161 * 360 / 256 degrees.
+    let edge = -180.0 + 161.0 * 360.0 / 256.0;
+    data["features"][0]["geometry"]["coordinates"] = serde_json::json!([edge, 39.8177]);
+    let id = data["features"][0]["properties"]["id"].as_str().unwrap().to_string();
+    std::fs::write(&path, data.to_string()).unwrap();
+    let server = TestServer::start_with(Settings::with_data(dir.path().to_path_buf())).await;
+    let (_, fy) = tile_xy(edge, 39.8177, 8);
+    let holds = |layers: &HashMap<String, Vec<Point>>| {
+        layers["incidents"].iter().filter(|p| p.str("id") == id).count()
+    };
+    let west = tile(&server, 8, 160, fy as u32, "").await;
+    let east = tile(&server, 8, 161, fy as u32, "").await;
+    assert_eq!((holds(&west), holds(&east)), (0, 1));
+}
