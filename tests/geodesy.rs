@@ -75,3 +75,41 @@ fn point_to_line_of_contact_matches_geographiclib() {
         );
     }
 }
+
+/// The depths the service reports, for 2,000 random points over the region, against
+/// GeographicLib's distance to every part of the bundled pre-war line of contact
+/// (tests/fixtures/make_depth_reference.py; a fixed seed).
+#[test]
+fn depths_of_two_thousand_random_points_match_geographiclib() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/depth_reference.json"
+    ))
+    .expect("reference file is committed");
+    let reference: Value = serde_json::from_str(&text).expect("JSON");
+    let mut settings = strikemap::config::Settings::with_data(std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data"
+    )));
+    settings.snapshot = false;
+    let index = strikemap::load(&settings, &|_| {}).expect("the bundled data load");
+    let cases = cases(&reference, "cases");
+    assert_eq!(cases.len(), 2000);
+    let mut worst: f64 = 0.0;
+    for case in cases {
+        let expected = case["metres"].as_f64().expect("metres");
+        let p = point(&case["p"]);
+        let got = index
+            .measure_point(p, None)
+            .line
+            .expect("a line to measure from")
+            .distance_m;
+        worst = worst.max((got - expected).abs());
+        assert!(
+            (got - expected).abs() < TOLERANCE_M,
+            "{p:?}: got {got}, expected {expected}"
+        );
+    }
+    // The method converges to millimetres; say so if that ever changes.
+    assert!(worst < 0.01, "largest difference {worst} m");
+}

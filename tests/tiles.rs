@@ -536,12 +536,18 @@ async fn an_incident_on_a_tile_edge_is_in_one_tile() {
     // The edge between columns 160 and 161 at zoom 8: -180 + 161 * 360 / 256 degrees.
     let edge = -180.0 + 161.0 * 360.0 / 256.0;
     data["features"][0]["geometry"]["coordinates"] = serde_json::json!([edge, 39.8177]);
-    let id = data["features"][0]["properties"]["id"].as_str().unwrap().to_string();
+    let id = data["features"][0]["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::fs::write(&path, data.to_string()).unwrap();
     let server = TestServer::start_with(Settings::with_data(dir.path().to_path_buf())).await;
     let (_, fy) = tile_xy(edge, 39.8177, 8);
     let holds = |layers: &HashMap<String, Vec<Point>>| {
-        layers["incidents"].iter().filter(|p| p.str("id") == id).count()
+        layers["incidents"]
+            .iter()
+            .filter(|p| p.str("id") == id)
+            .count()
     };
     let west = tile(&server, 8, 160, fy as u32, "").await;
     let east = tile(&server, 8, 161, fy as u32, "").await;
