@@ -157,52 +157,108 @@ impl Index {
         };
         progress(incidents.len() as u64);
         let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
-        let sets = Bitmaps::new(&incidents, &sides, gazetteer.len());
-        let by_depth = RangeIndex::new(
-            &measures
-                .iter()
-                .map(|m| Some(m.depth_km).filter(|d| d.is_finite()))
-                .collect::<Vec<_>>(),
-        );
-        let by_killed = RangeIndex::new(
-            &incidents
-                .iter()
-                .map(|i| i.killed.highest().map(f64::from))
-                .collect::<Vec<_>>(),
-        );
-        let by_killed_low = RangeIndex::new(
-            &incidents
-                .iter()
-                .map(|i| i.killed.low.map(f64::from))
-                .collect::<Vec<_>>(),
-        );
+        let first_day = incidents.first().map(|i| i.date);
+        let range = |keys: Vec<Option<f64>>| RangeIndex::new(&keys);
         let distance = |pick: fn(&Measures) -> Option<(u32, f32)>| {
-            RangeIndex::new(
-                &measures
+            range(
+                measures
                     .iter()
                     .map(|m| pick(m).map(|(_, km)| f64::from(km)))
-                    .collect::<Vec<_>>(),
+                    .collect(),
             )
         };
-        let grid = Grid::new(&incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>());
-        let first_day = incidents.first().map(|i| i.date);
-        let tallies = match first_day {
-            Some(first) => incidents
-                .iter()
-                .zip(&measures)
-                .map(|(i, m)| Tally::new(i, m.depth_km, first))
-                .collect(),
-            None => Vec::new(),
-        };
-        let map_points = incidents.par_iter().map(MapPoint::new).collect();
-        let by_military_km = distance(|m| m.nearest_military);
-        let by_protected_km = distance(|m| m.nearest_protected);
-        let search_text = folded.unwrap_or_else(|| fold_all(&incidents));
-        let ids = incidents
-            .iter()
-            .enumerate()
-            .map(|(i, inc)| (inc.id.clone(), i as u32))
-            .collect();
+        // The indexes are independent of each other: built side by side, a restart from the
+        // snapshot waits for the longest of them rather than for their sum.
+        let (mut sets, mut grid, mut tallies, mut map_points, mut ids) =
+            (None, None, None, None, None);
+        let (mut by_depth, mut by_killed, mut by_killed_low) = (None, None, None);
+        let (mut by_military_km, mut by_protected_km, mut search_text) = (None, None, None);
+        rayon::scope(|s| {
+            let (incidents, measures, sides) = (&incidents, &measures, &sides);
+            let places = gazetteer.len();
+            let sets = &mut sets;
+            let by_depth = &mut by_depth;
+            let by_killed = &mut by_killed;
+            let by_killed_low = &mut by_killed_low;
+            let by_military_km = &mut by_military_km;
+            let by_protected_km = &mut by_protected_km;
+            let grid = &mut grid;
+            let tallies = &mut tallies;
+            let map_points = &mut map_points;
+            let search_text = &mut search_text;
+            let ids = &mut ids;
+            s.spawn(move |_| *sets = Some(Bitmaps::new(incidents, sides, places)));
+            s.spawn(move |_| {
+                *by_depth = Some(range(
+                    measures
+                        .iter()
+                        .map(|m| Some(m.depth_km).filter(|d| d.is_finite()))
+                        .collect(),
+                ))
+            });
+            s.spawn(move |_| {
+                *by_killed = Some(range(
+                    incidents
+                        .iter()
+                        .map(|i| i.killed.highest().map(f64::from))
+                        .collect(),
+                ))
+            });
+            s.spawn(move |_| {
+                *by_killed_low = Some(range(
+                    incidents
+                        .iter()
+                        .map(|i| i.killed.low.map(f64::from))
+                        .collect(),
+                ))
+            });
+            s.spawn(move |_| *by_military_km = Some(distance(|m| m.nearest_military)));
+            s.spawn(move |_| *by_protected_km = Some(distance(|m| m.nearest_protected)));
+            s.spawn(move |_| {
+                *grid = Some(Grid::new(
+                    &incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>(),
+                ))
+            });
+            s.spawn(move |_| {
+                *tallies = Some(match first_day {
+                    Some(first) => incidents
+                        .iter()
+                        .zip(measures)
+                        .map(|(i, m)| Tally::new(i, m.depth_km, first))
+                        .collect(),
+                    None => Vec::new(),
+                })
+            });
+            s.spawn(move |_| *map_points = Some(incidents.par_iter().map(MapPoint::new).collect()));
+            s.spawn(move |_| *search_text = Some(folded.unwrap_or_else(|| fold_all(incidents))));
+            s.spawn(move |_| {
+                *ids = Some(
+                    incidents
+                        .iter()
+                        .enumerate()
+                        .map(|(i, inc)| (inc.id.clone(), i as u32))
+                        .collect(),
+                )
+            });
+        });
+        let built = "every index is built inside the scope";
+        let (sets, grid, tallies, map_points, ids) = (
+            sets.expect(built),
+            grid.expect(built),
+            tallies.expect(built),
+            map_points.expect(built),
+            ids.expect(built),
+        );
+        let (by_depth, by_killed, by_killed_low) = (
+            by_depth.expect(built),
+            by_killed.expect(built),
+            by_killed_low.expect(built),
+        );
+        let (by_military_km, by_protected_km, search_text) = (
+            by_military_km.expect(built),
+            by_protected_km.expect(built),
+            search_text.expect(built),
+        );
         Index {
             depth_bands: dataset
                 .line
