@@ -147,13 +147,6 @@ pub(super) fn find_collection(
 }
 
 fn incident_extent(index: &Index) -> Value {
-    let (mut west, mut south, mut east, mut north) = (180.0_f64, 90.0_f64, -180.0_f64, -90.0_f64);
-    for incident in &index.incidents {
-        west = west.min(incident.lon);
-        east = east.max(incident.lon);
-        south = south.min(incident.lat);
-        north = north.max(incident.lat);
-    }
     // Incidents are numbered in date order.
     let first = index.incidents.first().map(|i| i.date.to_string());
     let last = index
@@ -162,9 +155,9 @@ fn incident_extent(index: &Index) -> Value {
         .map(|i| i.date_end)
         .max()
         .map(|d| d.to_string());
-    if index.incidents.is_empty() {
+    let Some([west, south, east, north]) = index.grid.extent() else {
         return json!({ "spatial": { "bbox": [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84 } });
-    }
+    };
     json!({
         "spatial": { "bbox": [[west, south, east, north]], "crs": CRS84 },
         "temporal": {

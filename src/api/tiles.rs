@@ -179,17 +179,10 @@ fn tileset_json(index: &Index, base: &str) -> Value {
 
 /// `[west, south, east, north]` of every incident, or the world when there are none.
 fn incident_bounds(index: &Index) -> Vec<f64> {
-    let mut bounds: Option<[f64; 4]> = None;
-    for i in &index.incidents {
-        let b = bounds.get_or_insert([i.lon, i.lat, i.lon, i.lat]);
-        *b = [
-            b[0].min(i.lon),
-            b[1].min(i.lat),
-            b[2].max(i.lon),
-            b[3].max(i.lat),
-        ];
-    }
-    bounds.map_or(vec![-180.0, -85.0, 180.0, 85.0], |b| b.to_vec())
+    index
+        .grid
+        .extent()
+        .map_or(vec![-180.0, -85.0, 180.0, 85.0], |b| b.to_vec())
 }
 
 async fn tilesets(
@@ -199,10 +192,7 @@ async fn tilesets(
 ) -> Result<Json<Value>, ApiError> {
     incidents_only(&collection)?;
     let base = base_url(&state, &headers);
-    let index = state.index.clone();
-    let mut set = tokio::task::spawn_blocking(move || tileset_json(&index, &base))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut set = tileset_json(&state.index, &base);
     for key in [
         "layers",
         "tilejson",
@@ -225,11 +215,7 @@ async fn tileset(
     incidents_only(&collection)?;
     tms_only(&tms)?;
     let base = base_url(&state, &headers);
-    let index = state.index.clone();
-    let set = tokio::task::spawn_blocking(move || tileset_json(&index, &base))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(set))
+    Ok(Json(tileset_json(&state.index, &base)))
 }
 
 /// A path segment as a tile coordinate; `name` is the standard's name for it.

@@ -83,6 +83,11 @@ impl Grid {
         }
     }
 
+    /// The smallest box `[west, south, east, north]` holding every incident (`None`: none).
+    pub fn extent(&self) -> Option<[f64; 4]> {
+        self.extent
+    }
+
     /// Every incident inside the box (edges included); `west > east` crosses the antimeridian.
     pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
         let spans = if west > east {
