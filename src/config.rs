@@ -62,7 +62,18 @@ pub struct Settings {
     /// rebuilt whenever the data or strikemap's version change).
     #[arg(long = "no-snapshot", action = clap::ArgAction::SetFalse)]
     pub snapshot: bool,
+    /// The SQLite store that holds the incidents and their history (created and seeded from
+    /// the data directory's incidents.geojson on first start); by default `strikemap.db` in the
+    /// data directory.
+    #[arg(long, env = "STRIKEMAP_DB")]
+    pub db: Option<PathBuf>,
+    /// Serve the data files read-only, without a store (no editing).
+    #[arg(long = "no-db", conflicts_with = "db")]
+    pub no_db: bool,
 }
+
+/// The store's file name in the data directory when `--db` is not given.
+pub const DEFAULT_DB_NAME: &str = "strikemap.db";
 
 /// `host:port`, resolving a host name to its first address.
 fn parse_addr(text: &str) -> Result<SocketAddr, String> {
@@ -121,6 +132,8 @@ impl Settings {
             max_downloads: 4,
             // Library users and tests opt in; the command line's default is on.
             snapshot: false,
+            db: None,
+            no_db: true,
         }
     }
 
@@ -129,6 +142,18 @@ impl Settings {
         crate::store::FileStore {
             paths: self.data_paths(),
         }
+    }
+
+    /// The store's path, unless the files are served read-only.
+    pub fn db_path(&self) -> Option<PathBuf> {
+        if self.no_db {
+            return None;
+        }
+        Some(
+            self.db
+                .clone()
+                .unwrap_or_else(|| self.data.join(DEFAULT_DB_NAME)),
+        )
     }
 
     /// Where each data file is, honouring the layer overrides.

@@ -156,6 +156,11 @@ impl Gazetteer {
         &self.places[index as usize]
     }
 
+    /// Every place's id and index.
+    pub fn ids(&self) -> impl Iterator<Item = (&str, PlaceIdx)> {
+        self.by_id.iter().map(|(id, i)| (id.as_str(), *i))
+    }
+
     pub fn by_id(&self, id: &str) -> Option<PlaceIdx> {
         self.by_id.get(id).copied()
     }

@@ -9,6 +9,8 @@
 pub mod api;
 /// Settings from flags and environment.
 pub mod config;
+/// Writes: roles, validation, the audit trail, restricted data.
+pub mod edit;
 /// Names and spellings to places.
 pub mod gazetteer;
 /// Synthetic datasets for load tests.
@@ -57,9 +59,22 @@ pub fn load_with_origin(
 ) -> Result<(index::Index, Origin), store::LoadError> {
     let started = std::time::Instant::now();
     let paths = settings.data_paths();
+    let database = open_store(settings, progress)?;
     let snapshot_path = store::snapshot::path_for(&paths);
-    // The fingerprint versions the data for cache validators, and keys the snapshot.
-    let fingerprint = match store::snapshot::fingerprint(&paths) {
+    // The fingerprint versions the data for cache validators, and keys the snapshot; with a
+    // store, its identity and write count stand in for the incidents file.
+    let fingerprint = store::snapshot::fingerprint(&paths)
+        .map_err(|e| e.to_string())
+        .and_then(|f| match &database {
+            None => Ok(f),
+            Some(db) => {
+                let (store_id, writes) = db.data_version().map_err(|e| e.to_string())?;
+                Ok(xxhash_rust::xxh3::xxh3_64(
+                    format!("{f:x}/{store_id}/{writes}").as_bytes(),
+                ))
+            }
+        });
+    let fingerprint = match fingerprint {
         Ok(f) => Some(f),
         Err(error) => {
             tracing::warn!(%error, "the data could not be fingerprinted: no snapshot, and cache validators last only this run");
@@ -69,7 +84,7 @@ pub fn load_with_origin(
     let snapshot = fingerprint
         .filter(|_| settings.snapshot)
         .map(|f| (snapshot_path.as_path(), f));
-    let (dataset, prepared) = store::load_dir_prepared(&paths, snapshot)?;
+    let (dataset, prepared) = store::load_dir_prepared(&paths, snapshot, database.as_ref())?;
     let from_snapshot = prepared.is_some();
     tracing::info!(
         incidents = dataset.incidents.len(),
@@ -115,6 +130,30 @@ pub fn load_with_origin(
     Ok((index, origin))
 }
 
+/// Opens the store the settings name (none when the files are served read-only), seeding it
+/// from the data directory's incidents when it is empty.
+pub fn open_store(
+    settings: &config::Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Option<store::database::Database>, store::LoadError> {
+    let Some(path) = settings.db_path() else {
+        return Ok(None);
+    };
+    let db = store::database::Database::open(&path)?;
+    if db.is_empty()? {
+        let started = std::time::Instant::now();
+        let paths = settings.data_paths();
+        let n = store::seed_store(&paths, &db, progress)?;
+        tracing::info!(
+            incidents = n,
+            store = %path.display(),
+            seconds = started.elapsed().as_secs_f64(),
+            "store created from {}", paths.incidents.display()
+        );
+    }
+    Ok(Some(db))
+}
+
 /// Serves an already loaded index on `listener` until the process is stopped.
 ///
 /// Every connection is bounded: at most `max_connections` are open (more are closed at once),
@@ -133,7 +172,17 @@ pub async fn serve(
     let idle_timeout =
         header_timeout + std::time::Duration::from_secs(settings.request_timeout_secs.max(1));
     let connections = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
-    let app = api::app(api::AppState::new(index, settings));
+    let live = Arc::new(arc_swap::ArcSwap::from_pointee(index));
+    let editor = match settings.db_path() {
+        Some(path) => {
+            let db = store::database::Database::open(&path).map_err(std::io::Error::other)?;
+            let archive = store::Archive::load(&settings.data_paths().sources)
+                .map_err(std::io::Error::other)?;
+            Some(Arc::new(edit::Editor::new(db, archive, live.clone())))
+        }
+        None => None,
+    };
+    let app = api::app(api::AppState::live(live, editor, settings));
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()

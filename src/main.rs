@@ -37,6 +37,78 @@ enum Command {
         #[arg(long, default_value_t = 2020)]
         seed: u64,
     },
+    /// Make, list and revoke the API tokens editors and admins write with.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Write a consistent copy of the store while the service runs.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+/// Which store a command works on: the same one `serve` opens.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// The data directory (the store is `strikemap.db` in it unless --db says otherwise).
+    #[arg(long, env = "STRIKEMAP_DATA", default_value = "data")]
+    data: PathBuf,
+    /// The store's file.
+    #[arg(long, env = "STRIKEMAP_DB")]
+    db: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<strikemap::store::database::Database, String> {
+        let path = self
+            .db
+            .clone()
+            .unwrap_or_else(|| self.data.join(strikemap::config::DEFAULT_DB_NAME));
+        if !path.exists() {
+            return Err(format!(
+                "{}: no store there yet (`strikemap serve` creates it on first start)",
+                path.display()
+            ));
+        }
+        strikemap::store::database::Database::open(&path).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Make a token and print it (once: only its hash is kept).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// viewer, editor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: strikemap::model::Role,
+        /// Who holds it; recorded as the author of every write made with it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tokens (never the tokens themselves).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its id (from `token list`).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+fn parse_role(text: &str) -> Result<strikemap::model::Role, String> {
+    strikemap::model::Role::parse(text)
+        .ok_or_else(|| format!("expected viewer, editor or admin; got '{text}'"))
 }
 
 /// What `check` reads: the dataset, and the layer overrides a deployment would serve with.
@@ -140,6 +212,59 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             bar.finish_and_clear();
             println!("wrote {count} synthetic incidents to {}", out.display());
+            Ok(())
+        }
+        Command::Token { action } => match action {
+            TokenAction::Create { store, role, name } => {
+                let token = store
+                    .open()?
+                    .create_token(&name, role)
+                    .map_err(|e| e.to_string())?;
+                eprintln!("token for {name} ({role}); it is shown only this once:");
+                println!("{token}");
+                Ok(())
+            }
+            TokenAction::List { store } => {
+                for t in store.open()?.tokens().map_err(|e| e.to_string())? {
+                    println!(
+                        "{}\t{}\t{}\tcreated {}{}",
+                        t.id,
+                        t.role,
+                        t.name,
+                        t.created_at,
+                        t.revoked_at
+                            .map(|r| format!("\trevoked {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+            TokenAction::Revoke { store, id } => {
+                if store.open()?.revoke_token(id).map_err(|e| e.to_string())? {
+                    println!("token {id} revoked");
+                    Ok(())
+                } else {
+                    Err(format!("no valid token with id {id}"))
+                }
+            }
+        },
+        Command::Backup { store, to } => {
+            let db = store.open()?;
+            db.backup(&to).map_err(|e| e.to_string())?;
+            let copy =
+                strikemap::store::database::Database::open(&to).map_err(|e| e.to_string())?;
+            let check = copy.integrity_check().map_err(|e| e.to_string())?;
+            if check != "ok" {
+                return Err(format!(
+                    "{}: the copy fails its integrity check: {check}",
+                    to.display()
+                ));
+            }
+            println!(
+                "backed up {} to {} (integrity check: ok)",
+                db.path().display(),
+                to.display()
+            );
             Ok(())
         }
     }

@@ -1,6 +1,7 @@
 //! The one API error type: every failure becomes a JSON body `{"code", "description"}` with
 //! the right status. Details of server faults are logged, never sent.
 
+use crate::edit::EditError;
 use crate::query::QueryError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -23,6 +24,12 @@ pub enum ApiError {
     /// The `Accept` header asks only for an encoding this resource is not offered in.
     #[error("{0}")]
     NotAcceptable(String),
+    /// A write refused (authentication, role, validation, concurrency) or the store failing.
+    #[error(transparent)]
+    Edit(#[from] crate::edit::EditError),
+    /// A write to a collection that is read-only (the reference layers come from files).
+    #[error("collection '{0}' is read-only: only incidents are edited through the API")]
+    ReadOnlyCollection(String),
     /// A request header strikemap will not use (e.g. an oversized `Host`).
     #[error("{description}")]
     BadHeader {
@@ -48,6 +55,25 @@ impl ApiError {
             ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "Busy"),
             ApiError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "InvalidHeader"),
             ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "NotAcceptable"),
+            ApiError::ReadOnlyCollection(_) => (StatusCode::METHOD_NOT_ALLOWED, "ReadOnly"),
+            ApiError::Edit(e) => match e {
+                EditError::BadToken | EditError::Unauthenticated => {
+                    (StatusCode::UNAUTHORIZED, "Unauthorized")
+                }
+                EditError::Forbidden { .. } => (StatusCode::FORBIDDEN, "Forbidden"),
+                EditError::ReadOnly => (StatusCode::METHOD_NOT_ALLOWED, "ReadOnly"),
+                EditError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "InvalidFeature"),
+                EditError::NotFound(_) => (StatusCode::NOT_FOUND, "NotFound"),
+                EditError::Retracted { .. } => (StatusCode::GONE, "Retracted"),
+                EditError::Exists(_) => (StatusCode::CONFLICT, "Exists"),
+                EditError::PreconditionRequired => {
+                    (StatusCode::PRECONDITION_REQUIRED, "PreconditionRequired")
+                }
+                EditError::PreconditionFailed { .. } => {
+                    (StatusCode::PRECONDITION_FAILED, "PreconditionFailed")
+                }
+                EditError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServerError"),
+            },
         }
     }
 }
@@ -59,6 +85,10 @@ impl IntoResponse for ApiError {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 "the server could not complete the request".to_string()
+            }
+            ApiError::Edit(EditError::Store(detail)) => {
+                tracing::error!(%detail, "store failed");
+                "the server could not complete the request; nothing was written".to_string()
             }
             other => other.to_string(),
         };
@@ -92,7 +122,32 @@ impl IntoResponse for ApiError {
         if let ApiError::NotAcceptable(_) = &self {
             body["header"] = json!("Accept");
         }
+        match &self {
+            ApiError::Edit(EditError::Invalid(problems)) => body["problems"] = json!(problems),
+            ApiError::Edit(EditError::Retracted { reason, .. }) => body["reason"] = json!(reason),
+            ApiError::Edit(EditError::Forbidden { needed }) => body["role_needed"] = json!(needed),
+            ApiError::Edit(EditError::PreconditionFailed { current, .. }) => {
+                body["current_etag"] = json!(crate::edit::etag(*current));
+            }
+            ApiError::Edit(EditError::PreconditionRequired) => body["header"] = json!("If-Match"),
+            ApiError::Edit(EditError::BadToken | EditError::Unauthenticated) => {
+                body["header"] = json!("Authorization");
+            }
+            _ => {}
+        }
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"strikemap\""),
+            );
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().insert(
+                axum::http::header::ALLOW,
+                axum::http::HeaderValue::from_static("GET, HEAD"),
+            );
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -136,6 +136,10 @@ pub async fn headers(
     {
         h.insert(header::CONTENT_TYPE, value);
     }
+    if is_api {
+        // Editors' answers carry what the public's do not.
+        h.append(header::VARY, HeaderValue::from_static("Authorization"));
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         let policy = if path.starts_with("/vendor/") {
             // Pinned third-party assets change only with a release.

@@ -30,7 +30,7 @@ async fn measure(
     let params = query::Params::new(params_of(raw.as_deref())?)?;
     let (lon, lat, date) = query::parse_measure_point(&params)?;
     let naming = query::parse_naming(&params)?;
-    let index = &state.index;
+    let index = &state.index();
     let m = index.measure_point(Point::new(lon, lat), date);
     let in_km = |found: Option<(u32, f64)>| found.map(|(i, metres)| (i, metres / 1000.0));
     let place = m.nearest_place.map(|(p, metres)| {
@@ -83,7 +83,7 @@ async fn stats(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let params = query::Params::new(params_of(raw.as_deref())?)?;
-    let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+    let q = query::parse_incident_query(&params, &state.index().gazetteer)?;
     if q.format == Some(query::Format::Csv) {
         return Err(query::QueryError::InvalidValue {
             parameter: "f".into(),
@@ -93,7 +93,7 @@ async fn stats(
         .into());
     }
     blocking(state, move |state| {
-        serde_json::to_value(query::stats(&state.index, &q))
+        serde_json::to_value(query::stats(&state.index(), &q))
             .map(Json)
             .map_err(|e| ApiError::Internal(e.to_string()))
     })

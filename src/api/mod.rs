@@ -3,6 +3,7 @@
 //! web map's static files.
 
 mod csv;
+mod edit;
 mod error;
 mod features;
 mod files;
@@ -35,7 +36,10 @@ pub const MAX_QUERY_LEN: usize = 8 * 1024;
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    pub index: Arc<Index>,
+    /// The index queries run against; replaced whole after each write.
+    pub live: Arc<arc_swap::ArcSwap<Index>>,
+    /// Writes, when the service runs on a store.
+    pub editor: Option<Arc<crate::edit::Editor>>,
     pub settings: Arc<Settings>,
     /// Permits for heavy work; a permit travels into the blocking task and is released only
     /// when the work ends, so the bound holds even after a request has timed out.
@@ -49,7 +53,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A read-only state over `index`.
     pub fn new(index: Index, settings: Settings) -> AppState {
+        Self::live(
+            Arc::new(arc_swap::ArcSwap::from_pointee(index)),
+            None,
+            settings,
+        )
+    }
+
+    /// The state over a live index that `editor` (if any) keeps in step with the store.
+    pub fn live(
+        live: Arc<arc_swap::ArcSwap<Index>>,
+        editor: Option<Arc<crate::edit::Editor>>,
+        settings: Settings,
+    ) -> AppState {
         let work = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent.max(1)));
         let kib = settings
             .response_memory_mb
@@ -57,13 +75,21 @@ impl AppState {
             .saturating_mul(1024)
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         AppState {
-            fragments: Arc::new(fragments::Fragments::new(&index)),
-            index: Arc::new(index),
+            fragments: Arc::new(fragments::Fragments::new(&live.load())),
+            live,
+            editor,
             work,
             response_budget: Arc::new(tokio::sync::Semaphore::new(kib)),
             downloads: Arc::new(tokio::sync::Semaphore::new(settings.max_downloads.max(1))),
             settings: Arc::new(settings),
         }
+    }
+}
+
+impl AppState {
+    /// The index as it is now (a request keeps the one it started with).
+    pub fn index(&self) -> Arc<Index> {
+        self.live.load_full()
     }
 }
 
@@ -101,7 +127,23 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
-    let layer = CorsLayer::new().allow_methods([Method::GET, Method::HEAD, Method::OPTIONS]);
+    use axum::http::header;
+    let layer = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION]);
     if origins.iter().any(|o| o.trim() == "*") {
         layer.allow_origin(AllowOrigin::any())
     } else {
@@ -117,10 +159,10 @@ fn cors(origins: &[String]) -> CorsLayer {
 async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "incidents": state.index.incidents.len(),
-        "places": state.index.gazetteer.len(),
-        "military_objects": state.index.military.objects.len(),
-        "protected_objects": state.index.protected.objects.len(),
+        "incidents": state.index().incidents.len(),
+        "places": state.index().gazetteer.len(),
+        "military_objects": state.index().military.objects.len(),
+        "protected_objects": state.index().protected.objects.len(),
     }))
 }
 

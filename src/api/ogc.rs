@@ -90,8 +90,21 @@ pub fn router() -> Router<AppState> {
         .route("/api/conformance", get(conformance))
         .route("/api/collections", get(collections))
         .route("/api/collections/{collection}", get(collection))
-        .route("/api/collections/{collection}/items", get(items))
-        .route("/api/collections/{collection}/items/{feature}", get(item))
+        .route(
+            "/api/collections/{collection}/items",
+            get(items).post(super::edit::create),
+        )
+        .route(
+            "/api/collections/{collection}/items/{feature}",
+            get(item)
+                .put(super::edit::replace)
+                .patch(super::edit::patch)
+                .delete(super::edit::retract),
+        )
+        .route(
+            "/api/collections/{collection}/items/{feature}/history",
+            get(super::edit::history),
+        )
         .route("/api/collections/{collection}/download", get(download))
 }
 
@@ -287,14 +300,15 @@ fn collection_json(state: &AppState, base: &str, entry: &(&str, &str, &str)) -> 
         "crs": [CRS84],
         "links": collection_links(base, id, title),
     });
+    let index = state.index();
     if id == "incidents" {
-        value["extent"] = incident_extent(&state.index);
-    } else if let Some(extent) = collection_extent(&state.index, id) {
+        value["extent"] = incident_extent(&index);
+    } else if let Some(extent) = collection_extent(&index, id) {
         value["extent"] = extent;
     }
     let coverage = match id {
-        "military-objects" => state.index.military.coverage.as_deref(),
-        "protected-objects" => state.index.protected.coverage.as_deref(),
+        "military-objects" => index.military.coverage.as_deref(),
+        "protected-objects" => index.protected.coverage.as_deref(),
         _ => None,
     };
     if let Some(coverage) = coverage {
@@ -542,14 +556,15 @@ async fn items(
     let params = query::Params::new(pairs.clone())?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if id == "incidents" {
-        let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+        let index = state.index();
+        let q = query::parse_incident_query(&params, &index.gazetteer)?;
         let csv = wants_csv(q.format, &headers);
         return blocking(state, move |state| {
-            let index = &state.index;
+            let index = &index;
             let page = query::execute(index, &q);
             let links = page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched);
             if csv {
-                return csv_page(state, &page, &q, &links);
+                return csv_page(state, index, &page, &q, &links);
             }
             let mut out = Vec::with_capacity((page.items.len() + 1) * FEATURE_BYTES);
             out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"numberMatched\":");
@@ -587,7 +602,7 @@ async fn items(
         )));
     }
     let q = query::parse_layer_query(&params, id == "places")?;
-    let selected = layer_features(&state.index, &id, &q);
+    let selected = layer_features(&state.index(), &id, &q);
     let number_matched = selected.len();
     let features: Vec<Value> = selected.into_iter().skip(q.offset).take(q.limit).collect();
     let body = FeaturePage {
@@ -621,18 +636,13 @@ const CSV_TYPE: &str = "text/csv; charset=utf-8";
 /// `OGC-NumberMatched` / `OGC-NumberReturned`.
 fn csv_page(
     state: &AppState,
+    index: &Index,
     page: &query::Page,
     q: &query::IncidentQuery,
     links: &[Value],
 ) -> Result<Response, ApiError> {
     let mut body = super::csv::header();
-    super::csv::rows(
-        &state.index,
-        &state.fragments,
-        &page.items,
-        q.naming,
-        &mut body,
-    );
+    super::csv::rows(index, &state.fragments, &page.items, q.naming, &mut body);
     let mut response = budgeted_body(state, body)?;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
@@ -690,17 +700,16 @@ async fn download(
         .into());
     }
     let params = query::Params::new(pairs)?;
-    let q = query::parse_incident_query(&params, &state.index.gazetteer)?;
+    // One index for the whole download: the numbers matched must name the incidents streamed.
+    let index = state.index();
+    let q = query::parse_incident_query(&params, &index.gazetteer)?;
     let csv = wants_csv(q.format, &headers);
     let permit = state.downloads.clone().try_acquire_owned().map_err(|_| {
         ApiError::Busy("as many downloads are streaming as the server allows; retry shortly".into())
     })?;
     let naming = q.naming;
-    let items = blocking(state.clone(), move |state| {
-        Ok(query::matching(&state.index, &q))
-    })
-    .await?;
-    let index = state.index.clone();
+    let matched_in = index.clone();
+    let items = blocking(state.clone(), move |_| Ok(query::matching(&matched_in, &q))).await?;
     let fragments = state.fragments.clone();
     let total = items.len();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -904,14 +913,27 @@ async fn item(
         ),
     ];
     let naming = query::parse_item_params(&query::Params::new(params_of(raw.as_deref())?)?)?;
-    let index = &state.index;
+    let index = &state.index();
     let not_found = || ApiError::NotFound(format!("no feature '{feature}' in collection '{id}'"));
     let value = match id.as_str() {
         "incidents" => {
-            let i = index.incident_by_id(&feature).ok_or_else(not_found)?;
+            let who = super::edit::principal(&state, &headers).await?;
+            let Some(i) = index.incident_by_id(&feature) else {
+                return Err(super::edit::missing(&state, &feature, not_found()).await);
+            };
             let mut out = Vec::with_capacity(FEATURE_BYTES);
             write_feature(&mut out, index, &state.fragments, i, naming, Some(&links));
-            return geojson_bytes(&state, out);
+            let revision = index.incidents[i as usize].revision;
+            let mut response = match who.filter(|p| p.role.sees_restricted()) {
+                // Editors get the public feature and, as `record`, what PUT takes and PATCH
+                // patches: the stored record with any restricted data.
+                Some(_) => super::edit::with_record(&state, &feature, out).await?,
+                None => geojson_bytes(&state, out)?,
+            };
+            if let Ok(tag) = HeaderValue::from_str(&crate::edit::etag(revision)) {
+                response.headers_mut().insert(header::ETAG, tag);
+            }
+            return Ok(response);
         }
         "depth-bands" => index
             .depth_bands
@@ -934,7 +956,7 @@ async fn item(
 }
 
 /// A path segment with everything but unreserved characters percent-encoded.
-fn encode_segment(text: &str) -> String {
+pub(super) fn encode_segment(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

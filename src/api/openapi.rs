@@ -229,7 +229,7 @@ async fn openapi(
     );
     let feature_id = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
     // An example id, so that generated clients and fuzzers reach a feature that exists.
-    let example_incident = state.index.incidents.first().map(|i| i.id.to_string());
+    let example_incident = state.index().incidents.first().map(|i| i.id.to_string());
     for (id, title, description) in COLLECTIONS {
         let camel: String = id
             .split('-')

@@ -377,7 +377,7 @@ fn one_schema(
 ) -> Result<Response, ApiError> {
     super::ogc::find_collection(id)?;
     check_params(raw)?;
-    build(&state.index, &base_url(state, headers), id)
+    build(&state.index(), &base_url(state, headers), id)
         .map(schema_response)
         .ok_or_else(|| ApiError::NotFound(format!("no schema for collection '{id}'")))
 }

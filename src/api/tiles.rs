@@ -192,7 +192,7 @@ async fn tilesets(
 ) -> Result<Json<Value>, ApiError> {
     incidents_only(&collection)?;
     let base = base_url(&state, &headers);
-    let mut set = tileset_json(&state.index, &base);
+    let mut set = tileset_json(&state.index(), &base);
     for key in [
         "layers",
         "tilejson",
@@ -215,7 +215,7 @@ async fn tileset(
     incidents_only(&collection)?;
     tms_only(&tms)?;
     let base = base_url(&state, &headers);
-    Ok(Json(tileset_json(&state.index, &base)))
+    Ok(Json(tileset_json(&state.index(), &base)))
 }
 
 /// A path segment as a tile coordinate; `name` is the standard's name for it.
@@ -307,8 +307,10 @@ async fn serve_tile(
 ) -> Result<Response, ApiError> {
     let pairs = params_of(raw.as_deref())?;
     let params = query::Params::new(pairs.clone())?;
-    let q = query::parse_tile_query(&params, &state.index.gazetteer)?;
-    let tag = etag(state.index.version, &pairs, id);
+    // One index for the whole request: a write meanwhile must not mix two versions.
+    let index = state.index();
+    let q = query::parse_tile_query(&params, &index.gazetteer)?;
+    let tag = etag(index.version, &pairs, id);
     let cache_headers = |response: &mut Response| -> Result<(), ApiError> {
         let h = response.headers_mut();
         h.insert(
@@ -323,9 +325,9 @@ async fn serve_tile(
         cache_headers(&mut response)?;
         return Ok(response);
     }
-    let (bytes, matched) = blocking(state.clone(), move |state| {
-        let tile = query::tiles::tile(&state.index, &q, id);
-        let bytes = encode(&state.index, &tile).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (bytes, matched) = blocking(state.clone(), move |_| {
+        let tile = query::tiles::tile(&index, &q, id);
+        let bytes = encode(&index, &tile).map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok((bytes, tile.matched))
     })
     .await?;

@@ -22,6 +22,7 @@ use crate::model::{Dataset, Layer, LineOfContact};
 use crate::model::{Incident, PlaceIdx, Side};
 use geo::Point;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
 /// centimetres at these distances; the API rounds to metres).
@@ -53,19 +54,42 @@ fn fold_all(incidents: &[Incident]) -> Vec<Box<str>> {
         .collect()
 }
 
+/// The parts of an index that writes to incidents leave as they are.
+struct Shared {
+    gazetteer: Arc<Gazetteer>,
+    measurer: Arc<Measurer>,
+    line: Arc<LineOfContact>,
+    military: Arc<Layer>,
+    protected: Arc<Layer>,
+    summaries: Arc<Vec<serde_json::Value>>,
+    place_features: Arc<Vec<crate::model::RawFeature>>,
+    passages: Arc<Vec<crate::model::Passage>>,
+}
+
+/// A write to the incidents, as the index applies it.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Adds the incident, or replaces the one with its id.
+    Put(Box<Incident>),
+    /// Takes the incident with this id out (a retraction).
+    Remove(Box<str>),
+}
+
 /// Everything a query runs against, built once from a [`Dataset`].
 pub struct Index {
     pub incidents: Vec<Incident>,
     pub measures: Vec<Measures>,
-    pub gazetteer: Gazetteer,
-    pub measurer: Measurer,
-    pub line: LineOfContact,
-    pub military: Layer,
-    pub protected: Layer,
-    pub summaries: Vec<serde_json::Value>,
-    pub place_features: Vec<crate::model::RawFeature>,
+    // What does not change when an incident is written is shared between an index and the
+    // one that replaces it after a write.
+    pub gazetteer: Arc<Gazetteer>,
+    pub measurer: Arc<Measurer>,
+    pub line: Arc<LineOfContact>,
+    pub military: Arc<Layer>,
+    pub protected: Arc<Layer>,
+    pub summaries: Arc<Vec<serde_json::Value>>,
+    pub place_features: Arc<Vec<crate::model::RawFeature>>,
     /// The archived passages the records cite.
-    pub passages: Vec<crate::model::Passage>,
+    pub passages: Arc<Vec<crate::model::Passage>>,
     /// Incidents by grid cell, for boxes and radii.
     pub grid: Grid,
     /// The incidents of each vocabulary value and place (incidents are numbered in date
@@ -156,6 +180,27 @@ impl Index {
             }
         };
         progress(incidents.len() as u64);
+        let shared = Shared {
+            gazetteer: Arc::new(gazetteer),
+            measurer: Arc::new(measurer),
+            line: Arc::new(dataset.line),
+            military: Arc::new(dataset.military),
+            protected: Arc::new(dataset.protected),
+            summaries: Arc::new(dataset.summaries),
+            place_features: Arc::new(dataset.place_features),
+            passages: Arc::new(dataset.passages),
+        };
+        Self::index_all(shared, incidents, measures, folded)
+    }
+
+    /// The indexes over incidents already in date order with their measures (and, when known,
+    /// their folded search text).
+    fn index_all(
+        shared: Shared,
+        incidents: Vec<Incident>,
+        measures: Vec<Measures>,
+        folded: Option<Vec<Box<str>>>,
+    ) -> Index {
         let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
         let first_day = incidents.first().map(|i| i.date);
         let range = |keys: Vec<Option<f64>>| RangeIndex::new(&keys);
@@ -175,7 +220,7 @@ impl Index {
         let (mut by_military_km, mut by_protected_km, mut search_text) = (None, None, None);
         rayon::scope(|s| {
             let (incidents, measures, sides) = (&incidents, &measures, &sides);
-            let places = gazetteer.len();
+            let places = shared.gazetteer.len();
             let sets = &mut sets;
             let by_depth = &mut by_depth;
             let by_killed = &mut by_killed;
@@ -260,23 +305,23 @@ impl Index {
             search_text.expect(built),
         );
         Index {
-            depth_bands: dataset
+            depth_bands: shared
                 .line
                 .default_version()
                 .map(|v| depth_bands(&v.parts))
                 .unwrap_or_default(),
-            depth_bands_line_from: dataset.line.default_version().and_then(|v| v.valid_from),
+            depth_bands_line_from: shared.line.default_version().and_then(|v| v.valid_from),
             ids,
             incidents,
             measures,
-            gazetteer,
-            measurer,
-            line: dataset.line,
-            military: dataset.military,
-            protected: dataset.protected,
-            summaries: dataset.summaries,
-            place_features: dataset.place_features,
-            passages: dataset.passages,
+            gazetteer: shared.gazetteer,
+            measurer: shared.measurer,
+            line: shared.line,
+            military: shared.military,
+            protected: shared.protected,
+            summaries: shared.summaries,
+            place_features: shared.place_features,
+            passages: shared.passages,
             grid,
             sets,
             by_depth,
@@ -290,6 +335,77 @@ impl Index {
             first_day,
             search_text,
         }
+    }
+
+    /// The index after `changes` (applied in order): only the incidents written are measured;
+    /// every other incident keeps its measures and folded text, and the shared layers are not
+    /// copied. The indexes over incidents are built again, side by side.
+    pub fn with_changes(&self, changes: &[Change]) -> Index {
+        let mut latest: std::collections::HashMap<&str, Option<&Incident>> =
+            std::collections::HashMap::new();
+        for change in changes {
+            match change {
+                Change::Put(incident) => latest.insert(&incident.id, Some(incident)),
+                Change::Remove(id) => latest.insert(id, None),
+            };
+        }
+        let mut added: Vec<&Incident> = latest.values().filter_map(|i| *i).collect();
+        added.sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));
+        let fresh: Vec<(Measures, Box<str>)> = added
+            .par_iter()
+            .map(|incident| {
+                let m = self.measurer.measure(
+                    Point::new(incident.lon, incident.lat),
+                    f64::from(incident.uncertainty_km),
+                    Some(incident.date),
+                    &self.gazetteer,
+                );
+                let text =
+                    crate::gazetteer::fold(&format!("{} {}", incident.title, incident.description));
+                (m.compact(), text.into_boxed_str())
+            })
+            .collect();
+        let total = self.incidents.len() + added.len();
+        let mut incidents = Vec::with_capacity(total);
+        let mut measures = Vec::with_capacity(total);
+        let mut search_text = Vec::with_capacity(total);
+        let mut next_added = added.iter().zip(fresh).peekable();
+        let before = |x: &Incident, y: &Incident| (x.date, &x.id) < (y.date, &y.id);
+        for (i, incident) in self.incidents.iter().enumerate() {
+            while let Some((new, _)) = next_added.peek()
+                && before(new, incident)
+            {
+                if let Some((new, (m, text))) = next_added.next() {
+                    incidents.push((*new).clone());
+                    measures.push(m);
+                    search_text.push(text);
+                }
+            }
+            if latest.contains_key(&*incident.id) {
+                continue;
+            }
+            incidents.push(incident.clone());
+            measures.push(self.measures[i]);
+            search_text.push(self.search_text[i].clone());
+        }
+        for (new, (m, text)) in next_added {
+            incidents.push((*new).clone());
+            measures.push(m);
+            search_text.push(text);
+        }
+        let shared = Shared {
+            gazetteer: self.gazetteer.clone(),
+            measurer: self.measurer.clone(),
+            line: self.line.clone(),
+            military: self.military.clone(),
+            protected: self.protected.clone(),
+            summaries: self.summaries.clone(),
+            place_features: self.place_features.clone(),
+            passages: self.passages.clone(),
+        };
+        let mut index = Self::index_all(shared, incidents, measures, Some(search_text));
+        index.version = self.version;
+        index
     }
 
     /// The measures of any point, as for an incident on `date` (the latest line without

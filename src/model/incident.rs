@@ -51,6 +51,9 @@ pub struct Incident {
     /// Shared between incidents that cite the same sources (the loader interns them).
     #[serde(skip)]
     pub sources: std::sync::Arc<[Source]>,
+    /// How many times the record has been written (1 for a record read from files): the
+    /// item's ETag, which a write must quote in `If-Match`.
+    pub revision: u32,
 }
 
 impl Incident {
@@ -102,6 +105,15 @@ pub struct IncidentRecord {
     pub sources: Vec<Source>,
 }
 
+/// Longest incident id, in characters.
+pub const MAX_ID_CHARS: usize = 200;
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 500;
+/// Longest description or note, in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// Most sources one incident cites.
+pub const MAX_SOURCES: usize = 100;
+
 /// A field of a record that fails validation, with what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -110,7 +122,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &'static str, expected: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, expected: impl Into<String>) -> Self {
         FieldError {
             field,
             expected: expected.into(),
@@ -119,36 +131,59 @@ impl FieldError {
 }
 
 impl IncidentRecord {
-    /// Turns a parsed record into an incident at `(lon, lat)` in place `place`, checking what
-    /// serde cannot: non-empty text, date order and precision, counts, at least one source.
-    pub fn into_incident(
-        self,
-        lon: f64,
-        lat: f64,
-        place: PlaceIdx,
-    ) -> Result<Incident, FieldError> {
-        for (field, text) in [
-            ("id", &self.id),
-            ("title", &self.title),
-            ("description", &self.description),
+    /// Every way the record breaks a rule serde cannot check: empty or over-long text, date
+    /// order and precision, a day after tomorrow (UTC; a record is never dated in the future),
+    /// counts, the reporting parties, at least one complete source. Empty when it is valid.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        for (field, text, max) in [
+            ("id", &self.id, MAX_ID_CHARS),
+            ("title", &self.title, MAX_TITLE_CHARS),
+            ("description", &self.description, MAX_TEXT_CHARS),
+            ("location_source", &self.location_source, MAX_TEXT_CHARS),
         ] {
-            if text.trim().is_empty() {
-                return Err(FieldError::new(field, "non-empty text"));
+            if field != "location_source" && text.trim().is_empty() {
+                problems.push(FieldError::new(field, "non-empty text"));
+            } else if text.chars().count() > max {
+                problems.push(FieldError::new(
+                    field,
+                    format!("text of at most {max} characters"),
+                ));
+            }
+        }
+        for (field, text) in [
+            ("date_note", &self.date_note),
+            ("verification_note", &self.verification_note),
+        ] {
+            if text
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS)
+            {
+                problems.push(FieldError::new(
+                    field,
+                    format!("text of at most {MAX_TEXT_CHARS} characters"),
+                ));
+            }
+        }
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+        for (field, day) in [("date", Some(self.date)), ("date_end", self.date_end)] {
+            if day.is_some_and(|d| d > tomorrow) {
+                problems.push(FieldError::new(field, "a day that is not in the future"));
             }
         }
         let date_end = self.date_end.unwrap_or(self.date);
         if date_end < self.date {
-            return Err(FieldError::new("date_end", "a day on or after `date`"));
+            problems.push(FieldError::new("date_end", "a day on or after `date`"));
         }
         match self.date_precision {
             DatePrecision::Day if date_end != self.date => {
-                return Err(FieldError::new(
+                problems.push(FieldError::new(
                     "date_end",
                     "absent or equal to `date` when date_precision is `day`",
                 ));
             }
             DatePrecision::Range if self.date_end.is_none() => {
-                return Err(FieldError::new(
+                problems.push(FieldError::new(
                     "date_end",
                     "a day when date_precision is `range`",
                 ));
@@ -158,36 +193,41 @@ impl IncidentRecord {
         if let Some(time) = &self.time_local
             && chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err()
         {
-            return Err(FieldError::new("time_local", "a local time as HH:MM"));
+            problems.push(FieldError::new("time_local", "a local time as HH:MM"));
         }
         let uncertainty_km = self
             .uncertainty_km
             .unwrap_or(self.geo_precision.default_uncertainty_km());
         if !(0.0..=500.0).contains(&uncertainty_km) {
-            return Err(FieldError::new(
+            problems.push(FieldError::new(
                 "uncertainty_km",
                 "a radius between 0 and 500 km",
             ));
         }
         let counts = [
-            ("killed", Count::from(self.killed)),
-            ("injured", Count::from(self.injured)),
-            ("children_killed", Count::from(self.children_killed)),
-            ("children_injured", Count::from(self.children_injured)),
+            ("killed", &self.killed),
+            ("injured", &self.injured),
+            ("children_killed", &self.children_killed),
+            ("children_injured", &self.children_injured),
         ];
         for (field, count) in counts {
-            if !count.is_consistent() {
-                return Err(FieldError::new(field, "low <= high"));
+            if !Count::from(*count).is_consistent() {
+                problems.push(FieldError::new(field, "low <= high"));
             }
         }
         if self.reported_by.is_empty() {
-            return Err(FieldError::new(
+            problems.push(FieldError::new(
                 "reported_by",
                 format!("at least one of: {}", Reporter::expected()),
             ));
         }
         if self.sources.is_empty() {
-            return Err(FieldError::new("sources", "at least one source"));
+            problems.push(FieldError::new("sources", "at least one source"));
+        } else if self.sources.len() > MAX_SOURCES {
+            problems.push(FieldError::new(
+                "sources",
+                format!("at most {MAX_SOURCES} sources"),
+            ));
         }
         for source in &self.sources {
             if let Some(field) = source.missing_field() {
@@ -200,9 +240,27 @@ impl IncidentRecord {
                     "read_at" => "sources.read_at",
                     _ => "sources.date",
                 };
-                return Err(FieldError::new(field, expected));
+                problems.push(FieldError::new(field, expected));
             }
         }
+        problems
+    }
+
+    /// Turns a parsed record into an incident at `(lon, lat)` in place `place`, checking what
+    /// serde cannot (see [`IncidentRecord::problems`]); the first problem is the error.
+    pub fn into_incident(
+        self,
+        lon: f64,
+        lat: f64,
+        place: PlaceIdx,
+    ) -> Result<Incident, FieldError> {
+        if let Some(problem) = self.problems().into_iter().next() {
+            return Err(problem);
+        }
+        let date_end = self.date_end.unwrap_or(self.date);
+        let uncertainty_km = self
+            .uncertainty_km
+            .unwrap_or(self.geo_precision.default_uncertainty_km());
         Ok(Incident {
             id: self.id.into(),
             title: self.title.into(),
@@ -221,15 +279,16 @@ impl IncidentRecord {
             kind: self.kind,
             weapon: self.weapon,
             target: self.target,
-            killed: counts[0].1,
-            injured: counts[1].1,
-            children_killed: counts[2].1,
-            children_injured: counts[3].1,
+            killed: Count::from(self.killed),
+            injured: Count::from(self.injured),
+            children_killed: Count::from(self.children_killed),
+            children_injured: Count::from(self.children_injured),
             perpetrator: self.perpetrator_alleged,
             reported_by: self.reported_by.into_iter().collect(),
             verification: self.verification,
             verification_note: self.verification_note.map(Into::into),
             sources: self.sources.into(),
+            revision: 1,
         })
     }
 }

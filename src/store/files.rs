@@ -106,15 +106,18 @@ impl Store for FileStore {
 
 /// Loads and validates every file; the first problem stops the load.
 pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
-    load_dir_prepared(paths, None).map(|(dataset, _)| dataset)
+    load_dir_prepared(paths, None, None).map(|(dataset, _)| dataset)
 }
 
 /// As [`load_dir`], but takes the incidents and their measures from the snapshot at `path`
 /// when it was made from exactly these data (`fingerprint`); returns the measures when it did.
 /// A snapshot that cannot be used is said in the log and the incidents are read as usual.
+///
+/// With `database`, the incidents are the store's public ones rather than `incidents.geojson`'s.
 pub fn load_dir_prepared(
     paths: &DataPaths,
     snapshot: Option<(&Path, u64)>,
+    database: Option<&super::database::Database>,
 ) -> Result<(Dataset, Option<crate::index::Precomputed>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
     let place_index: HashMap<&str, u32> = places
@@ -134,10 +137,16 @@ pub fn load_dir_prepared(
     });
     let (incidents, measures) = match prepared {
         Some(p) => (p.incidents, Some(p.precomputed)),
-        None => (
-            super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?,
-            None,
-        ),
+        None => match database {
+            Some(db) => (
+                super::incidents::load_stored(db, &place_index, &archive)?,
+                None,
+            ),
+            None => (
+                super::incidents::load_incidents(&paths.incidents, &place_index, &archive)?,
+                None,
+            ),
+        },
     };
     let (line, mut side_areas) = layers::line_of_contact(&paths.line_of_contact)?;
     side_areas.extend(layers::countries(&paths.countries)?);
@@ -158,6 +167,69 @@ pub fn load_dir_prepared(
         },
         measures,
     ))
+}
+
+/// Fills an empty store with the incidents of `paths.incidents`, each validated as a load
+/// validates it, all in one transaction (a bad feature leaves the store empty). Returns how
+/// many were stored.
+pub fn seed_store(
+    paths: &DataPaths,
+    db: &super::database::Database,
+    progress: &dyn Fn(u64),
+) -> Result<u64, LoadError> {
+    let (places, _) = load_places(&paths.places)?;
+    let place_index: HashMap<&str, u32> = places
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i as u32))
+        .collect();
+    let archive = super::Archive::load(&paths.sources)?;
+    let text = read_text(&paths.incidents)?;
+    let features = super::incidents::seed_features(&text).map_err(|e| LoadError::Json {
+        path: paths.incidents.clone(),
+        location: format!("line {}, column {}", e.line(), e.column()),
+        message: e.to_string(),
+    })?;
+    let mut seen = HashSet::new();
+    for (n, (id, json)) in features.iter().enumerate() {
+        super::incidents::parse_feature(&paths.incidents, json, &place_index, &archive).map_err(
+            |e| match e {
+                LoadError::Json {
+                    path,
+                    location,
+                    message,
+                } => LoadError::Json {
+                    path,
+                    location: format!("features[{n}].{location}"),
+                    message,
+                },
+                LoadError::Invalid {
+                    path,
+                    field,
+                    expected,
+                    ..
+                } => LoadError::Invalid {
+                    path,
+                    feature: format!("'{id}' (#{}, features[{n}])", n + 1),
+                    field,
+                    expected,
+                },
+                other => other,
+            },
+        )?;
+        if !seen.insert(id.as_str()) {
+            return Err(LoadError::Duplicate {
+                path: paths.incidents.clone(),
+                feature: format!("'{id}' (#{})", n + 1),
+                id: id.clone(),
+            });
+        }
+    }
+    let origin = paths.incidents.file_name().map_or_else(
+        || paths.incidents.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(db.seed(features.into_iter(), &origin, progress)?)
 }
 
 /// Checks every file of a dataset and lists every problem found, instead of stopping at the

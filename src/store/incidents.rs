@@ -294,3 +294,108 @@ fn locate(path: &Path, text: &str, plain: serde_json::Error) -> LoadError {
         },
     }
 }
+
+/// Loads the store's public incidents, each at its stored revision; the first invalid one
+/// stops the load (the store only ever holds validated records, so this means corruption).
+pub fn load_stored(
+    db: &super::database::Database,
+    places: &HashMap<&str, u32>,
+    archive: &super::Archive,
+) -> Result<Vec<Incident>, LoadError> {
+    let path = db.path().to_path_buf();
+    let mut builder = Builder {
+        path: &path,
+        places,
+        archive,
+        collected: None,
+        seen: HashSet::new(),
+        shared_sources: HashMap::new(),
+        incidents: Vec::new(),
+    };
+    let mut failure = None;
+    db.for_each_active(|id, feature, revision| {
+        let parsed =
+            serde_json::from_str::<IncidentFeature>(feature).map_err(|e| LoadError::Json {
+                path: path.clone(),
+                location: format!("incident '{id}'"),
+                message: super::plain_words(&e.to_string()),
+            });
+        match parsed.and_then(|f| builder.add(f)) {
+            Ok(()) => {
+                if let Some(last) = builder.incidents.last_mut() {
+                    last.revision = revision;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                failure = Some(error);
+                Err(super::database::DbError::Invalid(format!(
+                    "incident '{id}' in the store does not load"
+                )))
+            }
+        }
+    })
+    .map_err(|e| failure.take().unwrap_or(LoadError::Database(e)))?;
+    Ok(builder.incidents)
+}
+
+/// One feature (as JSON) to an incident, validated exactly as a data file's are: what a write
+/// is checked with, so that what a write stores is what a restart loads.
+pub fn parse_feature(
+    origin: &Path,
+    json: &str,
+    places: &HashMap<&str, u32>,
+    archive: &super::Archive,
+) -> Result<Incident, LoadError> {
+    let feature: IncidentFeature = serde_path_to_error::deserialize(
+        &mut serde_json::Deserializer::from_str(json),
+    )
+    .map_err(|e| LoadError::Json {
+        path: origin.to_path_buf(),
+        location: e.path().to_string(),
+        message: super::plain_words(&e.inner().to_string()),
+    })?;
+    let mut builder = Builder {
+        path: origin,
+        places,
+        archive,
+        collected: None,
+        seen: HashSet::new(),
+        shared_sources: HashMap::new(),
+        incidents: Vec::new(),
+    };
+    builder.add(feature)?;
+    builder.incidents.pop().ok_or_else(|| LoadError::Invalid {
+        path: origin.to_path_buf(),
+        feature: "(feature)".into(),
+        field: "(feature)".into(),
+        expected: "an incident feature".into(),
+    })
+}
+
+/// The features of `incidents.geojson` as (id, JSON text), for seeding an empty store; the
+/// file has been loaded (and so validated) before.
+pub fn seed_features(text: &str) -> Result<Vec<(String, &str)>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Document<'a> {
+        #[serde(borrow)]
+        features: Vec<&'a serde_json::value::RawValue>,
+    }
+    #[derive(Deserialize)]
+    struct Only {
+        properties: Id,
+    }
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let document: Document = serde_json::from_str(text)?;
+    document
+        .features
+        .into_iter()
+        .map(|raw| {
+            let only: Only = serde_json::from_str(raw.get())?;
+            Ok((only.properties.id, raw.get()))
+        })
+        .collect()
+}

@@ -1,14 +1,17 @@
 //! Persistence: reading the dataset (files now; a database later) into the model, validated.
 //! A dataset either loads whole or not at all.
 
+pub mod database;
 mod files;
 mod incidents;
 mod layers;
 mod passages;
 pub mod snapshot;
 
-pub use files::{DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir, load_dir_prepared};
-pub use incidents::MAX_COLLECTED;
+pub use files::{
+    DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir, load_dir_prepared, seed_store,
+};
+pub use incidents::{MAX_COLLECTED, parse_feature, seed_features};
 pub use passages::{Archive, sha256_hex};
 
 use crate::model::Dataset;
@@ -37,6 +40,8 @@ pub enum LoadError {
         field: String,
         expected: String,
     },
+    #[error(transparent)]
+    Database(#[from] database::DbError),
     #[error("{path}: feature {feature}: id '{id}' is used twice")]
     Duplicate {
         path: PathBuf,

@@ -10,12 +10,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Starts `strikemap serve` on 127.0.0.1:0 (with `extra` flags) over the fixtures or `data`,
- * and resolves with its base URL.
+ * and resolves with its base URL. The files are served read-only (`--no-db`) unless `extra`
+ * names a store, so that no test leaves a database in the fixtures.
  */
 export async function startServer(extra = [], { data = path.join(root, 'tests/fixtures/data') } = {}) {
   const binary = process.env.STRIKEMAP_BIN || path.join(root, 'target/debug/strikemap');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run cargo build first`);
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', path.join(root, 'web'), ...extra], {
+  const store = extra.includes('--db') ? [] : ['--no-db'];
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', path.join(root, 'web'), ...store, ...extra], {
     env: { ...process.env, RUST_LOG: 'strikemap=info', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
