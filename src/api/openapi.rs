@@ -175,6 +175,111 @@ fn operation(id: &str, summary: &str, parameters: Vec<Value>, response: Value) -
     json!({ "get": { "operationId": id, "summary": summary, "parameters": parameters, "responses": responses } })
 }
 
+/// The write operations of OGC API – Features Part 4 on incidents, and the audit trail.
+fn editing(paths: &mut serde_json::Map<String, Value>, feature_id: &Value) {
+    let exception = |description: &str| ok(description, "application/json", "Exception");
+    let refusals = |extra: &[(&str, &str)]| {
+        let mut responses = errors();
+        for (code, description) in [
+            ("401", "No token, or one that is unknown or revoked (WWW-Authenticate: Bearer)."),
+            ("403", "The token's role may not do this (`role_needed` says which may)."),
+            ("405", "The service runs read-only on its files (--no-db)."),
+            ("422", "The feature is not valid: `problems` names every offending field and what was expected; nothing was stored."),
+        ]
+        .iter()
+        .chain(extra)
+        {
+            responses[*code] = exception(description);
+        }
+        responses
+    };
+    let conditional = [
+        ("410", "The incident was retracted (`reason` says why)."),
+        (
+            "412",
+            "If-Match names a revision that is no longer current (`current_etag` is).",
+        ),
+        ("428", "If-Match is required."),
+    ];
+    let body = |media: &[&str]| {
+        let content: serde_json::Map<String, Value> = media
+            .iter()
+            .map(|m| ((*m).to_string(), json!({ "schema": { "type": "object" } })))
+            .collect();
+        json!({ "required": true, "content": content })
+    };
+    let if_match = json!({ "name": "If-Match", "in": "header", "required": true, "description": "The ETag from GET (\"r<revision>\"), or * for whatever is current.", "schema": { "type": "string" } });
+    let written = |description: &str| json!({ "description": description, "headers": { "ETag": { "schema": { "type": "string" } }, "Location": { "schema": { "type": "string" } } }, "content": { "application/geo+json": { "schema": { "$ref": "#/components/schemas/Object" } } } });
+    let security = json!([{ "bearer": [] }]);
+    let mut create = refusals(&[("409", "An incident with this id exists.")]);
+    create["201"] = written("Stored; the incident as an editor sees it.");
+    paths["/collections/incidents/items"]["post"] = json!({
+        "operationId": "createIncident",
+        "summary": "Incidents: add one (editor). The body is a GeoJSON Feature with the incident fields and, optionally, `restricted` data.",
+        "security": security,
+        "requestBody": body(&["application/geo+json", "application/json"]),
+        "responses": create,
+    });
+    let item = "/collections/incidents/items/{featureId}";
+    let mut changed = refusals(&conditional);
+    changed["200"] = written("Stored; the incident as an editor sees it.");
+    for (method, id, summary, media) in [
+        (
+            "put",
+            "replaceIncident",
+            "Incidents: replace one (editor)",
+            &["application/geo+json", "application/json"][..],
+        ),
+        (
+            "patch",
+            "updateIncident",
+            "Incidents: change fields with a JSON Merge Patch (editor)",
+            &["application/merge-patch+json", "application/json"][..],
+        ),
+    ] {
+        paths[item][method] = json!({
+            "operationId": id, "summary": summary, "security": security,
+            "parameters": [feature_id, if_match],
+            "requestBody": body(media),
+            "responses": changed,
+        });
+    }
+    paths[item]["get"]["responses"]["410"] =
+        exception("The incident was retracted (`reason` says why).");
+    paths[item]["get"]["responses"]["401"] = exception("A token that is unknown or revoked.");
+    let mut retracted = refusals(&conditional);
+    retracted["200"] = written("Retracted; the record and its history stay.");
+    paths[item]["delete"] = json!({
+        "operationId": "retractIncident",
+        "summary": "Incidents: retract one (admin); nothing is erased",
+        "security": security,
+        "parameters": [feature_id, if_match, { "name": "reason", "in": "query", "required": true, "description": "Why it is retracted.", "schema": { "type": "string", "minLength": 1 } }],
+        "responses": retracted,
+    });
+    let mut history = operation(
+        "getIncidentHistory",
+        "Incidents: every revision of one, oldest first (editors' names and restricted data for editors only)",
+        vec![
+            feature_id.clone(),
+            param(
+                "limit",
+                "Revisions per page.",
+                json!({ "type": "integer", "minimum": 1, "maximum": super::edit::MAX_HISTORY_LIMIT, "default": 100 }),
+            ),
+            param(
+                "offset",
+                "Revisions to skip.",
+                json!({ "type": "integer", "minimum": 0 }),
+            ),
+        ],
+        ok("The audit trail", "application/json", "Object"),
+    );
+    history["get"]["responses"]["401"] = exception("A token that is unknown or revoked.");
+    history["get"]["responses"]["405"] =
+        exception("The service runs read-only on its files (--no-db).");
+    paths.insert(format!("{item}/history"), history);
+}
+
 async fn openapi(
     axum::extract::State(state): axum::extract::State<super::AppState>,
     headers: axum::http::HeaderMap,
@@ -345,6 +450,9 @@ async fn openapi(
                 ok("One feature", "application/geo+json", one),
             ),
         );
+        if *id == "incidents" {
+            editing(&mut paths, &feature_id);
+        }
     }
     let mut tile_params = incident_params();
     tile_params.retain(|p| {
@@ -419,7 +527,10 @@ async fn openapi(
         "info": { "title": "strikemap", "version": env!("CARGO_PKG_VERSION"), "description": "OGC API – Features for reported attacks on civilians, with geodesic measures. Every claim is attributed to who reported it." },
         "servers": [{ "url": format!("{base}/api") }],
         "paths": paths,
-        "components": { "schemas": schemas() },
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from `strikemap token create`; editors write, admins also retract." } },
+        },
     });
     let mut response = Json(document).into_response();
     response.headers_mut().insert(

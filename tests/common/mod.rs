@@ -42,6 +42,24 @@ impl TestServer {
         }
     }
 
+    /// Starts the service on a fresh store (seeded from a copy of the fixtures) and returns
+    /// it with the directory holding the store and a token of each role: viewer, editor, admin.
+    pub async fn start_editable() -> (TestServer, tempfile::TempDir, [String; 3]) {
+        use strikemap::model::Role;
+        let dir = copy_of_fixtures();
+        let db_path = dir.path().join("store.db");
+        let db = strikemap::store::database::Database::open(&db_path).expect("store opens");
+        let tokens = [Role::Viewer, Role::Editor, Role::Admin].map(|role| {
+            db.create_token(&format!("test {role}"), role)
+                .expect("token")
+        });
+        drop(db);
+        let mut settings = Settings::with_data(dir.path().to_path_buf());
+        settings.no_db = false;
+        settings.db = Some(db_path);
+        (Self::start_with(settings).await, dir, tokens)
+    }
+
     /// Starts the service over the fixture dataset and the real web directory.
     pub async fn start() -> TestServer {
         let mut settings = Settings::with_data(fixture_dir());
