@@ -84,6 +84,11 @@ pub fn load_with_origin(
     let snapshot = fingerprint
         .filter(|_| settings.snapshot)
         .map(|f| (snapshot_path.as_path(), f));
+    // Read before the incidents: a write in between is then applied again, never missed.
+    let store_seq = match &database {
+        Some(db) => db.last_seq()?,
+        None => 0,
+    };
     let (dataset, prepared) = store::load_dir_prepared(&paths, snapshot, database.as_ref())?;
     let from_snapshot = prepared.is_some();
     tracing::info!(
@@ -94,6 +99,7 @@ pub fn load_with_origin(
     );
     let started = std::time::Instant::now();
     let mut index = index::Index::assemble(dataset, prepared, progress);
+    index.store_seq = store_seq;
     index.version = fingerprint.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -178,7 +184,10 @@ pub async fn serve(
             let db = store::database::Database::open(&path).map_err(std::io::Error::other)?;
             let archive = store::Archive::load(&settings.data_paths().sources)
                 .map_err(std::io::Error::other)?;
-            Some(Arc::new(edit::Editor::new(db, archive, live.clone())))
+            let checker = edit::Checker::new(live.load().gazetteer.clone(), archive, path);
+            let editor = Arc::new(edit::Editor::new(db, checker, live.clone()));
+            follow_store(editor.clone());
+            Some(editor)
         }
         None => None,
     };
@@ -238,6 +247,26 @@ pub async fn serve(
         () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {},
     }
     Ok(())
+}
+
+/// How often the service looks for writes made beside it (an import).
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps the index in step with writes other processes make to the store.
+fn follow_store(editor: Arc<edit::Editor>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FOLLOW_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let editor = editor.clone();
+            match tokio::task::spawn_blocking(move || editor.catch_up()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "could not follow the store"),
+                Err(error) => tracing::warn!(%error, "following the store stopped a round"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -42,6 +42,42 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import incidents from a GeoJSON, CSV or ACLED CSV file into the store (checked as API
+    /// writes are; a running service picks them up within seconds).
+    Import {
+        /// The file to import.
+        file: PathBuf,
+        /// geojson, csv (strikemap's layout) or acled; guessed from the name and header.
+        #[arg(long, value_parser = parse_format)]
+        format: Option<strikemap::edit::import::Format>,
+        /// Check every row and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the whole report (every rejected row and why) as JSON here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Export the incidents a query matches (all by default) to a GeoJSON, CSV or GeoPackage
+    /// file, from the store (or with --no-db from the data files).
+    Export {
+        /// The file to write (it must not exist); its extension chooses the layout unless
+        /// --format does.
+        #[arg(long)]
+        out: PathBuf,
+        /// geojson, csv or gpkg.
+        #[arg(long, value_parser = parse_export_format)]
+        format: Option<strikemap::api::export::Format>,
+        /// The incidents to export, as /items query parameters (e.g. "town=Hadrut&datetime=2020-10-01/2020-10-31").
+        #[arg(long, default_value = "")]
+        query: String,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Read the data files, not the store.
+        #[arg(long)]
+        no_db: bool,
+    },
     /// Write a consistent copy of the store while the service runs.
     Backup {
         #[command(flatten)]
@@ -104,6 +140,101 @@ enum TokenAction {
         #[arg(long)]
         id: i64,
     },
+}
+
+fn parse_export_format(text: &str) -> Result<strikemap::api::export::Format, String> {
+    strikemap::api::export::Format::parse(text)
+        .ok_or_else(|| format!("expected geojson, csv or gpkg; got '{text}'"))
+}
+
+fn parse_format(text: &str) -> Result<strikemap::edit::import::Format, String> {
+    strikemap::edit::import::Format::parse(text)
+        .ok_or_else(|| format!("expected geojson, csv or acled; got '{text}'"))
+}
+
+fn import(
+    file: PathBuf,
+    format: Option<strikemap::edit::import::Format>,
+    dry_run: bool,
+    report_path: Option<PathBuf>,
+    store: StoreArgs,
+) -> Result<(), String> {
+    use strikemap::edit::import::{self, Format};
+    let mut head = String::new();
+    if let Ok(f) = std::fs::File::open(&file) {
+        use std::io::Read;
+        let _ = f.take(4096).read_to_string(&mut head);
+    }
+    let format = format
+        .or_else(|| Format::guess(&file, &head))
+        .ok_or("--format: expected geojson, csv or acled (the file name does not say)")?;
+    let mut settings = Settings::with_data(store.data.clone());
+    settings.no_db = false;
+    settings.db = store.db.clone();
+    let db = strikemap::open_store(&settings, &|_| {})
+        .map_err(|e| e.to_string())?
+        .ok_or("no store")?;
+    let (places, archive) =
+        strikemap::store::places_and_archive(&settings.data_paths()).map_err(|e| e.to_string())?;
+    let checker = strikemap::edit::Checker::new(
+        std::sync::Arc::new(strikemap::gazetteer::Gazetteer::new(places)),
+        archive,
+        file.clone(),
+    );
+    let bar = progress_bar(None, "importing rows");
+    let report = import::import(&db, &checker, &file, format, dry_run, &|n| {
+        bar.set_position(n)
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    for r in &report.rejections {
+        for p in &r.problems {
+            eprintln!(
+                "- row {}{}: {}: expected {}",
+                r.row,
+                r.id.as_deref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default(),
+                p.field,
+                p.expected
+            );
+        }
+    }
+    if let Some(path) = report_path {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    println!(
+        "{}{} rows read: {} created, {} updated, {} unchanged, {} rejected{}",
+        if dry_run {
+            "dry run (nothing written): "
+        } else {
+            ""
+        },
+        report.read,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected,
+        if report.ignored_columns.is_empty() {
+            String::new()
+        } else {
+            format!("; columns not read: {}", report.ignored_columns.join(", "))
+        }
+    );
+    if report.rejected > 0 {
+        return Err(format!(
+            "{} row(s) rejected{}; every other row was {}",
+            report.rejected,
+            if report.rejected > report.rejections.len() {
+                format!(" (the first {} listed)", report.rejections.len())
+            } else {
+                " (listed above)".into()
+            },
+            if dry_run { "valid" } else { "imported" }
+        ));
+    }
+    Ok(())
 }
 
 fn parse_role(text: &str) -> Result<strikemap::model::Role, String> {
@@ -248,6 +379,33 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         },
+        Command::Import {
+            file,
+            format,
+            dry_run,
+            report,
+            store,
+        } => import(file, format, dry_run, report, store),
+        Command::Export {
+            out,
+            format,
+            query,
+            store,
+            no_db,
+        } => {
+            use strikemap::api::export;
+            let format = format.or_else(|| export::Format::from_path(&out)).ok_or(
+                "--format: expected geojson, csv or gpkg (the file's extension does not say)",
+            )?;
+            let mut settings = Settings::with_data(store.data.clone());
+            settings.no_db = no_db;
+            settings.db = store.db.clone();
+            settings.snapshot = true;
+            let index = load(&settings)?;
+            let n = export::export(&index, &query, format, &out).map_err(|e| e.to_string())?;
+            println!("wrote {n} incidents to {}", out.display());
+            Ok(())
+        }
         Command::Backup { store, to } => {
             let db = store.open()?;
             db.backup(&to).map_err(|e| e.to_string())?;

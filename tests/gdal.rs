@@ -264,3 +264,82 @@ async fn gdal_decodes_a_filtered_vector_tile() {
         );
     }
 }
+
+/// `strikemap export --out x.gpkg` writes a GeoPackage GDAL opens with typed columns and every
+/// incident; a query narrows it the way `/items` would.
+#[tokio::test]
+async fn gdal_opens_the_geopackage_export_with_typed_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("incidents.gpkg");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strikemap"))
+        .args(["export", "--no-db", "--data"])
+        .arg(common::fixture_dir())
+        .arg("--out")
+        .arg(&gpkg)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let info = ogrinfo(vec![
+        "-so".into(),
+        gpkg.display().to_string(),
+        "incidents".into(),
+    ])
+    .await;
+    for typed in [
+        "Geometry: Point",
+        "Feature Count: 6",
+        "killed: Integer64",
+        "injured_high: Integer64",
+        "depth_km: Real",
+        "uncertainty_km: Real",
+        "date: Date",
+        "id: String",
+        "ID[\"EPSG\",4326]",
+    ] {
+        assert!(info.contains(typed), "{typed} missing:\n{info}");
+    }
+    let server = TestServer::start().await;
+    let api = server
+        .json("/api/collections/incidents/items?limit=100", 200)
+        .await;
+    let killed: u64 = api["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["properties"]["killed"].as_u64())
+        .sum();
+    let sum = ogrinfo(vec![
+        gpkg.display().to_string(),
+        "-sql".into(),
+        "SELECT SUM(killed) AS total FROM incidents".into(),
+    ])
+    .await;
+    assert!(
+        sum.contains(&format!("total (Integer) = {killed}")),
+        "{sum}"
+    );
+    let hadrut = dir.path().join("hadrut.gpkg");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strikemap"))
+        .args(["export", "--no-db", "--query", "town=Hadrut", "--data"])
+        .arg(common::fixture_dir())
+        .arg("--out")
+        .arg(&hadrut)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let expected = server.ids("town=Hadrut").await.len();
+    let info = ogrinfo(vec![
+        "-so".into(),
+        hadrut.display().to_string(),
+        "incidents".into(),
+    ])
+    .await;
+    assert!(
+        info.contains(&format!("Feature Count: {expected}")),
+        "{info}"
+    );
+}

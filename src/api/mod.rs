@@ -5,9 +5,11 @@
 mod csv;
 mod edit;
 mod error;
+pub mod export;
 mod features;
 mod files;
 mod fragments;
+mod geopackage;
 mod measure;
 mod ogc;
 mod openapi;

@@ -5,6 +5,7 @@
 //! acknowledged: the store is the record and a restart loads it.
 
 mod history;
+pub mod import;
 mod patch;
 pub mod restricted;
 pub mod validate;
@@ -113,30 +114,75 @@ pub struct Written {
 }
 
 /// A validated submission, ready to store.
-struct Prepared {
-    id: String,
-    feature: String,
-    restricted: Option<String>,
-    incident: crate::model::Incident,
+pub(crate) struct Prepared {
+    pub(crate) id: String,
+    pub(crate) feature: String,
+    pub(crate) restricted: Option<String>,
 }
 
-/// The editing service: the store, and the live index it keeps in step.
+/// The editing service: the store, and the live index it keeps in step by following the
+/// store's revision log, so that writes from elsewhere (an import run beside the service)
+/// reach it too.
 pub struct Editor {
     db: Database,
-    archive: Archive,
+    checker: Checker,
     live: Arc<ArcSwap<Index>>,
-    /// Writes one at a time, so that the index is changed in the order the store committed.
-    writing: Mutex<()>,
+    /// Held while the log is applied, so that the index changes in the order the store
+    /// committed; holds the last revision (`seq`) the index reflects.
+    applied: Mutex<i64>,
 }
 
 impl Editor {
-    pub fn new(db: Database, archive: Archive, live: Arc<ArcSwap<Index>>) -> Editor {
+    /// `live` must have been loaded from `db` (its `store_seq` says how far).
+    pub fn new(db: Database, checker: Checker, live: Arc<ArcSwap<Index>>) -> Editor {
+        let applied = live.load().store_seq;
         Editor {
             db,
-            archive,
+            checker,
             live,
-            writing: Mutex::new(()),
+            applied: Mutex::new(applied),
         }
+    }
+
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// Applies to the index every revision the store has that the index does not: only the
+    /// incidents written are measured. Returns how many incidents changed.
+    pub fn catch_up(&self) -> Result<usize, EditError> {
+        let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+        let (latest, changed) = self.db.changed_since(*applied)?;
+        if changed.is_empty() {
+            *applied = latest.max(*applied);
+            return Ok(0);
+        }
+        let places: HashMap<&str, u32> = self.checker.gazetteer.ids().collect();
+        let mut changes = Vec::with_capacity(changed.len());
+        for stored in &changed {
+            match stored.status {
+                Status::Retracted => changes.push(Change::Remove(stored.id.as_str().into())),
+                Status::Active => {
+                    let mut incident = self
+                        .checker
+                        .incident(&stored.feature, &places)
+                        .map_err(|e| EditError::Store(DbError::Invalid(e.to_string())))?;
+                    incident.revision = stored.revision;
+                    changes.push(Change::Put(Box::new(incident)));
+                }
+            }
+        }
+        let current = self.live.load_full();
+        let mut next = current.with_changes(&changes);
+        next.version =
+            xxhash_rust::xxh3::xxh3_64(format!("{:x}/{latest}", current.version).as_bytes());
+        next.store_seq = latest;
+        self.live.store(Arc::new(next));
+        *applied = latest;
+        if changed.len() > 1 {
+            tracing::info!(incidents = changed.len(), "index caught up with the store");
+        }
+        Ok(changed.len())
     }
 
     pub fn database(&self) -> &Database {
@@ -167,7 +213,7 @@ impl Editor {
     /// Adds a new incident (an id is made when the feature has none).
     pub fn create(&self, who: &Principal, body: &Value) -> Result<Written, EditError> {
         require(who, Role::Editor)?;
-        let prepared = self.prepare(body, None)?;
+        let prepared = self.checker.prepare(body, None)?;
         self.commit(who, Action::Create, None, prepared, None)
     }
 
@@ -181,7 +227,7 @@ impl Editor {
     ) -> Result<Written, EditError> {
         require(who, Role::Editor)?;
         let expected = self.expected(id, precondition)?;
-        let prepared = self.prepare(body, Some(id))?;
+        let prepared = self.checker.prepare(body, Some(id))?;
         self.commit(who, Action::Update, Some(expected), prepared, None)
     }
 
@@ -202,7 +248,7 @@ impl Editor {
             object.remove("status");
         }
         patch::merge(&mut view, merge);
-        let prepared = self.prepare(&view, Some(id))?;
+        let prepared = self.checker.prepare(&view, Some(id))?;
         self.commit(who, Action::Update, Some(expected), prepared, None)
     }
 
@@ -223,7 +269,6 @@ impl Editor {
             )]));
         }
         let expected = self.expected(id, precondition)?;
-        let _turn = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let stored = self.db.write(&Write {
             id,
             action: Action::Retract,
@@ -233,7 +278,7 @@ impl Editor {
             actor: &who.name,
             reason: Some(reason),
         })?;
-        self.apply(Change::Remove(id.into()), id, stored.revision);
+        self.catch_up()?;
         Ok(Written {
             id: id.to_string(),
             revision: stored.revision,
@@ -294,7 +339,6 @@ impl Editor {
         prepared: Prepared,
         reason: Option<&str>,
     ) -> Result<Written, EditError> {
-        let _turn = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let stored = self
             .db
             .write(&Write {
@@ -319,32 +363,40 @@ impl Editor {
                 }
                 other => other.into(),
             })?;
-        let mut incident = prepared.incident;
-        incident.revision = stored.revision;
-        self.apply(
-            Change::Put(Box::new(incident)),
-            &prepared.id,
-            stored.revision,
-        );
+        // Acknowledged only once the index shows it (the write is durable already).
+        self.catch_up()?;
         Ok(Written {
             id: prepared.id,
             revision: stored.revision,
             view: editor_view(&stored),
         })
     }
+}
 
-    /// Puts a stored change into the live index (called with the write turn held).
-    fn apply(&self, change: Change, id: &str, revision: u32) {
-        let current = self.live.load_full();
-        let mut next = current.with_changes(&[change]);
-        next.version =
-            xxhash_rust::xxh3::xxh3_64(format!("{:x}/{id}/{revision}", current.version).as_bytes());
-        self.live.store(Arc::new(next));
+/// What a submitted feature is checked against: the places and the archived passages.
+pub struct Checker {
+    pub gazetteer: Arc<crate::gazetteer::Gazetteer>,
+    archive: Archive,
+    /// Named in errors as the origin of what is checked.
+    origin: std::path::PathBuf,
+}
+
+impl Checker {
+    pub fn new(
+        gazetteer: Arc<crate::gazetteer::Gazetteer>,
+        archive: Archive,
+        origin: std::path::PathBuf,
+    ) -> Checker {
+        Checker {
+            gazetteer,
+            archive,
+            origin,
+        }
     }
 
     /// Checks a submitted feature in full and makes its public form; `id` is the address's
     /// (a replacement), or `None` for a new incident.
-    fn prepare(&self, body: &Value, id: Option<&str>) -> Result<Prepared, EditError> {
+    pub(crate) fn prepare(&self, body: &Value, id: Option<&str>) -> Result<Prepared, EditError> {
         let invalid =
             |field: &str, expected: &str| EditError::Invalid(vec![Problem::new(field, expected)]);
         let object = body
@@ -418,9 +470,8 @@ impl Editor {
         if let Err(mut p) = validate::properties(&properties) {
             problems.append(&mut p);
         }
-        let index = self.live.load();
         if let Some(place) = properties.get("place").and_then(Value::as_str)
-            && index.gazetteer.by_id(place).is_none()
+            && self.gazetteer.by_id(place).is_none()
         {
             problems.push(Problem::new(
                 "properties.place",
@@ -451,16 +502,24 @@ impl Editor {
             .map(|k| serde_json::to_string(&k))
             .transpose()
             .map_err(|e| EditError::Store(DbError::Invalid(e.to_string())))?;
-        let places: HashMap<&str, u32> = index.gazetteer.ids().collect();
-        let incident =
-            crate::store::parse_feature(self.db.path(), &feature, &places, &self.archive)
-                .map_err(|e| EditError::Invalid(vec![load_problem(e)]))?;
+        let places: HashMap<&str, u32> = self.gazetteer.ids().collect();
+        // Read back exactly as a restart will read it from the store.
+        self.incident(&feature, &places)
+            .map_err(|e| EditError::Invalid(vec![load_problem(e)]))?;
         Ok(Prepared {
             id,
             feature,
             restricted,
-            incident,
         })
+    }
+
+    /// A stored feature as the index holds it.
+    fn incident(
+        &self,
+        feature: &str,
+        places: &HashMap<&str, u32>,
+    ) -> Result<crate::model::Incident, LoadError> {
+        crate::store::parse_feature(&self.origin, feature, places, &self.archive)
     }
 }
 

@@ -112,6 +112,8 @@ pub struct Index {
     /// The dataset's version (a fingerprint of its files when known): part of every cache
     /// validator, so that a cached answer never outlives the data it came from.
     pub version: u64,
+    /// The last revision of the store this index reflects (0 without a store).
+    pub store_seq: i64,
     /// The first day of the first incident (the origin of `Tally::day`).
     pub first_day: Option<chrono::NaiveDate>,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
@@ -332,6 +334,7 @@ impl Index {
             tallies,
             map_points,
             version: 0,
+            store_seq: 0,
             first_day,
             search_text,
         }
@@ -405,6 +408,7 @@ impl Index {
         };
         let mut index = Self::index_all(shared, incidents, measures, Some(search_text));
         index.version = self.version;
+        index.store_seq = self.store_seq;
         index
     }
 

@@ -92,6 +92,18 @@ pub(super) fn read_text_capped(path: &Path, cap: u64) -> Result<String, LoadErro
     })
 }
 
+/// The places and archived passages of a dataset: what a write is checked against.
+pub fn places_and_archive(paths: &DataPaths) -> Result<(Vec<Place>, super::Archive), LoadError> {
+    let (places, _) = load_places(&paths.places)?;
+    Ok((places, super::Archive::load(&paths.sources)?))
+}
+
+/// Reads a file to import, with the same refusals as a data file (not a regular file, over
+/// [`MAX_FILE_BYTES`], not UTF-8).
+pub fn read_import(path: &Path) -> Result<String, LoadError> {
+    read_text(path)
+}
+
 /// The bundled file store: a directory of GeoJSON files (with optional layer overrides).
 #[derive(Debug, Clone)]
 pub struct FileStore {

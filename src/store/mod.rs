@@ -9,7 +9,8 @@ mod passages;
 pub mod snapshot;
 
 pub use files::{
-    DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir, load_dir_prepared, seed_store,
+    DataPaths, FileStore, MAX_FILE_BYTES, check_dir, load_dir, load_dir_prepared,
+    places_and_archive, read_import, seed_store,
 };
 pub use incidents::{MAX_COLLECTED, parse_feature, seed_features};
 pub use passages::{Archive, sha256_hex};

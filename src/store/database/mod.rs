@@ -291,6 +291,48 @@ impl Database {
         })
     }
 
+    /// The last revision's position in the trail, and the current records of every incident
+    /// written after position `seq`.
+    pub fn changed_since(&self, seq: i64) -> Result<(i64, Vec<StoredIncident>), DbError> {
+        self.with(|c| {
+            let tx = c.transaction().map_err(|e| self.sqlite(e))?;
+            let latest: i64 = tx
+                .query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
+                    r.get(0)
+                })
+                .map_err(|e| self.sqlite(e))?;
+            if latest <= seq {
+                return Ok((latest, Vec::new()));
+            }
+            let ids: Vec<String> = {
+                let mut statement = tx
+                    .prepare("SELECT DISTINCT incident_id FROM revisions WHERE seq > ?1")
+                    .map_err(|e| self.sqlite(e))?;
+                let rows = statement
+                    .query_map([seq], |r| r.get(0))
+                    .map_err(|e| self.sqlite(e))?;
+                rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))?
+            };
+            let mut changed = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(stored) = get(&tx, &id).map_err(|e| self.sqlite(e))? {
+                    changed.push(stored);
+                }
+            }
+            Ok((latest, changed))
+        })
+    }
+
+    /// The last revision's position in the trail (0 for none).
+    pub fn last_seq(&self) -> Result<i64, DbError> {
+        self.with(|c| {
+            c.query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sqlite(e))
+        })
+    }
+
     /// The incident with this id, public or retracted.
     pub fn get(&self, id: &str) -> Result<Option<StoredIncident>, DbError> {
         self.with(|c| get(c, id).map_err(|e| self.sqlite(e)))
@@ -299,11 +341,32 @@ impl Database {
     /// Applies one write in one transaction, checking what it was based on. Returns the record
     /// as stored.
     pub fn write(&self, w: &Write) -> Result<StoredIncident, DbError> {
+        self.write_batch(std::slice::from_ref(w))
+            .map(|mut all| all.remove(0))
+    }
+
+    /// Applies writes in one transaction: all of them, or (on any refusal) none.
+    pub fn write_batch(&self, writes: &[Write]) -> Result<Vec<StoredIncident>, DbError> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
         self.with(|c| {
             let tx = c
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(|e| self.sqlite(e))?;
-            let current = get(&tx, w.id).map_err(|e| self.sqlite(e))?;
+            let mut stored = Vec::with_capacity(writes.len());
+            for w in writes {
+                stored.push(self.write_in(&tx, w)?);
+            }
+            bump_data_version(&tx).map_err(|e| self.sqlite(e))?;
+            tx.commit().map_err(|e| self.sqlite(e))?;
+            Ok(stored)
+        })
+    }
+
+    fn write_in(&self, tx: &rusqlite::Transaction, w: &Write) -> Result<StoredIncident, DbError> {
+        {
+            let current = get(tx, w.id).map_err(|e| self.sqlite(e))?;
             match (&current, w.action) {
                 (Some(_), Action::Create) => return Err(DbError::Exists(w.id.to_string())),
                 (None, Action::Update | Action::Retract) => {
@@ -352,8 +415,6 @@ impl Database {
                 params![w.id, revision, at, w.actor, w.action.as_str(), w.reason, before, after],
             )
             .map_err(|e| self.sqlite(e))?;
-            bump_data_version(&tx).map_err(|e| self.sqlite(e))?;
-            tx.commit().map_err(|e| self.sqlite(e))?;
             Ok(StoredIncident {
                 id: w.id.to_string(),
                 feature: feature.to_string(),
@@ -363,7 +424,7 @@ impl Database {
                 updated_at: at,
                 retraction_reason: reason_kept.map(str::to_string),
             })
-        })
+        }
     }
 
     /// An incident's revisions, oldest first: how many there are, and `limit` from `offset`.
