@@ -67,6 +67,9 @@ pub struct Settings {
     /// data directory.
     #[arg(long, env = "STRIKEMAP_DB")]
     pub db: Option<PathBuf>,
+    /// Largest evidence file an editor may upload, in megabytes.
+    #[arg(long, env = "STRIKEMAP_MAX_EVIDENCE_MB", default_value_t = 512)]
+    pub max_evidence_mb: u64,
     /// Serve the data files read-only, without a store (no editing).
     #[arg(long = "no-db", conflicts_with = "db")]
     pub no_db: bool,
@@ -134,6 +137,7 @@ impl Settings {
             snapshot: false,
             db: None,
             no_db: true,
+            max_evidence_mb: 512,
         }
     }
 

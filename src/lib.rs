@@ -226,7 +226,15 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Each request carries its client's address (for the evidence custody log).
+        let service =
+            hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                app.clone(),
+                move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(api::evidence::Peer(peer));
+                    request
+                },
+            ));
         let connection = builder
             .serve_connection_with_upgrades(
                 TokioIo::new(idle::IdleTimeout::new(stream, idle_timeout)),

@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         no_db: bool,
     },
+    /// Evidence files: check that every stored file still has the hash it was stored under.
+    Evidence {
+        #[command(subcommand)]
+        action: EvidenceAction,
+    },
     /// Write a consistent copy of the store while the service runs.
     Backup {
         #[command(flatten)]
@@ -113,6 +118,16 @@ impl StoreArgs {
         }
         strikemap::store::database::Database::open(&path).map_err(|e| e.to_string())
     }
+}
+
+#[derive(Subcommand)]
+enum EvidenceAction {
+    /// Re-hash every stored evidence file; report (and log in the custody trail) any file
+    /// changed or missing. Fails if there is one.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -405,6 +420,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             let n = export::export(&index, &query, format, &out).map_err(|e| e.to_string())?;
             println!("wrote {n} incidents to {}", out.display());
             Ok(())
+        }
+        Command::Evidence {
+            action: EvidenceAction::Verify { store },
+        } => {
+            let report = store
+                .open()?
+                .verify_evidence("verify command")
+                .map_err(|e| e.to_string())?;
+            for hash in &report.mismatched {
+                eprintln!("- {hash}: the file no longer has this hash");
+            }
+            for hash in &report.missing {
+                eprintln!("- {hash}: the file is missing");
+            }
+            println!(
+                "{} evidence files checked: {} ok, {} changed, {} missing",
+                report.checked,
+                report.ok,
+                report.mismatched.len(),
+                report.missing.len()
+            );
+            if report.ok == report.checked {
+                Ok(())
+            } else {
+                Err("evidence files do not match their hashes (listed above)".into())
+            }
         }
         Command::Backup { store, to } => {
             let db = store.open()?;

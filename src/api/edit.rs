@@ -34,7 +34,7 @@ fn incidents_only(collection: &str) -> Result<(), ApiError> {
 }
 
 /// Runs store work (SQLite, index rebuilds) off the async runtime.
-async fn on_store<T: Send + 'static>(
+pub(super) async fn on_store<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, EditError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -63,7 +63,10 @@ pub(super) async fn principal(
     on_store(move || editor.authenticate(Some(&value))).await
 }
 
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+pub(super) async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
     editor(state)?;
     principal(state, headers)
         .await?

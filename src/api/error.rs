@@ -27,6 +27,9 @@ pub enum ApiError {
     /// A write refused (authentication, role, validation, concurrency) or the store failing.
     #[error(transparent)]
     Edit(#[from] crate::edit::EditError),
+    /// A body over its limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A write to a collection that is read-only (the reference layers come from files).
     #[error("collection '{0}' is read-only: only incidents are edited through the API")]
     ReadOnlyCollection(String),
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "InvalidHeader"),
             ApiError::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "NotAcceptable"),
             ApiError::ReadOnlyCollection(_) => (StatusCode::METHOD_NOT_ALLOWED, "ReadOnly"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "TooLarge"),
             ApiError::Edit(e) => match e {
                 EditError::BadToken | EditError::Unauthenticated => {
                     (StatusCode::UNAUTHORIZED, "Unauthorized")

@@ -5,6 +5,7 @@
 mod csv;
 mod edit;
 mod error;
+pub mod evidence;
 pub mod export;
 mod features;
 mod files;
@@ -112,20 +113,29 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/config.json", get(web_config))
         .merge(files::router(&settings))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .with_state(state.clone());
+    // Evidence files are far larger than any other body; their own limit (and the upload's
+    // own cap) bounds them.
+    let uploads = evidence::router()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            usize::try_from(settings.max_evidence_mb.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+        ))
         .with_state(state);
-    api.layer(axum::middleware::from_fn_with_state(
-        settings.clone(),
-        files::headers,
-    ))
-    .layer(axum::middleware::from_fn(check_host))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        Duration::from_secs(settings.request_timeout_secs),
-    ))
-    .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
-    .layer(CompressionLayer::new())
-    .layer(cors(&settings.cors_origins))
-    .layer(TraceLayer::new_for_http())
+    api.merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(
+            settings.clone(),
+            files::headers,
+        ))
+        .layer(axum::middleware::from_fn(check_host))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(cors(&settings.cors_origins))
+        .layer(TraceLayer::new_for_http())
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -4,6 +4,7 @@
 //! that has its answer can read what it wrote, and a crash in between loses nothing that was
 //! acknowledged: the store is the record and a restart loads it.
 
+mod evidence;
 mod history;
 pub mod import;
 mod patch;

@@ -4,6 +4,7 @@
 //! it was based on, writes the record and its revision, and bumps the data version, so that a
 //! crash at any moment leaves either all of a write or none of it.
 
+pub mod evidence;
 mod schema;
 mod tokens;
 

@@ -42,6 +42,40 @@ pub(super) const MIGRATIONS: &[&str] = &[
          created_at TEXT NOT NULL,
          revoked_at TEXT
      );",
+    // 3: evidence files (content-addressed; the bytes live beside the store) and their
+    // custody log, which like the audit trail is never rewritten.
+    "CREATE TABLE evidence (
+         sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+         size INTEGER NOT NULL,
+         media_type TEXT NOT NULL,
+         first_added_at TEXT NOT NULL
+     );
+     CREATE TABLE evidence_links (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         incident_id TEXT NOT NULL,
+         sha256 TEXT NOT NULL REFERENCES evidence (sha256),
+         source_index INTEGER,
+         filename TEXT,
+         description TEXT,
+         origin TEXT,
+         added_by TEXT NOT NULL,
+         added_at TEXT NOT NULL,
+         UNIQUE (incident_id, sha256)
+     );
+     CREATE TABLE custody (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         sha256 TEXT NOT NULL,
+         incident_id TEXT,
+         at TEXT NOT NULL,
+         actor TEXT NOT NULL,
+         action TEXT NOT NULL CHECK (action IN ('add', 'attach', 'read', 'verify')),
+         peer TEXT,
+         detail TEXT
+     );
+     CREATE TRIGGER custody_never_rewritten BEFORE UPDATE ON custody
+         BEGIN SELECT RAISE(ABORT, 'the custody log is never rewritten'); END;
+     CREATE TRIGGER custody_never_deleted BEFORE DELETE ON custody
+         BEGIN SELECT RAISE(ABORT, 'the custody log is never deleted'); END;",
 ];
 
 /// The schema version this strikemap writes.
