@@ -350,3 +350,75 @@ fn the_import_command_reports_rejections_and_fails_without_writing_on_a_dry_run(
     let db = Database::open(&dir.path().join("store.db")).unwrap();
     assert!(db.get("acled-TST1").unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_editor_imports_through_the_api_and_sees_the_rows_at_once() {
+    let (server, _dir, [viewer, editor, _]) = common::TestServer::start_editable().await;
+    let body = std::fs::read_to_string(acled_sample()).unwrap();
+    let post = |token: &str, query: &str| {
+        server
+            .client
+            .post(format!(
+                "{}/api/collections/incidents/import?{query}",
+                server.base
+            ))
+            .bearer_auth(token)
+            .header("Content-Type", "text/csv")
+            .body(body.clone())
+            .send()
+    };
+    let refused = post(&viewer, "format=acled").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let dry: Value = post(&editor, "format=acled&dry_run=true")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (dry["created"].as_u64(), dry["rejected"].as_u64()),
+        (Some(3), Some(3)),
+        "{dry}"
+    );
+    server
+        .json("/api/collections/incidents/items/acled-TST1", 404)
+        .await;
+    let bad = post(&editor, "format=kml").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let done = post(&editor, "format=acled&filename=october.csv")
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let report: Value = done.json().await.unwrap();
+    assert_eq!(
+        report["rejections"][0]["problems"][0]["field"],
+        "event_type"
+    );
+    // Visible in the same moment the answer came.
+    server
+        .json("/api/collections/incidents/items/acled-TST1", 200)
+        .await;
+    let history = server
+        .json("/api/collections/incidents/items/acled-TST1/history", 200)
+        .await;
+    // The public sees the file, not the editor who sent it.
+    assert!(history["revisions"][0]["actor"].is_null(), "{history}");
+    assert_eq!(
+        history["revisions"][0]["reason"],
+        "imported from october.csv"
+    );
+    let full: Value = server
+        .client
+        .get(format!(
+            "{}/api/collections/incidents/items/acled-TST1/history",
+            server.base
+        ))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(full["revisions"][0]["actor"], "test editor");
+}

@@ -245,7 +245,8 @@ pub(super) async fn history(
                 })
         };
         match key.as_str() {
-            "limit" => limit = number("limit", MAX_HISTORY_LIMIT)?,
+            // Clamped, as /items clamps its limit.
+            "limit" => limit = number("limit", usize::MAX)?.min(MAX_HISTORY_LIMIT),
             "offset" => offset = number("offset", u32::MAX as usize)?,
             "f" if value == "json" => {}
             other => {

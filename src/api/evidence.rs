@@ -30,6 +30,82 @@ pub fn router() -> Router<AppState> {
             "/api/collections/{collection}/items/{feature}/evidence/{sha256}",
             get(read),
         )
+        .route(
+            "/api/collections/{collection}/import",
+            axum::routing::post(import),
+        )
+}
+
+/// Largest file `POST .../import` takes, in bytes (the command line takes any size).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// `POST /api/collections/incidents/import?format=geojson|csv|acled[&dry_run=true]` (editor):
+/// the body is the file; the answer is the report (every rejected row and why).
+async fn import(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    use crate::edit::import::Format;
+    incidents_only(&collection)?;
+    let (parts, body) = request.into_parts();
+    let who = signed_in(&state, &parts.headers).await?;
+    let mut format = None;
+    let mut dry_run = false;
+    let mut name = "upload".to_string();
+    for (key, value) in super::params_of(parts.uri.query())? {
+        let invalid = |parameter: &str, expected: &str| -> ApiError {
+            crate::query::QueryError::InvalidValue {
+                parameter: parameter.into(),
+                expected: expected.into(),
+                got: value.clone(),
+            }
+            .into()
+        };
+        match key.as_str() {
+            "format" => {
+                format = Some(
+                    Format::parse(&value)
+                        .ok_or_else(|| invalid("format", "geojson, csv or acled"))?,
+                )
+            }
+            "dry_run" => {
+                dry_run = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("dry_run", "true or false")),
+                }
+            }
+            "filename" => name = value.chars().take(200).collect(),
+            other => {
+                return Err(crate::query::QueryError::UnknownParameter {
+                    parameter: other.to_string(),
+                    allowed: "format, dry_run, filename".into(),
+                }
+                .into());
+            }
+        }
+    }
+    let format = format.ok_or_else(|| -> ApiError {
+        crate::query::QueryError::InvalidValue {
+            parameter: "format".into(),
+            expected: "geojson, csv or acled".into(),
+            got: String::new(),
+        }
+        .into()
+    })?;
+    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge(format!("an import of at most {MAX_IMPORT_BYTES} bytes (use `strikemap import` for larger files)")))?;
+    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the file must be UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let editor = editor(&state)?;
+    let report = on_store(move || editor.import(&who, &text, &name, format, dry_run)).await?;
+    Ok(axum::Json(json!(report)).into_response())
 }
 
 fn editor(state: &AppState) -> Result<std::sync::Arc<crate::edit::Editor>, ApiError> {

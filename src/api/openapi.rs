@@ -263,8 +263,11 @@ fn editing(paths: &mut serde_json::Map<String, Value>, feature_id: &Value) {
             feature_id.clone(),
             param(
                 "limit",
-                "Revisions per page.",
-                json!({ "type": "integer", "minimum": 1, "maximum": super::edit::MAX_HISTORY_LIMIT, "default": 100 }),
+                &format!(
+                    "Revisions per page (more than {0} are taken as {0}).",
+                    super::edit::MAX_HISTORY_LIMIT
+                ),
+                json!({ "type": "integer", "minimum": 1, "default": 100 }),
             ),
             param(
                 "offset",
@@ -278,6 +281,94 @@ fn editing(paths: &mut serde_json::Map<String, Value>, feature_id: &Value) {
     history["get"]["responses"]["405"] =
         exception("The service runs read-only on its files (--no-db).");
     paths.insert(format!("{item}/history"), history);
+
+    let binary: serde_json::Map<String, Value> = crate::store::database::evidence::MEDIA_TYPES
+        .iter()
+        .map(|m| {
+            (
+                (*m).to_string(),
+                json!({ "schema": { "type": "string", "format": "binary" } }),
+            )
+        })
+        .collect();
+    let mut added = refusals(&[
+        ("410", "The incident was retracted."),
+        ("413", "The file is over --max-evidence-mb."),
+    ]);
+    added["201"] = ok(
+        "Kept; its hash, size, type and custody",
+        "application/json",
+        "Object",
+    );
+    let mut listed = operation(
+        "getIncidentEvidence",
+        "Incidents: the evidence files of one (hash, size, type; for editors also what each is and its custody log)",
+        vec![feature_id.clone()],
+        ok("The files", "application/json", "Object"),
+    );
+    listed["get"]["responses"]["401"] = exception("A token that is unknown or revoked.");
+    listed["get"]["responses"]["405"] =
+        exception("The service runs read-only on its files (--no-db).");
+    let text = |name: &str, description: &str| {
+        param(
+            name,
+            description,
+            json!({ "type": "string", "maxLength": 2000 }),
+        )
+    };
+    listed["post"] = json!({
+        "operationId": "addIncidentEvidence",
+        "summary": "Incidents: add an evidence file (editor); the body is the file, its Content-Type one of the accepted media types",
+        "security": security,
+        "parameters": [
+            feature_id,
+            text("filename", "The file's name."),
+            text("description", "What it shows."),
+            text("origin", "Where it came from (an address, a person, a device)."),
+            param("source", "The position (from 0) of the incident's source it supports.", json!({ "type": "integer", "minimum": 0 })),
+        ],
+        "requestBody": { "required": true, "content": binary },
+        "responses": added,
+    });
+    paths.insert(format!("{item}/evidence"), listed);
+    let mut file = operation(
+        "getIncidentEvidenceFile",
+        "Incidents: one evidence file's bytes (editor; every read is logged)",
+        vec![
+            feature_id.clone(),
+            json!({ "name": "sha256", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }),
+        ],
+        json!({ "description": "The file, as stored", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }),
+    );
+    for (code, description) in [
+        ("401", "No token, or one that is unknown or revoked."),
+        ("403", "Only editors read evidence files."),
+        ("405", "The service runs read-only on its files (--no-db)."),
+    ] {
+        file["get"]["responses"][code] = exception(description);
+    }
+    paths.insert(format!("{item}/evidence/{{sha256}}"), file);
+    let mut imported = refusals(&[(
+        "413",
+        "The file is over the import limit; use `strikemap import`.",
+    )]);
+    imported["200"] = ok(
+        "What was (or, in a dry run, would be) created, updated, unchanged and rejected, with every rejected row's problems",
+        "application/json",
+        "Object",
+    );
+    paths.insert("/collections/incidents/import".into(), json!({ "post": {
+        "operationId": "importIncidents",
+        "summary": "Incidents: import a GeoJSON, CSV or ACLED CSV file (editor); each row checked as a write is",
+        "security": security,
+        "parameters": [
+            param("format", "The file's layout.", json!({ "type": "string", "enum": ["geojson", "csv", "acled"] })),
+            param("dry_run", "Check and report without writing.", json!({ "type": "boolean" })),
+            text("filename", "The file's name, for the audit trail."),
+        ],
+        "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } }, "application/geo+json": { "schema": { "type": "object" } } } },
+        "responses": imported,
+    }}));
 }
 
 async fn openapi(

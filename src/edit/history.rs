@@ -88,7 +88,9 @@ impl History {
                     .map(parse)
                     .map(|v| shown(&v, sees_restricted));
                 let after = shown(&parse(&r.after), sees_restricted);
-                let by_file = matches!(r.action.as_str(), "seed" | "import");
+                // A seed or a command-line import is authored by a file, not a person.
+                let by_file =
+                    r.action == "seed" || (r.action == "import" && r.actor.starts_with("import:"));
                 Entry {
                     revision: r.revision,
                     at: r.at.clone(),

@@ -120,28 +120,46 @@ pub fn import(
     dry_run: bool,
     progress: &dyn Fn(u64),
 ) -> Result<Report, ImportError> {
-    let file_error = |message: String| ImportError::File {
+    let text = crate::store::read_import(path).map_err(|e| ImportError::File {
         path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    import_text(db, checker, &text, &name, None, format, dry_run, progress)
+}
+
+/// As [`import`], from the file's text; `name` names it in errors and in the trail, whose
+/// author is `actor` (a token's holder) or, without one, the file.
+#[allow(clippy::too_many_arguments)]
+pub fn import_text(
+    db: &Database,
+    checker: &Checker,
+    text: &str,
+    name: &str,
+    actor: Option<&str>,
+    format: Format,
+    dry_run: bool,
+    progress: &dyn Fn(u64),
+) -> Result<Report, ImportError> {
+    let file_error = |message: String| ImportError::File {
+        path: name.to_string(),
         message,
     };
-    let text = crate::store::read_import(path).map_err(|e| file_error(e.to_string()))?;
     let mut report = Report {
         dry_run,
         ..Report::default()
     };
     let parsed: Box<dyn Iterator<Item = Row> + '_> = match format {
-        Format::Geojson => rows::geojson(&text),
-        Format::Csv => rows::csv(&text, &mut report.ignored_columns),
-        Format::Acled => acled::rows(&text, checker, &mut report.ignored_columns),
+        Format::Geojson => rows::geojson(text),
+        Format::Csv => rows::csv(text, &mut report.ignored_columns),
+        Format::Acled => acled::rows(text, checker, &mut report.ignored_columns),
     }
     .map_err(file_error)?;
-    let actor = format!(
-        "import:{}",
-        path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
-        )
-    );
+    let actor = actor.map_or_else(|| format!("import:{name}"), str::to_string);
+    let reason = format!("imported from {name}");
     let mut pending: Vec<super::Prepared> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for Row { row, id, feature } in parsed {
@@ -219,10 +237,10 @@ pub fn import(
         }
         pending.push(prepared);
         if pending.len() >= BATCH {
-            flush(db, &mut pending, &actor, dry_run)?;
+            flush(db, &mut pending, &actor, &reason, dry_run)?;
         }
     }
-    flush(db, &mut pending, &actor, dry_run)?;
+    flush(db, &mut pending, &actor, &reason, dry_run)?;
     progress(report.read as u64);
     Ok(report)
 }
@@ -243,6 +261,7 @@ fn flush(
     db: &Database,
     pending: &mut Vec<super::Prepared>,
     actor: &str,
+    reason: &str,
     dry_run: bool,
 ) -> Result<(), ImportError> {
     if !dry_run && !pending.is_empty() {
@@ -255,7 +274,7 @@ fn flush(
                 feature: &p.feature,
                 restricted: p.restricted.as_deref(),
                 actor,
-                reason: Some("imported"),
+                reason: Some(reason),
             })
             .collect();
         db.write_batch(&writes)?;

@@ -287,6 +287,36 @@ impl Editor {
         })
     }
 
+    /// Imports a file's text sent by an editor (see [`import`]); the index follows at once.
+    pub fn import(
+        &self,
+        who: &Principal,
+        text: &str,
+        name: &str,
+        format: import::Format,
+        dry_run: bool,
+    ) -> Result<import::Report, EditError> {
+        require(who, Role::Editor)?;
+        let report = import::import_text(
+            &self.db,
+            &self.checker,
+            text,
+            name,
+            Some(&who.name),
+            format,
+            dry_run,
+            &|_| {},
+        )
+        .map_err(|e| match e {
+            import::ImportError::Store(e) => EditError::Store(e),
+            import::ImportError::File { message, .. } => {
+                EditError::Invalid(vec![Problem::new("(body)", message)])
+            }
+        })?;
+        self.catch_up()?;
+        Ok(report)
+    }
+
     /// The incident as stored, public or retracted.
     pub fn stored(&self, id: &str) -> Result<StoredIncident, EditError> {
         self.db
