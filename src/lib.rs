@@ -1,9 +1,10 @@
 #![recursion_limit = "512"]
 //! strikemap: a spatial index and OGC API – Features service for attacks on civilians.
 //!
-//! Dependencies point one way: `api -> query -> index -> {geodesy, gazetteer, model}`;
-//! `store` (behind the `Store` trait: files now, a database later) fills a `model::Dataset`;
-//! nothing below `api` knows about HTTP.
+//! Dependencies point one way: `api -> {query, edit}`, `edit -> {store, index}`,
+//! `query -> index -> {geodesy, gazetteer, model}`; `store` (the data files, and the SQLite
+//! store that holds the incidents and their history) fills a `model::Dataset`; nothing below
+//! `api` knows about HTTP.
 
 /// The HTTP API and the static web map.
 pub mod api;

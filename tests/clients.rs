@@ -115,8 +115,11 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
             "15".into(),
             "--max-time".into(),
             "60".into(),
+            // One worker: with two threads, CPython 3.11's ast.parse (which Hypothesis calls to
+            // describe its strategies) can fail with "AST constructor recursion depth mismatch",
+            // an error of the tool, not of the server.
             "--workers".into(),
-            "2".into(),
+            "1".into(),
             "--seed".into(),
             "2020".into(),
             "--header".into(),

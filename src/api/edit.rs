@@ -17,14 +17,14 @@ use std::sync::Arc;
 pub const MAX_HISTORY_LIMIT: usize = 1000;
 const DEFAULT_HISTORY_LIMIT: usize = 100;
 
-fn editor(state: &AppState) -> Result<Arc<Editor>, ApiError> {
+pub(super) fn editor(state: &AppState) -> Result<Arc<Editor>, ApiError> {
     state
         .editor
         .clone()
         .ok_or(ApiError::Edit(EditError::ReadOnly))
 }
 
-fn incidents_only(collection: &str) -> Result<(), ApiError> {
+pub(super) fn incidents_only(collection: &str) -> Result<(), ApiError> {
     super::ogc::find_collection(collection)?;
     if collection == "incidents" {
         Ok(())

@@ -2,9 +2,8 @@
 //! streamed to disk and hashed as it comes), `GET .../items/{id}/evidence` (the list; what each
 //! file is only for editors) and `GET .../items/{id}/evidence/{sha256}` (editor; logged).
 
-use super::edit::{on_store, principal, signed_in};
+use super::edit::{editor, incidents_only, on_store, principal, signed_in};
 use super::{ApiError, AppState, base_url};
-use crate::edit::EditError;
 use crate::store::database::evidence::EvidenceMeta;
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -106,22 +105,6 @@ async fn import(
     let editor = editor(&state)?;
     let report = on_store(move || editor.import(&who, &text, &name, format, dry_run)).await?;
     Ok(axum::Json(json!(report)).into_response())
-}
-
-fn editor(state: &AppState) -> Result<std::sync::Arc<crate::edit::Editor>, ApiError> {
-    state
-        .editor
-        .clone()
-        .ok_or(ApiError::Edit(EditError::ReadOnly))
-}
-
-fn incidents_only(collection: &str) -> Result<(), ApiError> {
-    super::ogc::find_collection(collection)?;
-    if collection == "incidents" {
-        Ok(())
-    } else {
-        Err(ApiError::ReadOnlyCollection(collection.to_string()))
-    }
 }
 
 async fn add(
