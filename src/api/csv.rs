@@ -119,7 +119,7 @@ pub fn rows(
             incident.lon.to_string(),
             incident.lat.to_string(),
             incident.geo_precision.as_str().to_string(),
-            f64::from(incident.uncertainty_km).to_string(),
+            incident.uncertainty_km().to_string(),
             text(&incident.location_source),
             text(fragments.place_label(incident.place, naming)),
             text(&place.id),

@@ -148,7 +148,7 @@ pub fn write_feature(
     w.raw(",\"geo_precision\":");
     w.word(incident.geo_precision.as_str());
     w.raw(",\"uncertainty_km\":");
-    w.number(f64::from(incident.uncertainty_km));
+    w.number(incident.uncertainty_km());
     w.raw(",\"location_source\":");
     w.string(&incident.location_source);
     w.raw(",\"type\":");

@@ -57,6 +57,12 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The uncertainty radius in kilometres, to the metre: it is kept as `f32`, whose widening
+    /// to `f64` would otherwise show digits nobody stated (3.700000047683716 for 3.7).
+    pub fn uncertainty_km(&self) -> f64 {
+        (f64::from(self.uncertainty_km) * 1000.0).round() / 1000.0
+    }
+
     /// Whether the incident's possible days overlap `[start, end]` (both inclusive, open when
     /// `None`).
     pub fn overlaps(&self, start: Option<NaiveDate>, end: Option<NaiveDate>) -> bool {

@@ -348,7 +348,7 @@ pub fn value(index: &Index, i: u32, field: Field) -> Value<'_> {
         Field::ChildrenKilledHigh => count(incident.children_killed.high),
         Field::ChildrenInjured => count(incident.children_injured.low),
         Field::ChildrenInjuredHigh => count(incident.children_injured.high),
-        Field::UncertaintyKm => finite(f64::from(incident.uncertainty_km)),
+        Field::UncertaintyKm => finite(incident.uncertainty_km()),
         Field::DepthKm => finite(m.depth_km),
         Field::DepthLowKm => finite(f64::from(m.depth_low_km)).filter_depth(m.depth_km),
         Field::DepthHighKm => finite(f64::from(m.depth_high_km)).filter_depth(m.depth_km),
