@@ -399,6 +399,8 @@ async fn restricted_data_never_reaches_anonymous_or_viewer_answers() {
         d > 0.1 && d <= km,
         "public point {d} km off, radius {km} km"
     );
+    // Stated to the tenth of a kilometre, and shown as stated (not as its f32 neighbour).
+    assert_eq!((km * 10.0).round() / 10.0, km, "{km}");
     // Editors see it all, and it is never cached on the way.
     let (status, headers, body) = e
         .send(Method::GET, &item(&id), Some(&e.editor), None, None)
