@@ -449,7 +449,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Backup { store, to } => {
             let db = store.open()?;
-            db.backup(&to).map_err(|e| e.to_string())?;
+            let files = db.backup(&to).map_err(|e| e.to_string())?;
             let copy =
                 strikemap::store::database::Database::open(&to).map_err(|e| e.to_string())?;
             let check = copy.integrity_check().map_err(|e| e.to_string())?;
@@ -459,10 +459,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                     to.display()
                 ));
             }
+            let verified = copy.verify_evidence("backup").map_err(|e| e.to_string())?;
+            if verified.ok != verified.checked {
+                return Err(format!(
+                    "{}: {} evidence files of the copy do not match their hashes",
+                    to.display(),
+                    verified.checked - verified.ok
+                ));
+            }
             println!(
-                "backed up {} to {} (integrity check: ok)",
+                "backed up {} to {} (integrity check: ok) and {files} evidence files to {} (hashes: ok)",
                 db.path().display(),
-                to.display()
+                to.display(),
+                copy.evidence_dir().display()
             );
             Ok(())
         }

@@ -137,6 +137,24 @@ async fn evidence_is_kept_by_its_hash_shown_by_role_and_every_access_logged() {
         "https://example.org/post/1"
     );
     assert_eq!(list["evidence"][0]["detail"]["source_index"], 0);
+    // A backup taken while the service runs holds the file too, with its hash intact.
+    let backup = dir.path().join("backup.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strikemap"))
+        .args(["backup", "--db"])
+        .arg(dir.path().join("store.db"))
+        .arg("--to")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 evidence files"));
+    let copy = Database::open(&backup).unwrap();
+    assert_eq!(std::fs::read(copy.evidence_path(&hash)).unwrap(), photo);
+    assert_eq!(copy.evidence("fx-001", false).unwrap()[0].sha256, hash);
     // The custody log is never rewritten, even by SQL.
     let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
     assert!(conn.execute("DELETE FROM custody", []).is_err());

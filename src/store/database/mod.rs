@@ -479,8 +479,10 @@ impl Database {
     }
 
     /// Writes a consistent copy of the whole database to `to` (which must not exist) while the
-    /// service goes on reading and writing.
-    pub fn backup(&self, to: &Path) -> Result<(), DbError> {
+    /// service goes on reading and writing, and copies the evidence files it lists into the
+    /// copy's own evidence folder (files never change once stored, so the pair is consistent).
+    /// Returns how many evidence files were copied.
+    pub fn backup(&self, to: &Path) -> Result<usize, DbError> {
         if to.exists() {
             return Err(DbError::Invalid(format!(
                 "{} exists; a backup never overwrites a file",
@@ -494,7 +496,26 @@ impl Database {
             c.execute("VACUUM INTO ?1", [target])
                 .map(|_| ())
                 .map_err(|e| self.sqlite(e))
-        })
+        })?;
+        let copy = Database::open(to)?;
+        let hashes: Vec<String> = copy.with(|c| {
+            let mut statement = c
+                .prepare("SELECT sha256 FROM evidence")
+                .map_err(|e| copy.sqlite(e))?;
+            let rows = statement
+                .query_map([], |r| r.get(0))
+                .map_err(|e| copy.sqlite(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| copy.sqlite(e))
+        })?;
+        for hash in &hashes {
+            let (from, into) = (self.evidence_path(hash), copy.evidence_path(hash));
+            let io = |e: std::io::Error| DbError::Invalid(format!("{}: {e}", from.display()));
+            if let Some(parent) = into.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::copy(&from, &into).map_err(io)?;
+        }
+        Ok(hashes.len())
     }
 }
 
