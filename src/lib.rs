@@ -90,7 +90,13 @@ pub fn load_with_origin(
         Some(db) => db.last_seq()?,
         None => 0,
     };
-    let (dataset, prepared) = store::load_dir_prepared(&paths, snapshot, database.as_ref())?;
+    let (dataset, prepared) = store::load_dir_prepared(
+        &paths,
+        snapshot,
+        database
+            .as_ref()
+            .map(|db| db as &dyn store::database::RecordStore),
+    )?;
     let from_snapshot = prepared.is_some();
     tracing::info!(
         incidents = dataset.incidents.len(),

@@ -10,7 +10,7 @@ mod rows;
 
 use super::validate::Problem;
 use super::{Checker, EditError};
-use crate::store::database::{Action, Database, DbError, Status, Write};
+use crate::store::database::{Action, DbError, RecordStore, Status, Write};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
@@ -113,7 +113,7 @@ pub(crate) struct Row {
 /// Imports `path` into `db`, checking each row with `checker`; `progress` is told how many
 /// rows were read. `actor` names the import in the trail.
 pub fn import(
-    db: &Database,
+    db: &dyn RecordStore,
     checker: &Checker,
     path: &Path,
     format: Format,
@@ -135,7 +135,7 @@ pub fn import(
 /// author is `actor` (a token's holder) or, without one, the file.
 #[allow(clippy::too_many_arguments)]
 pub fn import_text(
-    db: &Database,
+    db: &dyn RecordStore,
     checker: &Checker,
     text: &str,
     name: &str,
@@ -258,7 +258,7 @@ fn same_json(a: &str, b: &str) -> bool {
 }
 
 fn flush(
-    db: &Database,
+    db: &dyn RecordStore,
     pending: &mut Vec<super::Prepared>,
     actor: &str,
     reason: &str,

@@ -16,7 +16,9 @@ pub use validate::Problem;
 
 use crate::index::{Change, Index};
 use crate::model::Role;
-use crate::store::database::{Action, Database, DbError, Principal, Status, StoredIncident, Write};
+use crate::store::database::{
+    Action, Database, DbError, Principal, RecordStore, Status, StoredIncident, Write,
+};
 use crate::store::{Archive, LoadError};
 use arc_swap::ArcSwap;
 use restricted::{Kept, Restricted};
@@ -153,7 +155,7 @@ impl Editor {
     /// incidents written are measured. Returns how many incidents changed.
     pub fn catch_up(&self) -> Result<usize, EditError> {
         let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
-        let (latest, changed) = self.db.changed_since(*applied)?;
+        let (latest, changed) = self.records().changed_since(*applied)?;
         if changed.is_empty() {
             *applied = latest.max(*applied);
             return Ok(0);
@@ -186,7 +188,13 @@ impl Editor {
         Ok(changed.len())
     }
 
+    /// The SQLite store, for what only it keeps (evidence files).
     pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The incidents and their trail, through the store trait a PostGIS store would implement.
+    fn records(&self) -> &dyn RecordStore {
         &self.db
     }
 
@@ -204,7 +212,7 @@ impl Editor {
             .strip_prefix("Bearer ")
             .map(str::trim)
             .ok_or(EditError::BadToken)?;
-        self.db
+        self.records()
             .authenticate(token)
             .map_err(EditError::Store)?
             .map(Some)
@@ -270,7 +278,7 @@ impl Editor {
             )]));
         }
         let expected = self.expected(id, precondition)?;
-        let stored = self.db.write(&Write {
+        let stored = self.records().write_one(&Write {
             id,
             action: Action::Retract,
             expected_revision: Some(expected),
@@ -298,7 +306,7 @@ impl Editor {
     ) -> Result<import::Report, EditError> {
         require(who, Role::Editor)?;
         let report = import::import_text(
-            &self.db,
+            self.records(),
             &self.checker,
             text,
             name,
@@ -319,14 +327,14 @@ impl Editor {
 
     /// The incident as stored, public or retracted.
     pub fn stored(&self, id: &str) -> Result<StoredIncident, EditError> {
-        self.db
+        self.records()
             .get(id)?
             .ok_or_else(|| EditError::NotFound(id.to_string()))
     }
 
     /// The incident as an editor sees it (exact point, restricted data), if it exists.
     pub fn view(&self, id: &str) -> Result<Option<(Value, StoredIncident)>, EditError> {
-        Ok(self.db.get(id)?.map(|s| (editor_view(&s), s)))
+        Ok(self.records().get(id)?.map(|s| (editor_view(&s), s)))
     }
 
     /// An incident's audit trail, from `offset`; restricted data only for `sees_restricted`.
@@ -337,10 +345,10 @@ impl Editor {
         offset: usize,
         sees_restricted: bool,
     ) -> Result<History, EditError> {
-        if self.db.get(id)?.is_none() {
+        if self.records().get(id)?.is_none() {
             return Err(EditError::NotFound(id.to_string()));
         }
-        let (total, revisions) = self.db.history(id, limit, offset)?;
+        let (total, revisions) = self.records().history(id, limit, offset)?;
         Ok(History::new(id, total, offset, &revisions, sees_restricted))
     }
 

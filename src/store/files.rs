@@ -129,7 +129,7 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
 pub fn load_dir_prepared(
     paths: &DataPaths,
     snapshot: Option<(&Path, u64)>,
-    database: Option<&super::database::Database>,
+    database: Option<&dyn super::database::RecordStore>,
 ) -> Result<(Dataset, Option<crate::index::Precomputed>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
     let place_index: HashMap<&str, u32> = places
@@ -186,7 +186,7 @@ pub fn load_dir_prepared(
 /// many were stored.
 pub fn seed_store(
     paths: &DataPaths,
-    db: &super::database::Database,
+    db: &dyn super::database::RecordStore,
     progress: &dyn Fn(u64),
 ) -> Result<u64, LoadError> {
     let (places, _) = load_places(&paths.places)?;
@@ -241,7 +241,7 @@ pub fn seed_store(
         || paths.incidents.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(db.seed(features.into_iter(), &origin, progress)?)
+    Ok(db.seed(features, &origin, progress)?)
 }
 
 /// Checks every file of a dataset and lists every problem found, instead of stopping at the

@@ -298,11 +298,11 @@ fn locate(path: &Path, text: &str, plain: serde_json::Error) -> LoadError {
 /// Loads the store's public incidents, each at its stored revision; the first invalid one
 /// stops the load (the store only ever holds validated records, so this means corruption).
 pub fn load_stored(
-    db: &super::database::Database,
+    db: &dyn super::database::RecordStore,
     places: &HashMap<&str, u32>,
     archive: &super::Archive,
 ) -> Result<Vec<Incident>, LoadError> {
-    let path = db.path().to_path_buf();
+    let path = db.origin().to_path_buf();
     let mut builder = Builder {
         path: &path,
         places,
@@ -313,7 +313,7 @@ pub fn load_stored(
         incidents: Vec::new(),
     };
     let mut failure = None;
-    db.for_each_active(|id, feature, revision| {
+    db.for_each_active(&mut |id, feature, revision| {
         let parsed =
             serde_json::from_str::<IncidentFeature>(feature).map_err(|e| LoadError::Json {
                 path: path.clone(),

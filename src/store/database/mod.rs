@@ -5,9 +5,11 @@
 //! crash at any moment leaves either all of a write or none of it.
 
 pub mod evidence;
+mod records;
 mod schema;
 mod tokens;
 
+pub use records::RecordStore;
 pub use schema::{CURRENT as SCHEMA_VERSION, MigrationError};
 pub use tokens::{Principal, TokenInfo};
 
