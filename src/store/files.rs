@@ -132,11 +132,7 @@ pub fn load_dir_prepared(
     database: Option<&dyn super::database::RecordStore>,
 ) -> Result<(Dataset, Option<crate::index::Precomputed>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
-    let place_index: HashMap<&str, u32> = places
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i as u32))
-        .collect();
+    let place_index = place_index(&places);
     let archive = super::Archive::load(&paths.sources)?;
     let prepared = snapshot.and_then(|(path, fingerprint)| {
         match super::snapshot::read(path, fingerprint, &archive, places.len()) {
@@ -190,11 +186,7 @@ pub fn seed_store(
     progress: &dyn Fn(u64),
 ) -> Result<u64, LoadError> {
     let (places, _) = load_places(&paths.places)?;
-    let place_index: HashMap<&str, u32> = places
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i as u32))
-        .collect();
+    let place_index = place_index(&places);
     let archive = super::Archive::load(&paths.sources)?;
     let text = read_text(&paths.incidents)?;
     let features = super::incidents::seed_features(&text).map_err(|e| LoadError::Json {
@@ -256,11 +248,7 @@ pub fn check_dir(paths: &DataPaths) -> Vec<LoadError> {
     let archive = super::Archive::load(&paths.sources)
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
-    let place_index: HashMap<&str, u32> = places
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i as u32))
-        .collect();
+    let place_index = place_index(&places);
     // Without a gazetteer every incident would fail on its place: say so once instead.
     if !places.is_empty() {
         errors.extend(super::incidents::check_incidents(
@@ -284,6 +272,15 @@ pub fn check_dir(paths: &DataPaths) -> Vec<LoadError> {
         errors.push(e);
     }
     errors
+}
+
+/// Each place's index by its id, for checking incidents' `place`.
+fn place_index(places: &[Place]) -> HashMap<&str, u32> {
+    places
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i as u32))
+        .collect()
 }
 
 fn load_places(path: &Path) -> Result<(Vec<Place>, Vec<crate::model::RawFeature>), LoadError> {

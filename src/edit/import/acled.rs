@@ -87,15 +87,7 @@ pub(super) fn rows<'t>(
     checker: &'t Checker,
     ignored: &mut Vec<String>,
 ) -> Result<Box<dyn Iterator<Item = Row> + 't>, String> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("no CSV header ({e})"))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
+    let (reader, header) = super::rows::csv_reader(text, |h| h.trim().to_ascii_lowercase())?;
     let missing: Vec<&str> = NEEDED
         .iter()
         .filter(|n| !header.iter().any(|h| h == *n))

@@ -138,21 +138,31 @@ const READ: &[(&str, Kind)] = &[
     ("sources_json", Kind::Json),
 ];
 
+/// A reader over a CSV file's rows (a leading byte-order mark skipped) and its header's names,
+/// each as `name` makes it.
+pub(super) fn csv_reader(
+    text: &str,
+    name: fn(&str) -> String,
+) -> Result<(::csv::Reader<&[u8]>, Vec<String>), String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| format!("no CSV header ({e})"))?
+        .iter()
+        .map(name)
+        .collect();
+    Ok((reader, header))
+}
+
 /// The rows of a CSV file in strikemap's layout (header names columns; order is free; computed
 /// columns are ignored and listed in `ignored`).
 pub(super) fn csv<'t>(
     text: &'t str,
     ignored: &mut Vec<String>,
 ) -> Result<Box<dyn Iterator<Item = Row> + 't>, String> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("no CSV header ({e})"))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let (reader, header) = csv_reader(text, str::to_string)?;
     for needed in ["id", "longitude", "latitude"] {
         if !header.iter().any(|h| h == needed) {
             return Err(format!(

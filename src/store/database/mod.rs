@@ -299,11 +299,7 @@ impl Database {
     pub fn changed_since(&self, seq: i64) -> Result<(i64, Vec<StoredIncident>), DbError> {
         self.with(|c| {
             let tx = c.transaction().map_err(|e| self.sqlite(e))?;
-            let latest: i64 = tx
-                .query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
-                    r.get(0)
-                })
-                .map_err(|e| self.sqlite(e))?;
+            let latest = max_seq(&tx).map_err(|e| self.sqlite(e))?;
             if latest <= seq {
                 return Ok((latest, Vec::new()));
             }
@@ -328,12 +324,7 @@ impl Database {
 
     /// The last revision's position in the trail (0 for none).
     pub fn last_seq(&self) -> Result<i64, DbError> {
-        self.with(|c| {
-            c.query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
-                r.get(0)
-            })
-            .map_err(|e| self.sqlite(e))
-        })
+        self.with(|c| max_seq(c).map_err(|e| self.sqlite(e)))
     }
 
     /// The incident with this id, public or retracted.
@@ -544,6 +535,13 @@ fn get(c: &Connection, id: &str) -> Result<Option<StoredIncident>, rusqlite::Err
         },
     )
     .optional()
+}
+
+/// The last revision's position in the trail (0 for none).
+fn max_seq(c: &Connection) -> Result<i64, rusqlite::Error> {
+    c.query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
+        r.get(0)
+    })
 }
 
 fn bump_data_version(tx: &rusqlite::Transaction) -> Result<(), rusqlite::Error> {
