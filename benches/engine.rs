@@ -43,7 +43,7 @@ fn geodesy(c: &mut Criterion) {
 
 fn engine(c: &mut Criterion) {
     let (_dir, index) = dataset();
-    let n = index.incidents.len();
+    let n = index.len();
     c.bench_function("measure/point (line, side, objects, place)", |bench| {
         bench.iter(|| index.measure_point(black_box(Point::new(46.7528, 39.8177)), None))
     });
@@ -78,6 +78,52 @@ fn engine(c: &mut Criterion) {
     c.bench_function(&format!("stats/{n}/all"), |bench| {
         bench.iter(|| query::stats(&index, black_box(&all)))
     });
+    writes(c, &index);
+}
+
+/// What a write round costs the index (the incident measured, taken into every set and
+/// order, the one it replaces taken out), and what the writes merged into date order cost
+/// the queries after a thousand of them.
+fn writes(c: &mut Criterion, index: &Index) {
+    use strikemap::index::Change;
+    let n = index.len();
+    let edited = |i: usize, id: Option<String>| {
+        let mut incident = index.incidents[i].clone();
+        if let Some(id) = id {
+            incident.id = id.into();
+        }
+        incident.title = "Edited in a benchmark".into();
+        incident.killed.low = Some(3);
+        Change::Put(Box::new(incident))
+    };
+    let one = [edited(n / 2, None)];
+    c.bench_function(&format!("write/{n}/replace one incident"), |bench| {
+        bench.iter(|| index.with_changes(black_box(&one)))
+    });
+    let ten: Vec<Change> = (0..10)
+        .map(|k| edited(k * n / 10, Some(format!("bench-new-{k}"))))
+        .collect();
+    c.bench_function(&format!("write/{n}/add ten incidents"), |bench| {
+        bench.iter(|| index.with_changes(black_box(&ten)))
+    });
+    let thousand: Vec<Change> = (0..1000)
+        .map(|k| edited(k * (n / 1000).max(1) % n, Some(format!("bench-many-{k}"))))
+        .collect();
+    let written = index.with_changes(&thousand);
+    for (name, text) in [
+        ("no filter, limit 10", "limit=10"),
+        (
+            "bbox around Stepanakert",
+            "bbox=46.6,39.7,46.9,39.9&limit=100",
+        ),
+        ("sorted by toll, limit 10", "sortby=-killed&limit=10"),
+        ("datetime one day", "datetime=2020-10-04&limit=100"),
+    ] {
+        let q = query(&written, text);
+        c.bench_function(&format!("query/{n}/after 1000 writes/{name}"), |bench| {
+            bench.iter(|| query::execute(&written, black_box(&q)))
+        });
+    }
 }
 
 criterion_group! {

@@ -118,13 +118,7 @@ pub fn load_with_origin(
     );
     if let (Some(fingerprint), false, true) = (fingerprint, from_snapshot, settings.snapshot) {
         let started = std::time::Instant::now();
-        match store::snapshot::write(
-            &snapshot_path,
-            fingerprint,
-            &index.incidents,
-            &index.measures,
-            &index.search_text,
-        ) {
+        match store::snapshot::write(&snapshot_path, fingerprint, &index) {
             Ok(()) => tracing::info!(
                 path = %snapshot_path.display(),
                 seconds = started.elapsed().as_secs_f64(),

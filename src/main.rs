@@ -294,7 +294,7 @@ fn load(settings: &Settings) -> Result<strikemap::index::Index, String> {
     let index = strikemap::load(settings, &|n| bar.set_position(n)).map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     tracing::info!(
-        incidents = index.incidents.len(),
+        incidents = index.len(),
         places = index.gazetteer.len(),
         seconds = started.elapsed().as_secs_f64(),
         "dataset loaded"
@@ -338,7 +338,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let index = load(&settings)?;
             println!(
                 "ok: {} incidents, {} places, {} archived passages",
-                index.incidents.len(),
+                index.len(),
                 index.gazetteer.len(),
                 index.passages.len()
             );

@@ -27,8 +27,7 @@ fn tally<'a>(items: impl Iterator<Item = String> + 'a) -> Vec<(String, usize)> {
 /// Every citation in the dataset: the incidents', the summaries' and the reference layers'.
 fn citations(index: &Index) -> Vec<Source> {
     let mut all: Vec<Source> = index
-        .incidents
-        .iter()
+        .live_incidents()
         .flat_map(|i| i.sources.iter().cloned())
         .collect();
     let json_sources = index
@@ -53,7 +52,7 @@ fn citations(index: &Index) -> Vec<Source> {
 
 /// The coverage report of a loaded dataset.
 pub fn coverage(index: &Index) -> String {
-    let incidents: &[Incident] = &index.incidents;
+    let incidents: Vec<&Incident> = index.live_incidents().collect();
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -103,11 +103,7 @@ fn the_coarse_post_war_line_is_used_only_when_a_date_asks_for_it() {
 #[test]
 fn every_incident_is_sourced_and_attributed() {
     let index = bundled();
-    assert!(
-        index.incidents.len() >= 25,
-        "{} incidents",
-        index.incidents.len()
-    );
+    assert!(index.len() >= 25, "{} incidents", index.len());
     for (incident, measures) in index.incidents.iter().zip(&index.measures) {
         assert!(!incident.sources.is_empty(), "{}", incident.id);
         assert!(!incident.reported_by.is_empty(), "{}", incident.id);

@@ -23,16 +23,23 @@ fn parse(index: &Index, pairs: &[(String, String)]) -> IncidentQuery {
         .unwrap_or_else(|e| panic!("{pairs:?}: {e}"))
 }
 
-/// Every match in date order (incident numbers are in date order), then stably sorted.
+/// Every match in date order, then stably sorted.
 fn reference(index: &Index, q: &IncidentQuery) -> (usize, Vec<u32>) {
-    let mut all: Vec<u32> = (0..index.incidents.len() as u32)
+    let in_date_order: Vec<u32> = index.live_in_date_order().collect();
+    let rank: std::collections::HashMap<u32, usize> = in_date_order
+        .iter()
+        .enumerate()
+        .map(|(r, i)| (*i, r))
+        .collect();
+    let mut all: Vec<u32> = in_date_order
+        .into_iter()
         .filter(|i| query::matches(index, q, *i))
         .collect();
     for (key, descending) in q.sort.iter().rev() {
         let value = |i: u32| -> Option<f64> {
             let incident = &index.incidents[i as usize];
             match key {
-                SortKey::Date => Some(f64::from(i)),
+                SortKey::Date => Some(rank[&i] as f64),
                 SortKey::Depth => {
                     Some(index.measures[i as usize].depth_km).filter(|d| d.is_finite())
                 }
@@ -151,6 +158,45 @@ fn cql2(rng: &mut impl rand::Rng, depth: u32) -> String {
 #[test]
 fn the_set_plan_agrees_with_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
+    agrees_with_checking_every_incident(&index, 7);
+}
+
+/// The same on an index changed in place by three rounds of writes (additions, moves in
+/// time and space, new tolls, retractions) of incidents from the build and written ones.
+#[test]
+fn the_set_plan_agrees_with_checking_every_incident_after_writes() {
+    use strikemap::index::Change;
+    let (_dir, mut index) = dataset(4_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+    for round in 0..3 {
+        let live: Vec<u32> = index.live_in_date_order().collect();
+        let mut changes = Vec::new();
+        for k in 0..120 {
+            let pick = live[rng.random_range(0..live.len())];
+            let mut incident = index.incidents[pick as usize].clone();
+            if rng.random_bool(0.15) {
+                changes.push(Change::Remove(incident.id.clone()));
+                continue;
+            }
+            if rng.random_bool(0.4) {
+                incident.id = format!("written-{round}-{k}").into();
+            }
+            let span = incident.date_end - incident.date;
+            let shift = chrono::Days::new(rng.random_range(0..20));
+            incident.date = incident.date.checked_add_days(shift).unwrap();
+            incident.date_end = incident.date + span;
+            incident.lon += rng.random_range(-0.05..0.05);
+            incident.lat += rng.random_range(-0.05..0.05);
+            incident.killed.low = Some(rng.random_range(0..4));
+            changes.push(Change::Put(Box::new(incident)));
+        }
+        index = index.with_changes(&changes);
+    }
+    assert!(!index.written().is_empty() && !index.dead().is_empty());
+    agrees_with_checking_every_incident(&index, 8);
+}
+
+fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
     let towns: Vec<String> = [
         "Stepanakert",
         "Ganja",
@@ -162,7 +208,7 @@ fn the_set_plan_agrees_with_checking_every_incident() {
     .iter()
     .map(|t| t.to_string())
     .collect();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut nonempty = 0;
     for round in 0..600 {
         let mut pairs: Vec<(String, String)> = Vec::new();
@@ -269,9 +315,9 @@ fn the_set_plan_agrees_with_checking_every_incident() {
             "offset",
             format!("{}", [0, 0, 3, 50, 1000][rng.random_range(0..5)]),
         );
-        let q = parse(&index, &pairs);
-        let page = query::execute(&index, &q);
-        let (count, items) = reference(&index, &q);
+        let q = parse(index, &pairs);
+        let page = query::execute(index, &q);
+        let (count, items) = reference(index, &q);
         assert_eq!(
             page.number_matched, count,
             "round {round}: count of {pairs:?}"
@@ -282,107 +328,225 @@ fn the_set_plan_agrees_with_checking_every_incident() {
         }
         // Aggregates see the same set.
         if round % 20 == 0 {
-            let stats = query::stats(&index, &q);
+            let stats = query::stats(index, &q);
             assert_eq!(stats.totals.incidents, count, "stats of {pairs:?}");
         }
     }
     assert!(nonempty > 300, "only {nonempty} queries matched anything");
 }
 
-/// An index changed by writes (`with_changes`: only the written incidents measured, the rest
-/// reused) is the index of the data as written: the same incidents in the same order, the same
-/// measures and folded text, and the same answers to queries and statistics as an index built
-/// from files that hold the same changes.
+/// An index changed by writes (`with_changes`: the written incidents appended and measured,
+/// the replaced and retracted ones taken out of every set and order, nothing rebuilt) is the
+/// index of the data as written: the same incidents in the same date order, the same measures
+/// and folded text, and the same answers to pages, orders, counts, statistics and map tiles as
+/// an index built from files that hold the same changes. Three rounds of writes touch
+/// incidents from the build and incidents written earlier (moved to another day, given a range
+/// of days, retracted); a fourth, past the compaction threshold, builds the index again.
 #[test]
 fn an_index_after_writes_is_the_index_of_the_written_data() {
-    use strikemap::index::Change;
+    use strikemap::index::{COMPACT_AFTER, Change};
     let (dir, before) = dataset(3000);
     let data = dir.path().join("d");
     let text = std::fs::read_to_string(data.join("incidents.geojson")).unwrap();
     let mut collection: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let features = collection["features"].as_array_mut().unwrap();
-    let removed = features[10]["properties"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let moved = features
-        .iter_mut()
-        .skip(20)
-        .find(|f| f["properties"]["date_precision"] == "day")
-        .unwrap();
-    moved["properties"]["date"] = serde_json::json!("2020-11-05");
-    moved["properties"]["title"] = serde_json::json!("Moved to a later day by a write");
-    let moved = moved.clone();
-    let mut added = features[30].clone();
-    added["properties"]["id"] = serde_json::json!("written-1");
-    added["properties"]["title"] = serde_json::json!("Added by a write");
-    features.push(added.clone());
-    features.remove(10);
-    let written = tempfile::tempdir().unwrap();
-    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    copy_dir(&data, written.path());
-    std::fs::write(
-        written.path().join("incidents.geojson"),
-        collection.to_string(),
-    )
-    .unwrap();
-    let rebuilt =
-        strikemap::load(&Settings::with_data(written.path().to_path_buf()), &|_| {}).unwrap();
-
     let places: std::collections::HashMap<&str, u32> = before.gazetteer.ids().collect();
     let archive = strikemap::store::Archive::load(&data.join("sources")).unwrap();
     let feature = |f: &serde_json::Value| {
         Box::new(strikemap::store::parse_feature(&data, &f.to_string(), &places, &archive).unwrap())
     };
-    let changed = before.with_changes(&[
-        Change::Remove(removed.as_str().into()),
-        Change::Put(feature(&moved)),
-        Change::Put(feature(&added)),
-    ]);
-    let ids = |index: &Index| -> Vec<String> {
-        index.incidents.iter().map(|i| i.id.to_string()).collect()
-    };
-    assert_eq!(ids(&changed), ids(&rebuilt));
-    assert_eq!(changed.incidents.len(), before.incidents.len());
-    assert_eq!(
-        format!("{:?}", changed.measures),
-        format!("{:?}", rebuilt.measures)
-    );
-    assert_eq!(changed.search_text, rebuilt.search_text);
-    assert!(changed.incident_by_id(&removed).is_none());
-    let i = changed.incident_by_id("written-1").unwrap();
-    assert_eq!(&*changed.incidents[i as usize].title, "Added by a write");
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-    for _ in 0..150 {
-        let mut pairs = vec![("limit".to_string(), rng.random_range(1..50).to_string())];
-        match rng.random_range(0..5) {
-            0 => pairs.push(("filter".into(), cql2(&mut rng, 2))),
-            1 => pairs.push(("datetime".into(), "2020-10-20/2020-11-10".into())),
-            2 => pairs.push(("bbox".into(), "46.6,39.7,46.9,39.9".into())),
-            3 => pairs.push(("sortby".into(), "-depth_km".into())),
-            _ => pairs.push(("q".into(), "write".into())),
+    let id_of = |f: &serde_json::Value| f["properties"]["id"].as_str().unwrap().to_string();
+    let features = |c: &mut serde_json::Value| c["features"].as_array_mut().unwrap().clone();
+    let put = |c: &mut serde_json::Value, f: serde_json::Value| {
+        let list = c["features"].as_array_mut().unwrap();
+        match list
+            .iter()
+            .position(|g| g["properties"]["id"] == f["properties"]["id"])
+        {
+            Some(at) => list[at] = f.clone(),
+            None => list.push(f.clone()),
         }
-        let (a, b) = (parse(&changed, &pairs), parse(&rebuilt, &pairs));
+        Change::Put(feature(&f))
+    };
+    let remove = |c: &mut serde_json::Value, id: &str| {
+        c["features"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|g| g["properties"]["id"] != id);
+        Change::Remove(id.into())
+    };
+    let all = features(&mut collection);
+    let day_precise: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|f| f["properties"]["date_precision"] == "day")
+        .collect();
+    // Round 1: a retraction, a move to a later day, an addition.
+    let mut moved = day_precise[20].clone();
+    moved["properties"]["date"] = serde_json::json!("2020-11-05");
+    moved["properties"]["title"] = serde_json::json!("Moved to a later day by a write");
+    let mut added = all[30].clone();
+    added["properties"]["id"] = serde_json::json!("written-1");
+    added["properties"]["title"] = serde_json::json!("Added by a write");
+    let round1 = vec![
+        remove(&mut collection, &id_of(&all[10])),
+        put(&mut collection, moved.clone()),
+        put(&mut collection, added.clone()),
+    ];
+    // Round 2: the added incident written again, to an earlier day and another place; a
+    // second addition known only to a range of days; an incident moved to the first day.
+    added["properties"]["date"] = serde_json::json!("2020-10-01");
+    added["geometry"] = all[400]["geometry"].clone();
+    added["properties"]["place"] = all[400]["properties"]["place"].clone();
+    added["properties"]["description"] = serde_json::json!("Written twice");
+    let mut ranged = day_precise[50].clone();
+    ranged["properties"]["id"] = serde_json::json!("written-2");
+    ranged["properties"]["date"] = serde_json::json!("2020-10-10");
+    ranged["properties"]["date_end"] = serde_json::json!("2020-10-20");
+    ranged["properties"]["date_precision"] = serde_json::json!("range");
+    let first_day = before.first_day.unwrap().to_string();
+    let mut earliest = day_precise[60].clone();
+    earliest["properties"]["date"] = serde_json::json!(first_day);
+    let round2 = vec![
+        put(&mut collection, added.clone()),
+        put(&mut collection, ranged.clone()),
+        put(&mut collection, earliest.clone()),
+    ];
+    // Round 3: the moved incident retracted, the range-dated one kept, another retracted.
+    let round3 = vec![
+        remove(&mut collection, &id_of(&moved)),
+        remove(&mut collection, &id_of(&all[700])),
+    ];
+    let mut changed = before.with_changes(&round1);
+    changed = changed.with_changes(&round2);
+    changed = changed.with_changes(&round3);
+    assert!(
+        !changed.written().is_empty() && !changed.dead().is_empty(),
+        "the writes were applied in place, not by building the index again"
+    );
+    assert!(changed.incident_by_id(&id_of(&moved)).is_none());
+    assert!(changed.incident_by_id(&id_of(&all[10])).is_none());
+
+    let load = |collection: &serde_json::Value| {
+        let written = tempfile::tempdir().unwrap();
+        copy_dir(&data, written.path());
+        std::fs::write(
+            written.path().join("incidents.geojson"),
+            collection.to_string(),
+        )
+        .unwrap();
+        let index =
+            strikemap::load(&Settings::with_data(written.path().to_path_buf()), &|_| {}).unwrap();
+        (written, index)
+    };
+    let (_kept, rebuilt) = load(&collection);
+    same_index(&changed, &rebuilt);
+
+    // Past the threshold, a round builds the index again: every incident in date order.
+    let many: Vec<Change> = features(&mut collection)
+        .into_iter()
+        .take(COMPACT_AFTER / 2 + 1)
+        .map(|mut f| {
+            f["properties"]["description"] = serde_json::json!("Rewritten in a large round");
+            put(&mut collection, f)
+        })
+        .collect();
+    assert!(
+        many.len() > COMPACT_AFTER / 2,
+        "the dataset is large enough"
+    );
+    let compacted = changed.with_changes(&many);
+    assert!(compacted.written().is_empty() && compacted.dead().is_empty());
+    let (_kept, rebuilt) = load(&collection);
+    same_index(&compacted, &rebuilt);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Two indexes hold the same incidents and answer alike (compared by id: the numbers of an
+/// index changed in place differ from those of one built at once).
+fn same_index(changed: &Index, rebuilt: &Index) {
+    let ids = |index: &Index, numbers: &mut dyn Iterator<Item = u32>| -> Vec<String> {
+        numbers
+            .map(|i| index.incidents[i as usize].id.to_string())
+            .collect()
+    };
+    let order = ids(changed, &mut changed.live_in_date_order());
+    assert_eq!(order, ids(rebuilt, &mut rebuilt.live_in_date_order()));
+    assert_eq!(changed.len(), rebuilt.len());
+    for id in &order {
+        let (a, b) = (
+            changed.incident_by_id(id).unwrap() as usize,
+            rebuilt.incident_by_id(id).unwrap() as usize,
+        );
         assert_eq!(
-            query::execute(&changed, &a),
-            query::execute(&rebuilt, &b),
+            format!("{:?}", changed.measures[a]),
+            format!("{:?}", rebuilt.measures[b]),
+            "{id}"
+        );
+        assert_eq!(changed.search_text[a], rebuilt.search_text[b], "{id}");
+        assert_eq!(
+            changed.incidents[a].title, rebuilt.incidents[b].title,
+            "{id}"
+        );
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for round in 0..200 {
+        let mut pairs = vec![("limit".to_string(), rng.random_range(1..50).to_string())];
+        if rng.random_bool(0.3) {
+            pairs.push(("offset".into(), rng.random_range(0..200).to_string()));
+        }
+        match rng.random_range(0..9) {
+            0 | 1 => pairs.push(("filter".into(), cql2(&mut rng, 2))),
+            2 => pairs.push(("datetime".into(), "2020-10-05/2020-10-15".into())),
+            3 => pairs.push(("bbox".into(), "46.6,39.7,46.9,39.9".into())),
+            4 => pairs.push(("near".into(), "46.75,39.82".into())),
+            5 => pairs.push(("q".into(), "write".into())),
+            _ => {}
+        }
+        match rng.random_range(0..5) {
+            0 => pairs.push(("sortby".into(), "-depth_km".into())),
+            1 => pairs.push(("sortby".into(), "killed".into())),
+            2 => pairs.push(("sortby".into(), "-date".into())),
+            3 => pairs.push(("sortby".into(), "-killed,depth_km".into())),
+            _ => {}
+        }
+        let (a, b) = (parse(changed, &pairs), parse(rebuilt, &pairs));
+        let (x, y) = (query::execute(changed, &a), query::execute(rebuilt, &b));
+        assert_eq!(x.number_matched, y.number_matched, "{pairs:?}");
+        assert_eq!(
+            ids(changed, &mut x.items.into_iter()),
+            ids(rebuilt, &mut y.items.into_iter()),
             "{pairs:?}"
         );
         assert_eq!(
-            serde_json::to_string(&query::stats(&changed, &a)).unwrap(),
-            serde_json::to_string(&query::stats(&rebuilt, &b)).unwrap(),
+            ids(changed, &mut query::matching(changed, &a).into_iter()),
+            ids(rebuilt, &mut query::matching(rebuilt, &b).into_iter()),
             "{pairs:?}"
         );
+        if round % 4 == 0 {
+            assert_eq!(
+                serde_json::to_string(&query::stats(changed, &a)).unwrap(),
+                serde_json::to_string(&query::stats(rebuilt, &b)).unwrap(),
+                "{pairs:?}"
+            );
+            for (z, x, y) in [(7, 80, 48), (10, 644, 388), (12, 2579, 1552)] {
+                let tile = strikemap::geodesy::mercator::TileId::new(z, x, y).unwrap();
+                let (p, q) = (
+                    query::tiles::tile(changed, &a, tile),
+                    query::tiles::tile(rebuilt, &b, tile),
+                );
+                assert_eq!(p.matched, q.matched, "{pairs:?} {z}/{x}/{y}");
+            }
+        }
     }
 }

@@ -143,7 +143,7 @@ fn every_citation_in_the_bundled_data_has_an_archived_passage() {
         "{} passages",
         index.passages.len()
     );
-    for incident in &index.incidents {
+    for incident in index.live_incidents() {
         for source in incident.sources.iter() {
             assert!(
                 source.passage.is_some() && source.quote.is_some(),
@@ -201,7 +201,7 @@ fn both_parties_are_on_the_record_with_the_same_care() {
     }
     // A claim by one party alone is never graded above weak unless an independent source or
     // a denial is on the record.
-    for incident in &index.incidents {
+    for incident in index.live_incidents() {
         const INDEPENDENT: &[&str] = &[
             "Human Rights Watch",
             "Amnesty International",
@@ -268,7 +268,7 @@ fn every_place_states_an_uncertainty_its_sources_support() {
     // An incident never claims to be better placed than its place, unless it has its own
     // sourced site.
     let index = bundled();
-    for incident in &index.incidents {
+    for incident in index.live_incidents() {
         let place = index.gazetteer.place(incident.place);
         if incident.geo_precision != strikemap::model::GeoPrecision::Site {
             assert!(

@@ -171,7 +171,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "incidents": state.index().incidents.len(),
+        "incidents": state.index().len(),
         "places": state.index().gazetteer.len(),
         "military_objects": state.index().military.objects.len(),
         "protected_objects": state.index().protected.objects.len(),

@@ -163,15 +163,16 @@ pub(super) fn find_collection(
 }
 
 fn incident_extent(index: &Index) -> Value {
-    // Incidents are numbered in date order.
-    let first = index.incidents.first().map(|i| i.date.to_string());
+    let first = index
+        .live_in_date_order()
+        .next()
+        .map(|i| index.incidents[i as usize].date.to_string());
     let last = index
-        .incidents
-        .iter()
+        .live_incidents()
         .map(|i| i.date_end)
         .max()
         .map(|d| d.to_string());
-    let Some([west, south, east, north]) = index.grid.extent() else {
+    let Some([west, south, east, north]) = index.extent() else {
         return json!({ "spatial": { "bbox": [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84 } });
     };
     json!({

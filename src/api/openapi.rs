@@ -425,7 +425,11 @@ async fn openapi(
     );
     let feature_id = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
     // An example id, so that generated clients and fuzzers reach a feature that exists.
-    let example_incident = state.index().incidents.first().map(|i| i.id.to_string());
+    let index = state.index();
+    let example_incident = index
+        .live_in_date_order()
+        .next()
+        .map(|i| index.incidents[i as usize].id.to_string());
     for (id, title, description) in COLLECTIONS {
         let camel: String = id
             .split('-')

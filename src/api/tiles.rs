@@ -180,7 +180,6 @@ fn tileset_json(index: &Index, base: &str) -> Value {
 /// `[west, south, east, north]` of every incident, or the world when there are none.
 fn incident_bounds(index: &Index) -> Vec<f64> {
     index
-        .grid
         .extent()
         .map_or(vec![-180.0, -85.0, 180.0, 85.0], |b| b.to_vec())
 }

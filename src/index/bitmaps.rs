@@ -6,12 +6,14 @@
 //! not the number of incidents, and its first page is read off the front of the result.
 
 use super::gather::Gather;
+use crate::model::{Incident, Side};
 use roaring::RoaringBitmap;
 
 /// Incidents ordered by a key (unknown keys last, ties in date order), with the sets of the
-/// first `k * chunk` of them precomputed, so that the incidents whose key lies in a range are
-/// `prefix[b] - prefix[a]` plus at most two partial chunks added one by one.
-#[derive(Debug, Default)]
+/// first `bounds[k]` of them precomputed, so that the incidents whose key lies in a range are
+/// `prefix[b] - prefix[a]` plus at most two partial chunks added one by one. A write moves
+/// the bounds past what it inserts or removes, rather than cutting the order again.
+#[derive(Debug, Default, Clone)]
 pub struct RangeIndex {
     /// Incident numbers by ascending key; those without a key at the end.
     pub order: Vec<u32>,
@@ -19,10 +21,16 @@ pub struct RangeIndex {
     keys: Vec<f64>,
     /// How many incidents have a key.
     pub known: usize,
-    chunk: usize,
-    /// `prefix[k]`: the set of `order[..k * chunk]`.
+    /// Ascending positions in `order`, the first 0.
+    bounds: Vec<usize>,
+    /// `prefix[k]`: the set of `order[..bounds[k]]`.
     prefix: Vec<RoaringBitmap>,
+    /// Every incident number in the index is below this.
+    numbers: usize,
 }
+
+/// An incident entering or leaving a [`RangeIndex`]: its number and key.
+pub type Keyed = (u32, Option<f64>);
 
 /// How many chunks a range index is cut into: more is faster for narrow ranges and costs
 /// memory (about 6 MB an index at a million incidents with 64).
@@ -53,18 +61,127 @@ impl RangeIndex {
             .collect();
         let chunk = keys.len().div_ceil(CHUNKS).max(1);
         let mut prefix = Vec::with_capacity(CHUNKS + 1);
+        let mut bounds = Vec::with_capacity(CHUNKS + 1);
         let mut running = RoaringBitmap::new();
         prefix.push(running.clone());
+        bounds.push(0);
         for block in order.chunks(chunk) {
             running.extend(block.iter().copied());
             prefix.push(running.clone());
+            bounds.push(bounds[bounds.len() - 1] + block.len());
         }
         RangeIndex {
             order,
             keys: sorted_keys,
             known,
-            chunk,
+            bounds,
             prefix,
+            numbers: keys.len(),
+        }
+    }
+
+    /// Where `(i, key)` stands in `order`, or would stand if inserted: after every smaller
+    /// key and, among equal keys (or among the unknown), after every incident that
+    /// `date_order` puts before it.
+    fn position(
+        &self,
+        (i, key): Keyed,
+        date_order: &impl Fn(u32, u32) -> std::cmp::Ordering,
+    ) -> usize {
+        let (from, to) = match key {
+            Some(k) => {
+                let known = &self.keys[..self.known];
+                (
+                    known.partition_point(|x| *x < k),
+                    known.partition_point(|x| *x <= k),
+                )
+            }
+            None => (self.known, self.order.len()),
+        };
+        from + self.order[from..to].partition_point(|j| date_order(*j, i).is_lt())
+    }
+
+    /// This index with `remove` taken out and `insert` (numbers not yet in it) put in, made
+    /// in one pass over the order; `date_order` compares two incidents by date then id, and
+    /// must know both the removed and the inserted ones.
+    pub fn applied(
+        &self,
+        remove: &[Keyed],
+        insert: &[Keyed],
+        date_order: impl Fn(u32, u32) -> std::cmp::Ordering,
+    ) -> RangeIndex {
+        if remove.is_empty() && insert.is_empty() {
+            return self.clone();
+        }
+        let mut gone: Vec<usize> = remove
+            .iter()
+            .filter_map(|entry| {
+                let at = self.position(*entry, &date_order);
+                (self.order.get(at) == Some(&entry.0)).then_some(at)
+            })
+            .collect();
+        gone.sort_unstable();
+        // Each insertion goes before the old position it was found at; several at one
+        // position in their own key and date order.
+        let mut placed: Vec<(usize, Keyed)> = insert
+            .iter()
+            .map(|entry| (self.position(*entry, &date_order), *entry))
+            .collect();
+        placed.sort_by(|(p, (a, ka)), (q, (b, kb))| {
+            p.cmp(q).then_with(|| match (ka, kb) {
+                (Some(x), Some(y)) => x.total_cmp(y).then_with(|| date_order(*a, *b)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => date_order(*a, *b),
+            })
+        });
+        let total = self.order.len() - gone.len() + placed.len();
+        let mut order = Vec::with_capacity(total);
+        let mut keys = Vec::with_capacity(total);
+        let (mut next_gone, mut next_placed) = (gone.iter().peekable(), placed.iter().peekable());
+        for at in 0..=self.order.len() {
+            while let Some((_, (i, key))) = next_placed.next_if(|(p, _)| *p == at) {
+                order.push(*i);
+                keys.push(key.unwrap_or(f64::NAN));
+            }
+            if at == self.order.len() {
+                break;
+            }
+            if next_gone.next_if(|g| **g == at).is_some() {
+                continue;
+            }
+            order.push(self.order[at]);
+            keys.push(self.keys[at]);
+        }
+        // A bound keeps the old incidents before it, loses those removed before it and gains
+        // those inserted before its old position.
+        let mut bounds = self.bounds.clone();
+        let mut prefix = self.prefix.clone();
+        for (bound, set) in bounds.iter_mut().zip(&mut prefix) {
+            let old = *bound;
+            let removed = gone.partition_point(|g| *g < old);
+            let added = placed.partition_point(|(p, _)| *p < old);
+            for g in &gone[..removed] {
+                set.remove(self.order[*g]);
+            }
+            for (_, (i, _)) in &placed[..added] {
+                set.insert(*i);
+            }
+            *bound = old - removed + added;
+        }
+        // Positions below `known` are exactly those with a key.
+        let gone_known = gone.iter().filter(|g| **g < self.known).count();
+        let placed_known = placed.iter().filter(|(_, (_, k))| k.is_some()).count();
+        RangeIndex {
+            order,
+            keys,
+            known: self.known + placed_known - gone_known,
+            bounds,
+            prefix,
+            numbers: placed
+                .iter()
+                .map(|(_, (i, _))| *i as usize + 1)
+                .fold(self.numbers, usize::max),
         }
     }
 
@@ -85,10 +202,11 @@ impl RangeIndex {
         if from >= to {
             return RoaringBitmap::new();
         }
-        let first_full = from.div_ceil(self.chunk);
-        let last_full = to / self.chunk;
+        // The first bound at or after `from` and the last at or before `to`.
+        let first_full = self.bounds.partition_point(|b| *b < from);
+        let last_full = self.bounds.partition_point(|b| *b <= to).saturating_sub(1);
         if first_full >= last_full {
-            let mut gather = Gather::new(to - from, self.order.len());
+            let mut gather = Gather::new(to - from, self.numbers);
             gather.add_all(&self.order[from..to]);
             return gather.finish();
         }
@@ -96,10 +214,10 @@ impl RangeIndex {
         // The partial chunks are in key order, not number order: gathered, not inserted one
         // by one.
         let (head, tail) = (
-            &self.order[from..first_full * self.chunk],
-            &self.order[last_full * self.chunk..to],
+            &self.order[from..self.bounds[first_full]],
+            &self.order[self.bounds[last_full]..to],
         );
-        let mut gather = Gather::new(head.len() + tail.len(), self.order.len());
+        let mut gather = Gather::new(head.len() + tail.len(), self.numbers);
         gather.add_all(head);
         gather.add_all(tail);
         set |= gather.finish();
@@ -141,7 +259,7 @@ impl RangeIndex {
 }
 
 /// The sets of incidents for each value of each vocabulary and for each place.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Bitmaps {
     pub types: Vec<RoaringBitmap>,
     pub weapons: Vec<RoaringBitmap>,
@@ -164,34 +282,19 @@ fn push(sets: &mut Vec<RoaringBitmap>, value: usize, i: u32) {
     if sets.len() <= value {
         sets.resize_with(value + 1, RoaringBitmap::new);
     }
-    // Incidents are visited in ascending order, so every insert appends.
+    // At a build, incidents are visited in ascending order, so every insert appends.
     sets[value].insert(i);
 }
 
 impl Bitmaps {
-    pub fn new(
-        incidents: &[crate::model::Incident],
-        sides: &[Option<crate::model::Side>],
-        places: usize,
-    ) -> Bitmaps {
+    pub fn new(incidents: &[Incident], sides: &[Option<Side>], places: usize) -> Bitmaps {
         let mut b = Bitmaps {
             places: vec![RoaringBitmap::new(); places],
             ..Default::default()
         };
         for (i, incident) in incidents.iter().enumerate() {
+            b.insert(i as u32, incident, sides[i]);
             let i = i as u32;
-            push(&mut b.types, incident.kind as usize, i);
-            push(&mut b.weapons, incident.weapon as usize, i);
-            push(&mut b.targets, incident.target as usize, i);
-            push(&mut b.perpetrators, incident.perpetrator as usize, i);
-            push(&mut b.verifications, incident.verification as usize, i);
-            for reporter in incident.reported_by.iter() {
-                push(&mut b.reporters, reporter as usize, i);
-            }
-            if let Some(side) = sides[i as usize] {
-                push(&mut b.sides, side as usize, i);
-            }
-            push(&mut b.places, incident.place as usize, i);
             if incident.date_end > incident.date {
                 b.ranged.push(i);
                 b.ranged_end.push(incident.date_end);
@@ -201,6 +304,43 @@ impl Bitmaps {
             }
         }
         b
+    }
+
+    /// Adds incident `i` (a number not yet in any set) to the sets of its values. Incidents
+    /// known only to a range of days are not added to `ranged`, which holds the numbers in
+    /// date order only: the index checks the incidents written since it was built itself.
+    pub fn insert(&mut self, i: u32, incident: &Incident, side: Option<Side>) {
+        self.each_set(incident, side, |sets, value| push(sets, value, i));
+    }
+
+    /// Takes incident `i` out of the sets of its values (`ranged` keeps it; the index
+    /// subtracts the incidents it has taken out from what `ranged` finds).
+    pub fn remove(&mut self, i: u32, incident: &Incident, side: Option<Side>) {
+        self.each_set(incident, side, |sets, value| {
+            if let Some(set) = sets.get_mut(value) {
+                set.remove(i);
+            }
+        });
+    }
+
+    fn each_set(
+        &mut self,
+        incident: &Incident,
+        side: Option<Side>,
+        mut visit: impl FnMut(&mut Vec<RoaringBitmap>, usize),
+    ) {
+        visit(&mut self.types, incident.kind as usize);
+        visit(&mut self.weapons, incident.weapon as usize);
+        visit(&mut self.targets, incident.target as usize);
+        visit(&mut self.perpetrators, incident.perpetrator as usize);
+        visit(&mut self.verifications, incident.verification as usize);
+        for reporter in incident.reported_by.iter() {
+            visit(&mut self.reporters, reporter as usize);
+        }
+        if let Some(side) = side {
+            visit(&mut self.sides, side as usize);
+        }
+        visit(&mut self.places, incident.place as usize);
     }
 
     /// The union of the sets of `values` (empty when none has incidents).
@@ -278,5 +418,72 @@ mod tests {
                 .iter()
                 .all(|i| keys[*i as usize].is_none())
         );
+    }
+
+    #[test]
+    fn an_applied_change_equals_the_index_built_with_it() {
+        // 1,000 incidents (number order standing for date order), then 120 taken out and 150
+        // new ones (numbers 1000..1150) put in, twice over: the order must be the one a build
+        // over the survivors makes, and every range must select what a scan selects.
+        let key = |i: u32| (i % 9 != 0).then(|| f64::from((i * 53) % 97));
+        let mut index = RangeIndex::new(&(0..1000).map(key).collect::<Vec<_>>());
+        let mut live: Vec<u32> = (0..1000).collect();
+        let mut next = 1000;
+        for round in 0..2u32 {
+            let gone: Vec<(u32, Option<f64>)> = live
+                .iter()
+                .filter(|i| (**i * 7 + round) % 8 == 0)
+                .take(120)
+                .map(|i| (*i, key(*i)))
+                .collect();
+            let put: Vec<(u32, Option<f64>)> = (next..next + 150).map(|i| (i, key(i))).collect();
+            next += 150;
+            index = index.applied(&gone, &put, |a, b| a.cmp(&b));
+            live.retain(|i| !gone.iter().any(|(g, _)| g == i));
+            live.extend(put.iter().map(|(i, _)| *i));
+        }
+        let mut want: Vec<u32> = live.clone();
+        want.sort_by(|a, b| match (key(*a), key(*b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y).then(a.cmp(b)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.cmp(b),
+        });
+        assert_eq!(index.order, want);
+        assert_eq!(
+            index.known,
+            live.iter().filter(|i| key(**i).is_some()).count()
+        );
+        for low in [
+            None,
+            Some((0.0, false)),
+            Some((13.0, true)),
+            Some((60.0, false)),
+        ] {
+            for high in [
+                None,
+                Some((13.0, false)),
+                Some((50.0, true)),
+                Some((96.0, false)),
+            ] {
+                for with_unknown in [false, true] {
+                    let got = index.select(low, high, with_unknown);
+                    let scan: RoaringBitmap = live
+                        .iter()
+                        .copied()
+                        .filter(|i| match key(*i) {
+                            None => with_unknown,
+                            Some(k) => {
+                                low.is_none_or(|(v, strict)| if strict { k > v } else { k >= v })
+                                    && high.is_none_or(
+                                        |(v, strict)| if strict { k < v } else { k <= v },
+                                    )
+                            }
+                        })
+                        .collect();
+                    assert_eq!(got, scan, "{low:?} {high:?} {with_unknown}");
+                }
+            }
+        }
     }
 }

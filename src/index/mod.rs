@@ -6,12 +6,14 @@ mod bitmaps;
 mod gather;
 mod grid;
 mod measure;
+mod slots;
 mod tally;
 mod tiling;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex};
 pub use grid::Grid;
+pub use slots::Slots;
 
 pub use measure::{Measurer, PointMeasures};
 pub use tally::{TALLY_BAND_KM, Tally};
@@ -22,6 +24,7 @@ use crate::model::{Dataset, Layer, LineOfContact};
 use crate::model::{Incident, PlaceIdx, Side};
 use geo::Point;
 use rayon::prelude::*;
+use roaring::RoaringBitmap;
 use std::sync::Arc;
 
 /// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
@@ -75,10 +78,20 @@ pub enum Change {
     Remove(Box<str>),
 }
 
-/// Everything a query runs against, built once from a [`Dataset`].
+/// Everything a query runs against, built once from a [`Dataset`] and changed in place by
+/// writes (see [`Index::with_changes`]).
+///
+/// Incidents are numbered in date order (first possible day, then id) up to `base`: the
+/// default order of a page is then the order of the numbers. An incident written since is
+/// appended with the next number, and the number it replaces (if any) is marked dead; the
+/// sets and ordered indexes take the written incidents in and the dead ones out, and what
+/// reads numbers in date order merges the few written ones in (`written` keeps them in date
+/// order). After [`COMPACT_AFTER`] written or dead numbers, a write builds the index again.
+#[derive(Clone)]
 pub struct Index {
-    pub incidents: Vec<Incident>,
-    pub measures: Vec<Measures>,
+    /// Per number; a dead number keeps what it held.
+    pub incidents: Slots<Incident>,
+    pub measures: Slots<Measures>,
     // What does not change when an incident is written is shared between an index and the
     // one that replaces it after a write.
     pub gazetteer: Arc<Gazetteer>,
@@ -90,40 +103,81 @@ pub struct Index {
     pub place_features: Arc<Vec<crate::model::RawFeature>>,
     /// The archived passages the records cite.
     pub passages: Arc<Vec<crate::model::Passage>>,
-    /// Incidents by grid cell, for boxes and radii.
-    pub grid: Grid,
+    /// Incidents below `base` by grid cell, for boxes and radii (read through
+    /// [`Index::in_bbox`] and [`Index::within`], which add the written incidents).
+    grid: Arc<Grid>,
     /// The incidents of each vocabulary value and place (incidents are numbered in date
     /// order: first possible day, then id).
-    pub sets: Bitmaps,
+    pub sets: Arc<Bitmaps>,
     /// Incidents by distance from the line of contact (unknown depths last).
-    pub by_depth: RangeIndex,
+    pub by_depth: Arc<RangeIndex>,
     /// Incidents by highest reported death toll (no reported figure last).
-    pub by_killed: RangeIndex,
+    pub by_killed: Arc<RangeIndex>,
     /// Incidents by lowest reported death toll (the `killed` a filter compares).
-    pub by_killed_low: RangeIndex,
+    pub by_killed_low: Arc<RangeIndex>,
     /// Incidents by distance to the nearest known military object (none known last).
-    pub by_military_km: RangeIndex,
+    pub by_military_km: Arc<RangeIndex>,
     /// Incidents by distance to the nearest known protected object (none known last).
-    pub by_protected_km: RangeIndex,
+    pub by_protected_km: Arc<RangeIndex>,
     /// Per incident, what aggregates read.
-    pub tallies: Vec<Tally>,
+    pub tallies: Slots<Tally>,
     /// Per incident, what map tiles read.
-    pub map_points: Vec<MapPoint>,
+    pub map_points: Slots<MapPoint>,
     /// The dataset's version (a fingerprint of its files when known): part of every cache
     /// validator, so that a cached answer never outlives the data it came from.
     pub version: u64,
     /// The last revision of the store this index reflects (0 without a store).
     pub store_seq: i64,
-    /// The first day of the first incident (the origin of `Tally::day`).
+    /// The first day of the first incident (the origin of `Tally::day`; no incident written
+    /// later begins before it).
     pub first_day: Option<chrono::NaiveDate>,
+    /// The latest first day of any number, live or dead (the end of the day tallies).
+    pub last_day: Option<chrono::NaiveDate>,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
-    pub search_text: Vec<Box<str>>,
+    pub search_text: Slots<Box<str>>,
     /// Display bands of distance from the line of contact.
-    pub depth_bands: Vec<DepthBand>,
+    pub depth_bands: Arc<Vec<DepthBand>>,
     /// When the line the bands are drawn around began to stand (the default version).
     pub depth_bands_line_from: Option<chrono::NaiveDate>,
-    /// Incident index by id, for `/items/{featureId}`.
-    ids: std::collections::HashMap<Box<str>, u32>,
+    /// Incident number by id as built, for `/items/{featureId}`.
+    ids: Arc<std::collections::HashMap<Box<str>, u32>>,
+    /// Ids written since: their number now, `None` once retracted.
+    ids_written: std::collections::HashMap<Box<str>, Option<u32>>,
+    /// Numbers below this are in date order.
+    base: u32,
+    /// The live numbers from `base` on, in date order.
+    written: Vec<u32>,
+    /// Numbers replaced or retracted since the build.
+    dead: RoaringBitmap,
+}
+
+/// Written plus dead numbers after which a write builds the index again (every set, order
+/// and grid from scratch, in date order), so that the merges of written incidents into
+/// what reads in date order stay short.
+pub const COMPACT_AFTER: usize = 4096;
+
+/// A key of an ordered index, from an incident and its measures.
+type KeyOf = fn(&Incident, &Measures) -> Option<f64>;
+
+fn depth_key(_: &Incident, m: &Measures) -> Option<f64> {
+    Some(m.depth_km).filter(|d| d.is_finite())
+}
+fn killed_key(i: &Incident, _: &Measures) -> Option<f64> {
+    i.killed.highest().map(f64::from)
+}
+fn killed_low_key(i: &Incident, _: &Measures) -> Option<f64> {
+    i.killed.low.map(f64::from)
+}
+fn military_key(_: &Incident, m: &Measures) -> Option<f64> {
+    m.nearest_military.map(|(_, km)| f64::from(km))
+}
+fn protected_key(_: &Incident, m: &Measures) -> Option<f64> {
+    m.nearest_protected.map(|(_, km)| f64::from(km))
+}
+
+/// Date order: first possible day, then id.
+fn date_order(x: &Incident, y: &Incident) -> std::cmp::Ordering {
+    x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id))
 }
 
 impl Index {
@@ -205,13 +259,14 @@ impl Index {
     ) -> Index {
         let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
         let first_day = incidents.first().map(|i| i.date);
-        let range = |keys: Vec<Option<f64>>| RangeIndex::new(&keys);
-        let distance = |pick: fn(&Measures) -> Option<(u32, f32)>| {
-            range(
-                measures
+        let last_day = incidents.last().map(|i| i.date);
+        let range = |key: KeyOf| {
+            RangeIndex::new(
+                &incidents
                     .iter()
-                    .map(|m| pick(m).map(|(_, km)| f64::from(km)))
-                    .collect(),
+                    .zip(&measures)
+                    .map(|(i, m)| key(i, m))
+                    .collect::<Vec<_>>(),
             )
         };
         // The indexes are independent of each other: built side by side, a restart from the
@@ -223,6 +278,7 @@ impl Index {
         rayon::scope(|s| {
             let (incidents, measures, sides) = (&incidents, &measures, &sides);
             let places = shared.gazetteer.len();
+            let range = &range;
             let sets = &mut sets;
             let by_depth = &mut by_depth;
             let by_killed = &mut by_killed;
@@ -235,49 +291,36 @@ impl Index {
             let search_text = &mut search_text;
             let ids = &mut ids;
             s.spawn(move |_| *sets = Some(Bitmaps::new(incidents, sides, places)));
-            s.spawn(move |_| {
-                *by_depth = Some(range(
-                    measures
-                        .iter()
-                        .map(|m| Some(m.depth_km).filter(|d| d.is_finite()))
-                        .collect(),
-                ))
-            });
-            s.spawn(move |_| {
-                *by_killed = Some(range(
-                    incidents
-                        .iter()
-                        .map(|i| i.killed.highest().map(f64::from))
-                        .collect(),
-                ))
-            });
-            s.spawn(move |_| {
-                *by_killed_low = Some(range(
-                    incidents
-                        .iter()
-                        .map(|i| i.killed.low.map(f64::from))
-                        .collect(),
-                ))
-            });
-            s.spawn(move |_| *by_military_km = Some(distance(|m| m.nearest_military)));
-            s.spawn(move |_| *by_protected_km = Some(distance(|m| m.nearest_protected)));
+            s.spawn(move |_| *by_depth = Some(Arc::new(range(depth_key))));
+            s.spawn(move |_| *by_killed = Some(Arc::new(range(killed_key))));
+            s.spawn(move |_| *by_killed_low = Some(Arc::new(range(killed_low_key))));
+            s.spawn(move |_| *by_military_km = Some(Arc::new(range(military_key))));
+            s.spawn(move |_| *by_protected_km = Some(Arc::new(range(protected_key))));
             s.spawn(move |_| {
                 *grid = Some(Grid::new(
                     &incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>(),
                 ))
             });
             s.spawn(move |_| {
-                *tallies = Some(match first_day {
+                *tallies = Some(Slots::from_vec(match first_day {
                     Some(first) => incidents
                         .iter()
                         .zip(measures)
                         .map(|(i, m)| Tally::new(i, m.depth_km, first))
                         .collect(),
                     None => Vec::new(),
-                })
+                }))
             });
-            s.spawn(move |_| *map_points = Some(incidents.par_iter().map(MapPoint::new).collect()));
-            s.spawn(move |_| *search_text = Some(folded.unwrap_or_else(|| fold_all(incidents))));
+            s.spawn(move |_| {
+                *map_points = Some(Slots::from_vec(
+                    incidents.par_iter().map(MapPoint::new).collect(),
+                ))
+            });
+            s.spawn(move |_| {
+                *search_text = Some(Slots::from_vec(
+                    folded.unwrap_or_else(|| fold_all(incidents)),
+                ))
+            });
             s.spawn(move |_| {
                 *ids = Some(
                     incidents
@@ -290,7 +333,7 @@ impl Index {
         });
         let built = "every index is built inside the scope";
         let (sets, grid, tallies, map_points, ids) = (
-            sets.expect(built),
+            Arc::new(sets.expect(built)),
             grid.expect(built),
             tallies.expect(built),
             map_points.expect(built),
@@ -307,15 +350,21 @@ impl Index {
             search_text.expect(built),
         );
         Index {
-            depth_bands: shared
-                .line
-                .default_version()
-                .map(|v| depth_bands(&v.parts))
-                .unwrap_or_default(),
+            depth_bands: Arc::new(
+                shared
+                    .line
+                    .default_version()
+                    .map(|v| depth_bands(&v.parts))
+                    .unwrap_or_default(),
+            ),
             depth_bands_line_from: shared.line.default_version().and_then(|v| v.valid_from),
-            ids,
-            incidents,
-            measures,
+            ids: Arc::new(ids),
+            ids_written: std::collections::HashMap::new(),
+            base: incidents.len() as u32,
+            written: Vec::new(),
+            dead: RoaringBitmap::new(),
+            incidents: Slots::from_vec(incidents),
+            measures: Slots::from_vec(measures),
             gazetteer: shared.gazetteer,
             measurer: shared.measurer,
             line: shared.line,
@@ -324,7 +373,7 @@ impl Index {
             summaries: shared.summaries,
             place_features: shared.place_features,
             passages: shared.passages,
-            grid,
+            grid: Arc::new(grid),
             sets,
             by_depth,
             by_killed,
@@ -336,13 +385,18 @@ impl Index {
             version: 0,
             store_seq: 0,
             first_day,
+            last_day,
             search_text,
         }
     }
 
-    /// The index after `changes` (applied in order): only the incidents written are measured;
-    /// every other incident keeps its measures and folded text, and the shared layers are not
-    /// copied. The indexes over incidents are built again, side by side.
+    /// The index after `changes` (applied in order; a later change to an id supersedes an
+    /// earlier one). Only the incidents written are measured and folded, and the index is
+    /// changed where they enter and where the incidents they replace leave: their numbers go
+    /// into or out of the sets, the ordered indexes take them in one pass each, and the rest
+    /// (records, measures, tallies, the grid, the layers) is shared with `self`, not copied.
+    /// Past [`COMPACT_AFTER`] written or dead numbers, or for an incident dated before every
+    /// other, the index is built again from its live incidents instead.
     pub fn with_changes(&self, changes: &[Change]) -> Index {
         let mut latest: std::collections::HashMap<&str, Option<&Incident>> =
             std::collections::HashMap::new();
@@ -353,7 +407,7 @@ impl Index {
             };
         }
         let mut added: Vec<&Incident> = latest.values().filter_map(|i| *i).collect();
-        added.sort_by(|x, y| x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id)));
+        added.sort_by(|x, y| date_order(x, y));
         let fresh: Vec<(Measures, Box<str>)> = added
             .par_iter()
             .map(|incident| {
@@ -368,28 +422,124 @@ impl Index {
                 (m.compact(), text.into_boxed_str())
             })
             .collect();
-        let total = self.incidents.len() + added.len();
+        let pending = self.written.len() + self.dead.len() as usize + latest.len() * 2;
+        let too_early = match self.first_day {
+            Some(first) => added.iter().any(|i| i.date < first),
+            None => true,
+        };
+        let mut index = if pending > COMPACT_AFTER || too_early {
+            self.rebuilt(&latest, &added, fresh)
+        } else {
+            self.changed(&latest, &added, fresh)
+        };
+        index.version = self.version;
+        index.store_seq = self.store_seq;
+        index
+    }
+
+    /// `self` with the incidents of `latest` taken out and `added` (in date order, with
+    /// their measures and folded text) appended.
+    fn changed(
+        &self,
+        latest: &std::collections::HashMap<&str, Option<&Incident>>,
+        added: &[&Incident],
+        fresh: Vec<(Measures, Box<str>)>,
+    ) -> Index {
+        let mut next = self.clone();
+        let removed: Vec<u32> = latest
+            .keys()
+            .filter_map(|id| self.incident_by_id(id))
+            .collect();
+        let first_day = self
+            .first_day
+            .expect("an index with incidents has a first day");
+        let mut numbers = Vec::with_capacity(added.len());
+        for (incident, (m, text)) in added.iter().zip(fresh) {
+            numbers.push(next.incidents.count() as u32);
+            next.tallies
+                .push(Tally::new(incident, m.depth_km, first_day));
+            next.map_points.push(MapPoint::new(incident));
+            next.measures.push(m);
+            next.search_text.push(text);
+            next.incidents.push((*incident).clone());
+            next.last_day = next.last_day.max(Some(incident.date));
+        }
+        for id in latest.keys() {
+            next.ids_written.insert((*id).into(), None);
+        }
+        let sets = Arc::make_mut(&mut next.sets);
+        for i in &numbers {
+            let incident = &next.incidents[*i as usize];
+            next.ids_written.insert(incident.id.clone(), Some(*i));
+            sets.insert(*i, incident, next.measures[*i as usize].side);
+        }
+        for i in &removed {
+            sets.remove(
+                *i,
+                &next.incidents[*i as usize],
+                next.measures[*i as usize].side,
+            );
+            next.dead.insert(*i);
+        }
+        let keyed = |list: &[u32], key: KeyOf| -> Vec<(u32, Option<f64>)> {
+            list.iter()
+                .map(|i| {
+                    let i = *i as usize;
+                    (i as u32, key(&next.incidents[i], &next.measures[i]))
+                })
+                .collect()
+        };
+        let incidents = &next.incidents;
+        let by_date = |a: u32, b: u32| date_order(&incidents[a as usize], &incidents[b as usize]);
+        let mut ranges: [(&mut Arc<RangeIndex>, KeyOf); 5] = [
+            (&mut next.by_depth, depth_key),
+            (&mut next.by_killed, killed_key),
+            (&mut next.by_killed_low, killed_low_key),
+            (&mut next.by_military_km, military_key),
+            (&mut next.by_protected_km, protected_key),
+        ];
+        rayon::scope(|s| {
+            for (range, key) in ranges.iter_mut() {
+                let (gone, put) = (keyed(&removed, *key), keyed(&numbers, *key));
+                s.spawn(move |_| **range = Arc::new(range.applied(&gone, &put, by_date)));
+            }
+        });
+        next.written.retain(|i| !next.dead.contains(*i));
+        next.written.extend(&numbers);
+        next.written
+            .sort_by(|a, b| date_order(&next.incidents[*a as usize], &next.incidents[*b as usize]));
+        next
+    }
+
+    /// The index built again from the live incidents of `self` with the changes of `latest`
+    /// (`added` in date order beside their measures and folded text): everything written is
+    /// in date order again and nothing is dead.
+    fn rebuilt(
+        &self,
+        latest: &std::collections::HashMap<&str, Option<&Incident>>,
+        added: &[&Incident],
+        fresh: Vec<(Measures, Box<str>)>,
+    ) -> Index {
+        let total = self.len() + added.len();
         let mut incidents = Vec::with_capacity(total);
         let mut measures = Vec::with_capacity(total);
         let mut search_text = Vec::with_capacity(total);
         let mut next_added = added.iter().zip(fresh).peekable();
-        let before = |x: &Incident, y: &Incident| (x.date, &x.id) < (y.date, &y.id);
-        for (i, incident) in self.incidents.iter().enumerate() {
-            while let Some((new, _)) = next_added.peek()
-                && before(new, incident)
+        for i in self.live_in_date_order() {
+            let incident = &self.incidents[i as usize];
+            while let Some((new, (m, text))) =
+                next_added.next_if(|(new, _)| date_order(new, incident).is_lt())
             {
-                if let Some((new, (m, text))) = next_added.next() {
-                    incidents.push((*new).clone());
-                    measures.push(m);
-                    search_text.push(text);
-                }
+                incidents.push((*new).clone());
+                measures.push(m);
+                search_text.push(text);
             }
             if latest.contains_key(&*incident.id) {
                 continue;
             }
             incidents.push(incident.clone());
-            measures.push(self.measures[i]);
-            search_text.push(self.search_text[i].clone());
+            measures.push(self.measures[i as usize]);
+            search_text.push(self.search_text[i as usize].clone());
         }
         for (new, (m, text)) in next_added {
             incidents.push((*new).clone());
@@ -406,20 +556,147 @@ impl Index {
             place_features: self.place_features.clone(),
             passages: self.passages.clone(),
         };
-        let mut index = Self::index_all(shared, incidents, measures, Some(search_text));
-        index.version = self.version;
-        index.store_seq = self.store_seq;
-        index
+        Self::index_all(shared, incidents, measures, Some(search_text))
     }
 
+    /// How many incidents there are (live numbers).
+    pub fn len(&self) -> usize {
+        self.incidents.count() - self.dead.len() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Numbers below this are in date order; from it on, see [`Index::written`].
+    pub fn base(&self) -> u32 {
+        self.base
+    }
+
+    /// The live numbers written since the build, in date order.
+    pub fn written(&self) -> &[u32] {
+        &self.written
+    }
+
+    /// Numbers no longer live.
+    pub fn dead(&self) -> &RoaringBitmap {
+        &self.dead
+    }
+
+    pub fn is_live(&self, i: u32) -> bool {
+        (i as usize) < self.incidents.count() && !self.dead.contains(i)
+    }
+
+    /// Every live number.
+    pub fn all_live(&self) -> RoaringBitmap {
+        let mut set = RoaringBitmap::new();
+        set.insert_range(0..self.incidents.count() as u32);
+        set -= &self.dead;
+        set
+    }
+
+    /// Compares two numbers in date order.
+    pub fn date_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        if a < self.base && b < self.base {
+            return a.cmp(&b);
+        }
+        date_order(&self.incidents[a as usize], &self.incidents[b as usize])
+    }
+
+    /// `base` (ascending numbers below [`Index::base`]) and `written` (numbers from it on,
+    /// in date order) merged in date order, or both reversed and merged in reverse.
+    pub fn merge_in_date_order<'a>(
+        &'a self,
+        base: impl Iterator<Item = u32> + 'a,
+        written: impl Iterator<Item = u32> + 'a,
+        descending: bool,
+    ) -> impl Iterator<Item = u32> + 'a {
+        let (mut base, mut written) = (base.peekable(), written.peekable());
+        std::iter::from_fn(move || match (base.peek(), written.peek()) {
+            (Some(a), Some(b)) => {
+                let first = self.date_order(*a, *b).is_lt() != descending;
+                if first { base.next() } else { written.next() }
+            }
+            (Some(_), None) => base.next(),
+            (None, _) => written.next(),
+        })
+    }
+
+    /// Every live incident, in number order.
+    pub fn live_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.incidents
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.dead.contains(*i as u32))
+            .map(|(_, incident)| incident)
+    }
+
+    /// Every live number in date order.
+    pub fn live_in_date_order(&self) -> impl Iterator<Item = u32> + '_ {
+        let base = (0..self.base).filter(|i| !self.dead.contains(*i));
+        self.merge_in_date_order(base, self.written.iter().copied(), false)
+    }
+
+    /// Every live incident inside the box (edges included); `west > east` crosses the
+    /// antimeridian.
+    pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
+        let mut set = self.grid.in_bbox(west, south, east, north);
+        set -= &self.dead;
+        let lon_inside = |lon: f64| {
+            if west > east {
+                lon >= west || lon <= east
+            } else {
+                (west..=east).contains(&lon)
+            }
+        };
+        for i in &self.written {
+            let incident = &self.incidents[*i as usize];
+            if lon_inside(incident.lon) && (south..=north).contains(&incident.lat) {
+                set.insert(*i);
+            }
+        }
+        set
+    }
+
+    /// Every live incident within the radius (boundary included), on the ellipsoid.
+    pub fn within(&self, radius: &crate::geodesy::Radius) -> RoaringBitmap {
+        let mut set = self.grid.within(radius);
+        set -= &self.dead;
+        for i in &self.written {
+            let incident = &self.incidents[*i as usize];
+            if radius.contains(Point::new(incident.lon, incident.lat)) {
+                set.insert(*i);
+            }
+        }
+        set
+    }
+
+    /// A box `[west, south, east, north]` holding every live incident (`None`: none). It
+    /// may also hold places where incidents taken out since the build were.
+    pub fn extent(&self) -> Option<[f64; 4]> {
+        let mut extent = self.grid.extent();
+        for i in &self.written {
+            let (lon, lat) = (
+                self.incidents[*i as usize].lon,
+                self.incidents[*i as usize].lat,
+            );
+            let e = extent.get_or_insert([lon, lat, lon, lat]);
+            *e = [e[0].min(lon), e[1].min(lat), e[2].max(lon), e[3].max(lat)];
+        }
+        extent
+    }
     /// The measures of any point, as for an incident on `date` (the latest line without
     /// one) with a point uncertainty of zero.
     pub fn measure_point(&self, p: Point, date: Option<chrono::NaiveDate>) -> PointMeasures {
         self.measurer.measure(p, 0.0, date, &self.gazetteer)
     }
 
+    /// The live number of the incident with this id.
     pub fn incident_by_id(&self, id: &str) -> Option<u32> {
-        self.ids.get(id).copied()
+        match self.ids_written.get(id) {
+            Some(now) => *now,
+            None => self.ids.get(id).copied(),
+        }
     }
 }
 

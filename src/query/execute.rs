@@ -97,18 +97,18 @@ fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<RoaringBitmap> {
 }
 
 /// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
-/// run of incident numbers, which are in date order) and those known only to a range of days
-/// that begin before it and end inside or after it.
+/// run of incident numbers, which are in date order up to the index's base) and those known
+/// only to a range of days that begin before it and end inside or after it; the few written
+/// since the index was built are checked one by one.
 pub(super) fn days(
     index: &Index,
     start: Option<chrono::NaiveDate>,
     end: Option<chrono::NaiveDate>,
 ) -> RoaringBitmap {
     let incidents = &index.incidents;
-    let from = start.map_or(0, |s| incidents.partition_point(|i| i.date < s));
-    let to = end.map_or(incidents.len(), |e| {
-        incidents.partition_point(|i| i.date <= e)
-    });
+    let base = index.base() as usize;
+    let from = start.map_or(0, |s| incidents.partition_point(base, |i| i.date < s));
+    let to = end.map_or(base, |e| incidents.partition_point(base, |i| i.date <= e));
     let mut set = RoaringBitmap::new();
     if from < to {
         set.insert_range(from as u32..to as u32);
@@ -120,7 +120,7 @@ pub(super) fn days(
         let earliest = s
             .checked_sub_days(chrono::Days::new(sets.longest_range_days.max(0) as u64))
             .unwrap_or(chrono::NaiveDate::MIN);
-        let first = incidents.partition_point(|i| i.date < earliest) as u32;
+        let first = incidents.partition_point(base, |i| i.date < earliest) as u32;
         let begin = sets.ranged.partition_point(|i| *i < first);
         let end = sets.ranged.partition_point(|i| (*i as usize) < from);
         let reaching = sets.ranged[begin..end]
@@ -130,6 +130,12 @@ pub(super) fn days(
             .map(|(i, _)| *i);
         set |= RoaringBitmap::from_sorted_iter(reaching).unwrap_or_default();
     }
+    for i in index.written() {
+        if incidents[*i as usize].overlaps(start, end) {
+            set.insert(*i);
+        }
+    }
+    set -= index.dead();
     set
 }
 
@@ -207,17 +213,12 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
         );
     }
     if let Some(b) = q.bbox {
-        and(
-            &mut set,
-            index.grid.in_bbox(b.west, b.south, b.east, b.north),
-        );
+        and(&mut set, index.in_bbox(b.west, b.south, b.east, b.north));
     }
     if let Some((lon, lat, km)) = q.near {
         and(
             &mut set,
-            index
-                .grid
-                .within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
+            index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
         );
     }
     // A CQL2 filter's parts that the sets answer join the intersection; only the others are
@@ -230,6 +231,12 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
                 None => residual.push(part.clone()),
             }
         }
+    }
+    // Every set above holds live incidents only; this keeps it so whatever a set came from.
+    if let Some(s) = &mut set
+        && !index.dead().is_empty()
+    {
+        *s -= index.dead();
     }
     let filter = match residual.len() {
         0 => None,
@@ -255,40 +262,60 @@ impl Plan {
         self.set.as_ref().is_none_or(|s| s.contains(i)) && self.passes(index, i)
     }
 
+    /// The members of the set (every live incident without one) in date order, or reverse:
+    /// the numbers below the index's base are in date order already, and the few written
+    /// since are merged in.
+    fn in_date_order<'a>(
+        &'a self,
+        index: &'a Index,
+        descending: bool,
+    ) -> Box<dyn Iterator<Item = u32> + 'a> {
+        let base = index.base();
+        let dead = index.dead();
+        let base_part: Box<dyn Iterator<Item = u32> + 'a> = match (&self.set, descending) {
+            (Some(set), false) => Box::new(set.iter().take_while(move |i| *i < base)),
+            (Some(set), true) => Box::new(set.iter().rev().skip_while(move |i| *i >= base)),
+            (None, false) => Box::new((0..base).filter(move |i| !dead.contains(*i))),
+            (None, true) => Box::new((0..base).rev().filter(move |i| !dead.contains(*i))),
+        };
+        if index.written().is_empty() {
+            return base_part;
+        }
+        let mut written: Vec<u32> = index
+            .written()
+            .iter()
+            .copied()
+            .filter(|i| self.set.as_ref().is_none_or(|s| s.contains(*i)))
+            .collect();
+        if descending {
+            written.reverse();
+        }
+        Box::new(index.merge_in_date_order(base_part, written.into_iter(), descending))
+    }
+
     /// Every match, in date order.
     fn all(&self, index: &Index) -> Vec<u32> {
-        match &self.set {
-            Some(set) => set.iter().filter(|i| self.passes(index, *i)).collect(),
-            None => (0..index.incidents.len() as u32)
-                .filter(|i| self.passes(index, *i))
-                .collect(),
-        }
+        self.in_date_order(index, false)
+            .filter(|i| self.passes(index, *i))
+            .collect()
     }
 
     /// How many incidents match: the set's size when nothing is left to check.
     fn count(&self, index: &Index) -> usize {
         match (&self.set, &self.rest) {
             (Some(set), None) => set.len() as usize,
-            (None, None) => index.incidents.len(),
+            (None, None) => index.len(),
             _ => self.all(index).len(),
         }
     }
 
     /// Matches in date order (or reverse), from `skip` on, at most `take`.
     fn by_date(&self, index: &Index, descending: bool, skip: usize, take: usize) -> Vec<u32> {
-        let n = index.incidents.len() as u32;
-        let pick = |it: &mut dyn Iterator<Item = u32>| -> Vec<u32> {
-            it.filter(|i| self.passes(index, *i))
-                .skip(skip)
-                .take(take)
-                .collect()
-        };
-        match (&self.set, descending) {
-            (Some(set), false) => pick(&mut set.iter()),
-            (Some(set), true) => pick(&mut set.iter().rev()),
-            (None, false) => pick(&mut (0..n)),
-            (None, true) => pick(&mut (0..n).rev()),
-        }
+        self.in_date_order(index, descending)
+            .filter(|i| self.passes(index, *i))
+            .skip(skip)
+            .take(take)
+            .collect()
     }
 
     /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
@@ -341,12 +368,23 @@ impl Plan {
     }
 }
 
-/// The incidents matching `q` as a set; `None` when every incident matches.
+/// The incidents matching `q` as a set; `None` when every incident matches and every number
+/// below the index's count is live.
 pub fn matching_set(index: &Index, q: &IncidentQuery) -> Option<RoaringBitmap> {
     let plan = plan(index, q);
     match plan.rest {
+        None if plan.set.is_none() && !index.dead().is_empty() => Some(index.all_live()),
         None => plan.set,
-        Some(_) => Some(RoaringBitmap::from_sorted_iter(plan.all(index)).unwrap_or_default()),
+        // In number order (date order is not number order for incidents written since the
+        // index was built).
+        Some(_) => Some(match &plan.set {
+            Some(set) => set.iter().filter(|i| plan.passes(index, *i)).collect(),
+            None => index
+                .all_live()
+                .iter()
+                .filter(|i| plan.passes(index, *i))
+                .collect(),
+        }),
     }
 }
 
@@ -385,19 +423,36 @@ pub fn matching(index: &Index, q: &IncidentQuery) -> Vec<u32> {
 /// Puts date-ordered matches in the order `q.sort` asks: stable sorts from the least
 /// significant key to the most.
 fn order(index: &Index, q: &IncidentQuery, matched: &mut [u32]) {
+    if q.sort.is_empty() {
+        return;
+    }
+    // Each match beside its rank in date order (its position now).
+    let mut ranked: Vec<(u32, u32)> = matched
+        .iter()
+        .enumerate()
+        .map(|(rank, i)| (*i, rank as u32))
+        .collect();
     for (key, descending) in q.sort.iter().rev() {
-        sort(index, q, matched, *key, *descending);
+        sort(index, q, &mut ranked, *key, *descending);
+    }
+    for (slot, (i, _)) in matched.iter_mut().zip(ranked) {
+        *slot = i;
     }
 }
 
 /// Orders by `key`, keeping the existing order among equals (the sort is stable). Unknown
 /// values (no depth, no reported death toll) always come last.
-fn sort(index: &Index, q: &IncidentQuery, matched: &mut [u32], key: SortKey, descending: bool) {
-    let value = |i: u32| -> Option<f64> {
+fn sort(
+    index: &Index,
+    q: &IncidentQuery,
+    matched: &mut [(u32, u32)],
+    key: SortKey,
+    descending: bool,
+) {
+    let value = |(i, rank): (u32, u32)| -> Option<f64> {
         let incident = &index.incidents[i as usize];
         match key {
-            // Incident numbers are in date order.
-            SortKey::Date => Some(f64::from(i)),
+            SortKey::Date => Some(f64::from(rank)),
             SortKey::Depth => Some(index.measures[i as usize].depth_km).filter(|d| d.is_finite()),
             SortKey::Killed => incident.killed.highest().map(f64::from),
             SortKey::Distance => q.near.map(|(lon, lat, _)| {
@@ -405,7 +460,8 @@ fn sort(index: &Index, q: &IncidentQuery, matched: &mut [u32], key: SortKey, des
             }),
         }
     };
-    let mut keyed: Vec<(Option<f64>, u32)> = matched.iter().map(|i| (value(*i), *i)).collect();
+    let mut keyed: Vec<(Option<f64>, (u32, u32))> =
+        matched.iter().map(|e| (value(*e), *e)).collect();
     keyed.sort_by(|(a, _), (b, _)| match (a, b) {
         (Some(a), Some(b)) if descending => b.total_cmp(a),
         (Some(a), Some(b)) => a.total_cmp(b),
@@ -427,7 +483,7 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     let plan = plan(index, q);
     let number_matched = plan.count(index);
     let (skip, take) = (q.offset, q.limit);
-    let sparse = number_matched.saturating_mul(SPARSE) < index.incidents.len();
+    let sparse = number_matched.saturating_mul(SPARSE) < index.len();
     let items = match q.sort.as_slice() {
         [] => plan.by_date(index, false, skip, take),
         [(SortKey::Date, descending)] => plan.by_date(index, *descending, skip, take),

@@ -30,9 +30,7 @@ impl Truth {
 
 /// Every incident number.
 fn all(index: &Index) -> RoaringBitmap {
-    let mut set = RoaringBitmap::new();
-    set.insert_range(0..index.incidents.len() as u32);
-    set
+    index.all_live()
 }
 
 /// The sets of one closed vocabulary, and the index of a code in it.
@@ -253,7 +251,7 @@ impl Filter {
                     east,
                     north,
                 }) => {
-                    let inside = index.grid.in_bbox(*west, *south, *east, *north);
+                    let inside = index.in_bbox(*west, *south, *east, *north);
                     Some(Truth::known(match op {
                         Spatial::Intersects | Spatial::Within => inside,
                         Spatial::Disjoint => all(index) - inside,

@@ -211,12 +211,13 @@ const CHUNK: u32 = 1 << 16;
 pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
     use rayon::prelude::*;
     let matched = super::execute::matching_set(index, q);
-    let (Some(first_day), Some(last)) = (index.first_day, index.incidents.last()) else {
+    let (Some(first_day), Some(last_day)) = (index.first_day, index.last_day) else {
         return summarise(index, q, 0, Sums::new(0, 0), None);
     };
-    let span = (last.date - first_day).num_days() as usize + 1;
+    let span = (last_day - first_day).num_days() as usize + 1;
     let places = index.gazetteer.len();
-    let n = index.incidents.len() as u32;
+    // Without a set, every number is live (see `matching_set`).
+    let n = index.incidents.count() as u32;
     let number_matched = matched.as_ref().map_or(n as u64, |s| s.len()) as usize;
     let sums = (0..n.div_ceil(CHUNK))
         .into_par_iter()

@@ -90,7 +90,7 @@ struct Acc {
 /// The incidents matching `q` in `tile`.
 pub fn tile(index: &Index, q: &IncidentQuery, tile: TileId) -> Tile {
     let [west, south, east, north] = tile.bounds(BUFFER);
-    let candidates = index.grid.in_bbox(west, south, east, north);
+    let candidates = index.in_bbox(west, south, east, north);
     let members = matching_among(index, q, candidates);
     let proper = |(x, y): (i64, i64)| {
         (0..i64::from(EXTENT)).contains(&x) && (0..i64::from(EXTENT)).contains(&y)

@@ -6,7 +6,7 @@
 //! ignored with a warning and rebuilt; it never stops a load and never panics one.
 
 use super::{Archive, DataPaths, MAX_FILE_BYTES};
-use crate::index::Measures;
+use crate::index::{Index, Measures, Slots};
 use crate::model::{Incident, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -57,9 +57,9 @@ struct SnapshotRef<'a> {
     fingerprint: u64,
     sources_json: String,
     source_of: Vec<u32>,
-    incidents: &'a [Incident],
-    measures: &'a [Measures],
-    search_text: &'a [Box<str>],
+    incidents: &'a Slots<Incident>,
+    measures: &'a Slots<Measures>,
+    search_text: &'a Slots<Box<str>>,
 }
 
 /// A writer that hashes what passes through it.
@@ -163,19 +163,22 @@ fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<{ MAX_SNAPSHOT_BYTES as usize }>()
 }
 
-/// Writes the snapshot of `incidents` and `measures` for data with `fingerprint`: to a
-/// temporary file first, then renamed into place, so a reader never sees half of one.
-pub fn write(
-    path: &Path,
-    fingerprint: u64,
-    incidents: &[Incident],
-    measures: &[Measures],
-    search_text: &[Box<str>],
-) -> Result<(), SnapshotError> {
+/// Writes the snapshot of an index as built (nothing written to it since) from data with
+/// `fingerprint`: to a temporary file first, then renamed into place, so a reader never sees
+/// half of one.
+pub fn write(path: &Path, fingerprint: u64, index: &Index) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
     };
+    if !index.written().is_empty() || !index.dead().is_empty() {
+        return Err(SnapshotError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "the index was written to since it was built; a snapshot holds a build".into(),
+        });
+    }
+    let (incidents, measures, search_text) =
+        (&index.incidents, &index.measures, &index.search_text);
     let mut lists: Vec<&[Source]> = Vec::new();
     let mut seen: HashMap<*const Source, u32> = HashMap::new();
     let source_of = incidents
