@@ -2,7 +2,8 @@
 # What a write costs on a large store: creates an editor token on the store of
 # target/bench-data/COUNT (made by benches/http.sh), starts the release server, and times
 # WRITES creations and WRITES merge-patches one after another (each answered only once the
-# index shows it), then a burst of concurrent creations; prints one Markdown table.
+# index shows it), then a burst of concurrent creations, then reads on the index the writes
+# changed (wrk) and the resident memory; prints Markdown tables.
 #
 #   bash benches/write.sh [COUNT]      WRITES=20 to change the number of writes
 set -euo pipefail
@@ -47,3 +48,14 @@ echo "|---|---|---|"
 echo "| create, one at a time | $(echo "$create_times" | median) | $(echo "$create_times" | sort -n | tail -1) |"
 echo "| merge-patch, one at a time | $(echo "$patch_times" | median) | $(echo "$patch_times" | sort -n | tail -1) |"
 echo "| $writes creations at once | total ${burst%???????} s | |"
+rss_mb=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
+echo
+echo "| read after the writes | requests/s |"
+echo "|---|---|"
+for entry in "no filter, limit=100|limit=100" "bbox Stepanakert, limit=10|bbox=46.70,39.78,46.80,39.86&limit=10" \
+  "sortby=-killed, limit=10|sortby=-killed&limit=10" "town + date, limit=100|town=khankendi&datetime=2020-10-10&limit=100"; do
+  rate=$(wrk -t2 -c16 -d4s "$api?${entry#*|}" 2>/dev/null | awk '/Requests\/sec/ {printf "%d", $2}')
+  echo "| ${entry%%|*} | $rate |"
+done
+echo
+echo "resident after the writes: $rss_mb MB"
