@@ -64,7 +64,7 @@ pub fn load_with_origin(
     let snapshot_path = store::snapshot::path_for(&paths);
     // The fingerprint versions the data for cache validators, and keys the snapshot; with a
     // store, its identity and write count stand in for the incidents file.
-    let fingerprint = store::snapshot::fingerprint(&paths)
+    let fingerprint = store::snapshot::fingerprint(&paths, database.is_none())
         .map_err(|e| e.to_string())
         .and_then(|f| match &database {
             None => Ok(f),

@@ -56,6 +56,35 @@ fn a_restart_uses_the_snapshot_and_answers_the_same() {
     let (second, origin) = load(dir.path());
     assert_eq!(origin, Origin::Snapshot);
     assert_eq!(summary(&first), summary(&second));
+    // The indexes kept in the snapshot (sets, ordered indexes, grid) answer as built ones.
+    for text in [
+        "limit=100",
+        "bbox=46.6,39.7,46.9,39.9&limit=100",
+        "near=46.75,39.82&within_km=20&limit=100",
+        "sortby=-depth_km&limit=100",
+        "sortby=-killed&limit=100",
+        "depth_min_km=10&depth_max_km=40&limit=100",
+        "military_clear_km=2&limit=100",
+        "protected_within_km=5&limit=100",
+        "min_killed=1&limit=100",
+        "datetime=2020-10-01/2020-10-20&limit=100",
+        "type=shelling&limit=100",
+        "filter=killed%20%3E%3D%202&limit=100",
+    ] {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text).unwrap();
+        let q = |index: &Index| {
+            strikemap::query::parse_incident_query(
+                &strikemap::query::Params::new(pairs.clone()).unwrap(),
+                &index.gazetteer,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            strikemap::query::execute(&first, &q(&first)),
+            strikemap::query::execute(&second, &q(&second)),
+            "{text}"
+        );
+    }
     // The archived quotes come back too (they are filled from the archive, not stored).
     let quotes = |index: &Index| -> usize {
         index

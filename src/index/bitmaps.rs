@@ -13,7 +13,7 @@ use roaring::RoaringBitmap;
 /// first `bounds[k]` of them precomputed, so that the incidents whose key lies in a range are
 /// `prefix[b] - prefix[a]` plus at most two partial chunks added one by one. A write moves
 /// the bounds past what it inserts or removes, rather than cutting the order again.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RangeIndex {
     /// Incident numbers by ascending key; those without a key at the end.
     pub order: Vec<u32>,
@@ -78,6 +78,30 @@ impl RangeIndex {
             prefix,
             numbers: keys.len(),
         }
+    }
+
+    /// Whether this index can serve `incidents` incidents without reading out of bounds or
+    /// answering from a disordered order (one read back from a snapshot is checked first).
+    pub fn check(&self, incidents: usize) -> Result<(), String> {
+        let n = incidents;
+        if self.order.len() != n || self.keys.len() != n || self.known > n || self.numbers != n {
+            return Err("an ordered index's parts disagree in length".into());
+        }
+        if self.order.iter().any(|i| *i as usize >= n) || !in_range(&self.prefix, n) {
+            return Err("an ordered index names an incident that is not there".into());
+        }
+        let known = &self.keys[..self.known];
+        if known.iter().any(|k| !k.is_finite()) || known.windows(2).any(|w| w[0] > w[1]) {
+            return Err("an ordered index is not in order".into());
+        }
+        let bounds_ok = self.bounds.first() == Some(&0)
+            && self.bounds.windows(2).all(|w| w[0] <= w[1])
+            && self.bounds.last().is_some_and(|b| *b <= n)
+            && self.prefix.len() == self.bounds.len();
+        if !bounds_ok {
+            return Err("an ordered index's chunks are out of bounds".into());
+        }
+        Ok(())
     }
 
     /// Where `(i, key)` stands in `order`, or would stand if inserted: after every smaller
@@ -259,7 +283,7 @@ impl RangeIndex {
 }
 
 /// The sets of incidents for each value of each vocabulary and for each place.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Bitmaps {
     pub types: Vec<RoaringBitmap>,
     pub weapons: Vec<RoaringBitmap>,
@@ -276,6 +300,12 @@ pub struct Bitmaps {
     /// The longest of their ranges, in days: a range-dated incident that began more than
     /// this before a day cannot reach it.
     pub longest_range_days: i64,
+}
+
+/// Whether every set holds numbers below `n` only.
+fn in_range(sets: &[RoaringBitmap], n: usize) -> bool {
+    sets.iter()
+        .all(|s| s.max().is_none_or(|m| (m as usize) < n))
 }
 
 fn push(sets: &mut Vec<RoaringBitmap>, value: usize, i: u32) {
@@ -304,6 +334,33 @@ impl Bitmaps {
             }
         }
         b
+    }
+
+    /// Whether these sets can serve `incidents` incidents (sets read back from a snapshot
+    /// are checked before they are used).
+    pub fn check(&self, incidents: usize, places: usize) -> Result<(), String> {
+        let n = incidents;
+        let all = [
+            &self.types,
+            &self.weapons,
+            &self.targets,
+            &self.perpetrators,
+            &self.reporters,
+            &self.verifications,
+            &self.sides,
+            &self.places,
+        ];
+        if !all.iter().all(|sets| in_range(sets, n)) || self.places.len() != places {
+            return Err("a set names an incident or a place that is not there".into());
+        }
+        if self.ranged.len() != self.ranged_end.len()
+            || self.ranged.iter().any(|i| *i as usize >= n)
+            || self.ranged.windows(2).any(|w| w[0] >= w[1])
+            || self.longest_range_days < 0
+        {
+            return Err("the list of range-dated incidents is damaged".into());
+        }
+        Ok(())
     }
 
     /// Adds incident `i` (a number not yet in any set) to the sets of its values. Incidents
@@ -425,14 +482,14 @@ mod tests {
         // 1,000 incidents (number order standing for date order), then 120 taken out and 150
         // new ones (numbers 1000..1150) put in, twice over: the order must be the one a build
         // over the survivors makes, and every range must select what a scan selects.
-        let key = |i: u32| (i % 9 != 0).then(|| f64::from((i * 53) % 97));
+        let key = |i: u32| (!i.is_multiple_of(9)).then(|| f64::from((i * 53) % 97));
         let mut index = RangeIndex::new(&(0..1000).map(key).collect::<Vec<_>>());
         let mut live: Vec<u32> = (0..1000).collect();
         let mut next = 1000;
         for round in 0..2u32 {
             let gone: Vec<(u32, Option<f64>)> = live
                 .iter()
-                .filter(|i| (**i * 7 + round) % 8 == 0)
+                .filter(|i| (**i * 7 + round).is_multiple_of(8))
                 .take(120)
                 .map(|i| (*i, key(*i)))
                 .collect();
@@ -485,5 +542,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_damaged_index_read_back_is_refused() {
+        let keys: Vec<Option<f64>> = (0..300)
+            .map(|i| (i % 5 != 1).then(|| f64::from(i % 17)))
+            .collect();
+        let good = RangeIndex::new(&keys);
+        assert_eq!(good.check(300), Ok(()));
+        assert!(good.check(299).is_err(), "a different number of incidents");
+        let mut beyond = good.clone();
+        beyond.order[7] = 300;
+        assert!(beyond.check(300).is_err(), "a number past the end");
+        let mut disordered = good.clone();
+        disordered.keys.swap(0, 200);
+        assert!(disordered.check(300).is_err(), "keys out of order");
+        let mut bounds = good.clone();
+        bounds.bounds.pop();
+        assert!(bounds.check(300).is_err(), "bounds and sets disagree");
+        let mut prefix = good.clone();
+        prefix.prefix[3].insert(1000);
+        assert!(
+            prefix.check(300).is_err(),
+            "a chunk's set names an unknown incident"
+        );
+
+        let mut sets = Bitmaps::default();
+        sets.places = vec![RoaringBitmap::new(); 2];
+        sets.types = vec![(0..10).collect()];
+        assert_eq!(sets.check(10, 2), Ok(()));
+        assert!(sets.check(9, 2).is_err());
+        assert!(sets.check(10, 3).is_err());
+        sets.ranged = vec![4, 3];
+        sets.ranged_end = vec![chrono::NaiveDate::MIN; 2];
+        assert!(sets.check(10, 2).is_err(), "range-dated list out of order");
     }
 }

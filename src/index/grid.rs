@@ -17,7 +17,7 @@ const CELL_DEG: f64 = 0.005;
 /// Cells closer than this to a box's edge are checked point by point (floating-point margin).
 const EDGE_DEG: f64 = 1e-9;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     /// Where each cell's incidents lie in `members`.
     cells: HashMap<(i32, i32), Range<u32>>,
@@ -81,6 +81,26 @@ impl Grid {
             incidents: positions.len(),
             extent,
         }
+    }
+
+    /// Whether this grid can serve `incidents` incidents without reading out of bounds (a
+    /// grid read back from a snapshot is checked before it is used).
+    pub fn check(&self, incidents: usize) -> Result<(), String> {
+        if self.incidents != incidents || self.positions.len() != self.members.len() {
+            return Err("the grid's parts disagree in length".into());
+        }
+        if self.members.iter().any(|i| *i as usize >= incidents) {
+            return Err("the grid names an incident that is not there".into());
+        }
+        let members = self.members.len() as u32;
+        if self
+            .cells
+            .values()
+            .any(|r| r.start > r.end || r.end > members)
+        {
+            return Err("a grid cell lies outside the grid".into());
+        }
+        Ok(())
     }
 
     /// The smallest box `[west, south, east, north]` holding every incident (`None`: none).
@@ -265,5 +285,21 @@ mod tests {
             let got = grid.within(&Radius::new(centre, metres));
             assert_eq!(got, want, "{lon} {lat} {metres}");
         }
+    }
+
+    #[test]
+    fn a_damaged_grid_read_back_is_refused() {
+        let positions = lattice();
+        let grid = Grid::new(&positions);
+        assert_eq!(grid.check(positions.len()), Ok(()));
+        assert!(grid.check(positions.len() + 1).is_err());
+        let mut beyond = Grid::new(&positions);
+        beyond.members[0] = positions.len() as u32;
+        assert!(beyond.check(positions.len()).is_err());
+        let mut cell = Grid::new(&positions);
+        if let Some(range) = cell.cells.values_mut().next() {
+            *range = 0..(positions.len() as u32 + 5);
+        }
+        assert!(cell.check(positions.len()).is_err());
     }
 }

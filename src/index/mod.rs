@@ -43,10 +43,44 @@ pub struct Measures {
 }
 
 /// What is costly to compute for each incident and a snapshot keeps: the measures and the
-/// folded search text.
+/// folded search text, and the indexes that take sorting and gathering to build.
 pub struct Precomputed {
     pub measures: Vec<Measures>,
     pub search_text: Vec<Box<str>>,
+    pub built: Option<Built>,
+}
+
+/// The indexes a snapshot keeps so that a restart does not sort and gather them again: the
+/// sets, the ordered indexes (depth, highest toll, lowest toll, military and protected
+/// distance) and the grid.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Built {
+    pub sets: Bitmaps,
+    pub ranges: Vec<RangeIndex>,
+    pub grid: Grid,
+}
+
+/// [`Built`] borrowed from an index, to be written (the same layout).
+#[derive(serde::Serialize)]
+pub struct BuiltRef<'a> {
+    sets: &'a Bitmaps,
+    ranges: Vec<&'a RangeIndex>,
+    grid: &'a Grid,
+}
+
+impl Built {
+    /// Whether these indexes can serve `incidents` incidents and `places` places without a
+    /// read out of bounds (they come from a file).
+    pub fn check(&self, incidents: usize, places: usize) -> Result<(), String> {
+        if self.ranges.len() != 5 {
+            return Err("the snapshot does not hold the five ordered indexes".into());
+        }
+        self.sets.check(incidents, places)?;
+        for range in &self.ranges {
+            range.check(incidents)?;
+        }
+        self.grid.check(incidents)
+    }
 }
 
 /// Lowercased, diacritic-folded title and description of every incident, for `q` searches.
@@ -140,7 +174,9 @@ pub struct Index {
     /// When the line the bands are drawn around began to stand (the default version).
     pub depth_bands_line_from: Option<chrono::NaiveDate>,
     /// Incident number by id as built, for `/items/{featureId}`.
-    ids: Arc<std::collections::HashMap<Box<str>, u32>>,
+    /// (hash of the id, number), sorted: a million ids without a million copies of them
+    /// (ids sharing a hash are told apart by the records).
+    ids: Arc<Vec<(u64, u32)>>,
     /// Ids written since: their number now, `None` once retracted.
     ids_written: std::collections::HashMap<Box<str>, Option<u32>>,
     /// Numbers below this are in date order.
@@ -175,6 +211,11 @@ fn protected_key(_: &Incident, m: &Measures) -> Option<f64> {
     m.nearest_protected.map(|(_, km)| f64::from(km))
 }
 
+/// The hash an incident's id is found by.
+fn id_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
 /// Date order: first possible day, then id.
 fn date_order(x: &Incident, y: &Incident) -> std::cmp::Ordering {
     x.date.cmp(&y.date).then_with(|| x.id.cmp(&y.id))
@@ -196,11 +237,11 @@ impl Index {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Index {
         let n = dataset.incidents.len();
-        let (prepared, folded) = match prepared {
+        let (prepared, folded, built) = match prepared {
             Some(p) if p.measures.len() == n && p.search_text.len() == n => {
-                (Some(p.measures), Some(p.search_text))
+                (Some(p.measures), Some(p.search_text), p.built)
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
         let gazetteer = Gazetteer::new(dataset.places);
         let measurer = Measurer::new(
@@ -246,16 +287,17 @@ impl Index {
             place_features: Arc::new(dataset.place_features),
             passages: Arc::new(dataset.passages),
         };
-        Self::index_all(shared, incidents, measures, folded)
+        Self::index_all(shared, incidents, measures, folded, built)
     }
 
     /// The indexes over incidents already in date order with their measures (and, when known,
-    /// their folded search text).
+    /// their folded search text and the indexes a snapshot kept of them).
     fn index_all(
         shared: Shared,
         incidents: Vec<Incident>,
         measures: Vec<Measures>,
         folded: Option<Vec<Box<str>>>,
+        built: Option<Built>,
     ) -> Index {
         let sides: Vec<_> = measures.iter().map(|m| m.side).collect();
         let first_day = incidents.first().map(|i| i.date);
@@ -275,6 +317,16 @@ impl Index {
             (None, None, None, None, None);
         let (mut by_depth, mut by_killed, mut by_killed_low) = (None, None, None);
         let (mut by_military_km, mut by_protected_km, mut search_text) = (None, None, None);
+        if let Some(built) = built {
+            sets = Some(built.sets);
+            grid = Some(built.grid);
+            let mut ranges = built.ranges.into_iter().map(Arc::new);
+            by_depth = ranges.next();
+            by_killed = ranges.next();
+            by_killed_low = ranges.next();
+            by_military_km = ranges.next();
+            by_protected_km = ranges.next();
+        }
         rayon::scope(|s| {
             let (incidents, measures, sides) = (&incidents, &measures, &sides);
             let places = shared.gazetteer.len();
@@ -290,17 +342,31 @@ impl Index {
             let map_points = &mut map_points;
             let search_text = &mut search_text;
             let ids = &mut ids;
-            s.spawn(move |_| *sets = Some(Bitmaps::new(incidents, sides, places)));
-            s.spawn(move |_| *by_depth = Some(Arc::new(range(depth_key))));
-            s.spawn(move |_| *by_killed = Some(Arc::new(range(killed_key))));
-            s.spawn(move |_| *by_killed_low = Some(Arc::new(range(killed_low_key))));
-            s.spawn(move |_| *by_military_km = Some(Arc::new(range(military_key))));
-            s.spawn(move |_| *by_protected_km = Some(Arc::new(range(protected_key))));
-            s.spawn(move |_| {
-                *grid = Some(Grid::new(
-                    &incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>(),
-                ))
-            });
+            if sets.is_none() {
+                s.spawn(move |_| *sets = Some(Bitmaps::new(incidents, sides, places)));
+            }
+            if by_depth.is_none() {
+                s.spawn(move |_| *by_depth = Some(Arc::new(range(depth_key))));
+            }
+            if by_killed.is_none() {
+                s.spawn(move |_| *by_killed = Some(Arc::new(range(killed_key))));
+            }
+            if by_killed_low.is_none() {
+                s.spawn(move |_| *by_killed_low = Some(Arc::new(range(killed_low_key))));
+            }
+            if by_military_km.is_none() {
+                s.spawn(move |_| *by_military_km = Some(Arc::new(range(military_key))));
+            }
+            if by_protected_km.is_none() {
+                s.spawn(move |_| *by_protected_km = Some(Arc::new(range(protected_key))));
+            }
+            if grid.is_none() {
+                s.spawn(move |_| {
+                    *grid = Some(Grid::new(
+                        &incidents.iter().map(|i| [i.lon, i.lat]).collect::<Vec<_>>(),
+                    ))
+                });
+            }
             s.spawn(move |_| {
                 *tallies = Some(Slots::from_vec(match first_day {
                     Some(first) => incidents
@@ -322,13 +388,13 @@ impl Index {
                 ))
             });
             s.spawn(move |_| {
-                *ids = Some(
-                    incidents
-                        .iter()
-                        .enumerate()
-                        .map(|(i, inc)| (inc.id.clone(), i as u32))
-                        .collect(),
-                )
+                let mut by_hash: Vec<(u64, u32)> = incidents
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, inc)| (id_hash(&inc.id), i as u32))
+                    .collect();
+                by_hash.par_sort_unstable();
+                *ids = Some(by_hash)
             });
         });
         let built = "every index is built inside the scope";
@@ -556,7 +622,22 @@ impl Index {
             place_features: self.place_features.clone(),
             passages: self.passages.clone(),
         };
-        Self::index_all(shared, incidents, measures, Some(search_text))
+        Self::index_all(shared, incidents, measures, Some(search_text), None)
+    }
+
+    /// The indexes a snapshot keeps, borrowed for writing.
+    pub fn built(&self) -> BuiltRef<'_> {
+        BuiltRef {
+            sets: &self.sets,
+            ranges: vec![
+                &self.by_depth,
+                &self.by_killed,
+                &self.by_killed_low,
+                &self.by_military_km,
+                &self.by_protected_km,
+            ],
+            grid: &self.grid,
+        }
     }
 
     /// How many incidents there are (live numbers).
@@ -695,7 +776,15 @@ impl Index {
     pub fn incident_by_id(&self, id: &str) -> Option<u32> {
         match self.ids_written.get(id) {
             Some(now) => *now,
-            None => self.ids.get(id).copied(),
+            None => {
+                let hash = id_hash(id);
+                let from = self.ids.partition_point(|(h, _)| *h < hash);
+                self.ids[from..]
+                    .iter()
+                    .take_while(|(h, _)| *h == hash)
+                    .map(|(_, i)| *i)
+                    .find(|i| &*self.incidents[*i as usize].id == id)
+            }
         }
     }
 }

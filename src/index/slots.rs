@@ -108,18 +108,6 @@ impl<'a, T> IntoIterator for &'a Slots<T> {
     }
 }
 
-/// Written as a plain sequence, so that a snapshot reads it back as a `Vec`.
-impl<T: serde::Serialize> serde::Serialize for Slots<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(self.count))?;
-        for value in self.iter() {
-            seq.serialize_element(value)?;
-        }
-        seq.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,10 @@ pub struct Incident {
     pub title: Box<str>,
     pub description: Box<str>,
     /// First day the incident may have happened on.
+    #[serde(with = "day_number")]
     pub date: NaiveDate,
     /// Last day it may have happened on; equal to `date` for a known day.
+    #[serde(with = "day_number")]
     pub date_end: NaiveDate,
     pub date_precision: DatePrecision,
     /// Local time (UTC+4) as `HH:MM`, when a source gives one.
@@ -54,6 +56,23 @@ pub struct Incident {
     /// How many times the record has been written (1 for a record read from files): the
     /// item's ETag, which a write must quote in `If-Match`.
     pub revision: u32,
+}
+
+/// A day as its number counted from 1 January of year 1: what the snapshot stores, read back
+/// without parsing text (a million incidents carry two days each).
+mod day_number {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(day: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i32(day.num_days_from_ce())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        let n = i32::deserialize(deserializer)?;
+        NaiveDate::from_num_days_from_ce_opt(n)
+            .ok_or_else(|| serde::de::Error::custom(format!("day number {n} is not a date")))
+    }
 }
 
 impl Incident {

@@ -6,7 +6,7 @@
 //! ignored with a warning and rebuilt; it never stops a load and never panics one.
 
 use super::{Archive, DataPaths, MAX_FILE_BYTES};
-use crate::index::{Index, Measures, Slots};
+use crate::index::{Built, BuiltRef, Index, Measures};
 use crate::model::{Incident, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The snapshot's name, beside `incidents.geojson` (a dotfile: never served).
 pub const FILE_NAME: &str = ".strikemap.snapshot";
 /// Bumped whenever the layout or the meaning of what is stored changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"SMAPSNAP";
 /// The largest snapshot read.
 const MAX_SNAPSHOT_BYTES: u64 = 4 * MAX_FILE_BYTES;
@@ -33,8 +33,11 @@ pub enum SnapshotError {
     Corrupt { path: PathBuf, reason: String },
 }
 
-#[derive(Serialize, Deserialize)]
-struct Snapshot {
+/// Incidents per part: the parts of a snapshot are encoded and decoded side by side.
+const PART: usize = 1 << 16;
+
+#[derive(Deserialize)]
+struct Snapshot<'a> {
     format: u32,
     version: String,
     fingerprint: u64,
@@ -43,13 +46,14 @@ struct Snapshot {
     sources_json: String,
     /// For each incident, its list in `sources_json`.
     source_of: Vec<u32>,
-    incidents: Vec<Incident>,
-    measures: Vec<Measures>,
-    search_text: Vec<Box<str>>,
+    /// Runs of [`PART`] incidents with their measures and folded text, each a [`Part`]
+    /// encoded on its own (borrowed from the file's bytes until decoded).
+    #[serde(borrow)]
+    parts: Vec<&'a [u8]>,
+    built: Built,
 }
 
-/// The same layout as [`Snapshot`], borrowing what it writes (serde writes a slice as it
-/// writes a `Vec`), so that writing does not copy a million incidents.
+/// The same layout as [`Snapshot`], as written.
 #[derive(Serialize)]
 struct SnapshotRef<'a> {
     format: u32,
@@ -57,9 +61,23 @@ struct SnapshotRef<'a> {
     fingerprint: u64,
     sources_json: String,
     source_of: Vec<u32>,
-    incidents: &'a Slots<Incident>,
-    measures: &'a Slots<Measures>,
-    search_text: &'a Slots<Box<str>>,
+    parts: Vec<serde_bytes::ByteBuf>,
+    built: BuiltRef<'a>,
+}
+
+#[derive(Deserialize)]
+struct Part {
+    incidents: Vec<Incident>,
+    measures: Vec<Measures>,
+    search_text: Vec<Box<str>>,
+}
+
+/// The same layout as [`Part`], borrowing what it writes.
+#[derive(Serialize)]
+struct PartRef<'a> {
+    incidents: Vec<&'a Incident>,
+    measures: Vec<&'a Measures>,
+    search_text: Vec<&'a str>,
 }
 
 /// A writer that hashes what passes through it.
@@ -91,16 +109,19 @@ pub fn path_for(paths: &DataPaths) -> PathBuf {
     paths.incidents.with_file_name(FILE_NAME)
 }
 
-fn files(paths: &DataPaths) -> Vec<PathBuf> {
-    let mut files = vec![
-        paths.incidents.clone(),
+fn files(paths: &DataPaths, with_incidents: bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if with_incidents {
+        files.push(paths.incidents.clone());
+    }
+    files.extend([
         paths.places.clone(),
         paths.line_of_contact.clone(),
         paths.countries.clone(),
         paths.military.clone(),
         paths.protected.clone(),
         paths.summaries.clone(),
-    ];
+    ]);
     if let Ok(entries) = std::fs::read_dir(&paths.sources) {
         let mut archived: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         archived.sort();
@@ -110,11 +131,13 @@ fn files(paths: &DataPaths) -> Vec<PathBuf> {
 }
 
 /// A fingerprint of every file the dataset is read from (names, sizes and contents; xxh3,
-/// about 10 GB/s), so a snapshot is used only for exactly these data.
-pub fn fingerprint(paths: &DataPaths) -> Result<u64, SnapshotError> {
+/// about 10 GB/s), so a snapshot is used only for exactly these data. `with_incidents`: false
+/// when the incidents come from a store (the file only seeds an empty one, and the store's
+/// identity and write count stand for it), which spares reading it at every start.
+pub fn fingerprint(paths: &DataPaths, with_incidents: bool) -> Result<u64, SnapshotError> {
     use xxhash_rust::xxh3::Xxh3;
     let mut all = Xxh3::new();
-    for path in files(paths) {
+    for path in files(paths, with_incidents) {
         all.update(path.to_string_lossy().as_bytes());
         match std::fs::metadata(&path) {
             // Only regular files are read (a device or a pipe never ends): the loader refuses
@@ -191,15 +214,35 @@ pub fn write(path: &Path, fingerprint: u64, index: &Index) -> Result<(), Snapsho
         })
         .collect();
     let sources_json = serde_json::to_string(&lists).map_err(|e| io(e.into()))?;
+    let n = incidents.count();
+    let parts = {
+        use rayon::prelude::*;
+        (0..n.div_ceil(PART))
+            .into_par_iter()
+            .map(|k| {
+                let run = k * PART..n.min((k + 1) * PART);
+                let part = PartRef {
+                    incidents: run.clone().map(|i| &incidents[i]).collect(),
+                    measures: run.clone().map(|i| &measures[i]).collect(),
+                    search_text: run.map(|i| &*search_text[i]).collect(),
+                };
+                bincode::serde::encode_to_vec(&part, config())
+                    .map(serde_bytes::ByteBuf::from)
+                    .map_err(|e| SnapshotError::Corrupt {
+                        path: path.to_path_buf(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
     let snapshot = SnapshotRef {
         format: FORMAT,
         version: env!("CARGO_PKG_VERSION"),
         fingerprint,
         sources_json,
         source_of,
-        incidents,
-        measures,
-        search_text,
+        parts,
+        built: index.built(),
     };
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     let written = (|| -> Result<(), SnapshotError> {
@@ -261,6 +304,13 @@ pub fn read(
     if metadata.len() > MAX_SNAPSHOT_BYTES {
         return Err(corrupt(format!("larger than {MAX_SNAPSHOT_BYTES} bytes")));
     }
+    let started = std::time::Instant::now();
+    let phase = |name: &str| {
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "snapshot: {name}"
+        )
+    };
     let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
@@ -271,26 +321,52 @@ pub fn read(
     let Some((checksum, body)) = rest.split_first_chunk::<8>() else {
         return Err(corrupt("it ends inside its header".into()));
     };
+    phase("read");
     if u64::from_le_bytes(*checksum) != xxhash_rust::xxh3::xxh3_64(body) {
         return Err(corrupt(
             "its checksum does not match: it was damaged".into(),
         ));
     }
-    let (snapshot, _): (Snapshot, usize) =
-        bincode::serde::decode_from_slice(body, config()).map_err(|e| corrupt(e.to_string()))?;
+    let (snapshot, _): (Snapshot, usize) = bincode::serde::borrow_decode_from_slice(body, config())
+        .map_err(|e| corrupt(e.to_string()))?;
     if snapshot.format != FORMAT
         || snapshot.version != env!("CARGO_PKG_VERSION")
         || snapshot.fingerprint != fingerprint
     {
         return Ok(None);
     }
-    let n = snapshot.incidents.len();
-    if snapshot.measures.len() != n
-        || snapshot.source_of.len() != n
-        || snapshot.search_text.len() != n
+    phase("checked and header decoded");
+    let parts = {
+        use rayon::prelude::*;
+        snapshot
+            .parts
+            .par_iter()
+            .map(|bytes| {
+                bincode::serde::decode_from_slice::<Part, _>(bytes, config())
+                    .map(|(part, _)| part)
+                    .map_err(|e| corrupt(e.to_string()))
+            })
+            .collect::<Result<Vec<Part>, _>>()?
+    };
+    let n: usize = parts.iter().map(|p| p.incidents.len()).sum();
+    if snapshot.source_of.len() != n
+        || parts.iter().any(|p| {
+            p.measures.len() != p.incidents.len() || p.search_text.len() != p.incidents.len()
+        })
     {
         return Err(corrupt("its parts disagree in length".into()));
     }
+    let (mut incidents, mut measures, mut search_text) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for part in parts {
+        incidents.extend(part.incidents);
+        measures.extend(part.measures);
+        search_text.extend(part.search_text);
+    }
+    phase("parts decoded");
     let lists: Vec<Vec<Source>> =
         serde_json::from_str(&snapshot.sources_json).map_err(|e| corrupt(e.to_string()))?;
     let mut shared: Vec<Arc<[Source]>> = Vec::with_capacity(lists.len());
@@ -302,7 +378,6 @@ pub fn read(
         }
         shared.push(list.into());
     }
-    let mut incidents = snapshot.incidents;
     for (i, (incident, list)) in incidents.iter_mut().zip(&snapshot.source_of).enumerate() {
         incident.sources = shared.get(*list as usize).cloned().ok_or_else(|| {
             corrupt(format!(
@@ -321,11 +396,15 @@ pub fn read(
     if !ordered {
         return Err(corrupt("its incidents are not in date order".into()));
     }
+    phase("sources resolved, order checked");
+    snapshot.built.check(n, places).map_err(corrupt)?;
+    phase("indexes checked");
     Ok(Some(Prepared {
         incidents,
         precomputed: crate::index::Precomputed {
-            measures: snapshot.measures,
-            search_text: snapshot.search_text,
+            measures,
+            search_text,
+            built: Some(snapshot.built),
         },
     }))
 }
