@@ -568,9 +568,11 @@ mod tests {
             "a chunk's set names an unknown incident"
         );
 
-        let mut sets = Bitmaps::default();
-        sets.places = vec![RoaringBitmap::new(); 2];
-        sets.types = vec![(0..10).collect()];
+        let mut sets = Bitmaps {
+            places: vec![RoaringBitmap::new(); 2],
+            types: vec![(0..10).collect()],
+            ..Default::default()
+        };
         assert_eq!(sets.check(10, 2), Ok(()));
         assert!(sets.check(9, 2).is_err());
         assert!(sets.check(10, 3).is_err());
