@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strikemap against tipg over PostgreSQL + PostGIS, on the same generated incidents, the same
 # machine and the same queries, alternating between the two servers in one run; prints one
-# Markdown table with the ratios. Installs Debian's postgresql and postgis and tipg from PyPI
+# Markdown table with the ratios, then restarts both (PostgreSQL with tipg; strikemap) and
+# times each to its first answer to the same bbox query. Installs Debian's postgresql and postgis and tipg from PyPI
 # (into target/bench-venv) when missing; the PostgreSQL cluster lives in target/bench-pg.
 #
 #   bash benches/vs_tipg.sh [COUNT]        DURATION=5 CONNECTIONS=16
@@ -98,4 +99,30 @@ for entry in "${queries[@]}"; do
   b=$(rps "$tp_url")
   ratio=$( [ "${b:-0}" -gt 0 ] && echo "scale=1; $a / $b" | bc || echo "-")
   echo "| $name | $(answer "$sm_url") | $(answer "$tp_url") | $a | $b | $ratio |"
+done
+
+# Restart to first answer: each stack stopped, started again and asked the bbox query until
+# it answers 200 (three times each, alternating).
+first_answer() { # url, started
+  until curl -sf "$1" >/dev/null; do sleep 0.01; done
+  echo "$(date +%s.%N) - $2" | bc
+}
+echo
+echo "| restart to first answer (bbox, limit=10) | strikemap s | PostgreSQL + tipg s |"
+echo "|---|---|---|"
+for round in 1 2 3; do
+  kill "$sm_pid"; wait "$sm_pid" 2>/dev/null || true
+  started=$(date +%s.%N)
+  ./target/release/strikemap serve --addr "127.0.0.1:$sm_port" --data "$data" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
+  sm_pid=$!
+  a=$(first_answer "$sm/items?bbox=$box&limit=10" "$started")
+  kill "$tipg_pid"; wait "$tipg_pid" 2>/dev/null || true
+  as_pg "$pg_bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null
+  started=$(date +%s.%N)
+  as_pg "$pg_bin/pg_ctl" -D "$pgdir" -o "-p $pg_port -k /tmp -c shared_buffers=2GB -c max_connections=200" -l "$pgdir/log" -w start >/dev/null
+  DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres" TIPG_NAME="tipg" \
+    "$venv/bin/uvicorn" tipg.main:app --host 127.0.0.1 --port "$tipg_port" --workers 2 --log-level warning >/tmp/tipg-bench.log 2>&1 &
+  tipg_pid=$!
+  b=$(first_answer "$tp/items?bbox=$box&limit=10" "$started")
+  echo "| restart $round | $a | $b |"
 done

@@ -8,13 +8,19 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The strikemap binary cargo built: `STRIKEMAP_BIN`, or `debug/strikemap` in cargo's target directory. */
+export function strikemapBinary() {
+  const target = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
+  return process.env.STRIKEMAP_BIN || path.join(target, 'debug/strikemap');
+}
+
 /**
  * Starts `strikemap serve` on 127.0.0.1:0 (with `extra` flags) over the fixtures or `data`,
  * and resolves with its base URL. The files are served read-only (`--no-db`) unless `extra`
  * names a store, so that no test leaves a database in the fixtures.
  */
 export async function startServer(extra = [], { data = path.join(root, 'tests/fixtures/data') } = {}) {
-  const binary = process.env.STRIKEMAP_BIN || path.join(root, 'target/debug/strikemap');
+  const binary = strikemapBinary();
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run cargo build first`);
   const store = extra.includes('--db') ? [] : ['--no-db'];
   const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', path.join(root, 'web'), ...store, ...extra], {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, mapIdle, openPage, startServer } from './harness.mjs';
+import { launchBrowser, mapIdle, openPage, startServer, strikemapBinary } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const COUNT = 100000;
@@ -18,8 +18,7 @@ let dir;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'strikemap-scale-'));
-  const binary = process.env.STRIKEMAP_BIN || path.join(root, 'target/debug/strikemap');
-  execFileSync(binary, ['generate', '--count', String(COUNT), '--source', path.join(root, 'tests/fixtures/data'), '--out', path.join(dir, 'data')], { stdio: 'ignore' });
+  execFileSync(strikemapBinary(), ['generate', '--count', String(COUNT), '--source', path.join(root, 'tests/fixtures/data'), '--out', path.join(dir, 'data')], { stdio: 'ignore' });
   server = await startServer(['--no-snapshot'], { data: path.join(dir, 'data') });
   browser = await launchBrowser();
 });
