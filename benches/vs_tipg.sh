@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strikemap against tipg over PostgreSQL + PostGIS, on the same generated incidents, the same
 # machine and the same queries, alternating between the two servers in one run; prints one
-# Markdown table with the ratios, then restarts both (PostgreSQL with tipg; strikemap) and
+# Markdown table with the ratios (strikemap serves the same file read-only, `--no-db`, so that
+# both answer from exactly the same rows), then restarts both (PostgreSQL with tipg; strikemap) and
 # times each to its first answer to the same bbox query. Installs Debian's postgresql and postgis and tipg from PyPI
 # (into target/bench-venv) when missing; the PostgreSQL cluster lives in target/bench-pg.
 #
@@ -56,7 +57,7 @@ if [ "$loaded" != 1 ]; then
   "${psql[@]}" -c "create index on incidents (id); create index on incidents (date); analyze incidents" postgres
 fi
 
-./target/release/strikemap serve --addr "127.0.0.1:$sm_port" --data "$data" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
+./target/release/strikemap serve --addr "127.0.0.1:$sm_port" --data "$data" --no-db --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
 sm_pid=$!
 DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres" TIPG_NAME="tipg" \
   "$venv/bin/uvicorn" tipg.main:app --host 127.0.0.1 --port "$tipg_port" --workers 2 --log-level warning >/tmp/tipg-bench.log 2>&1 &
@@ -113,7 +114,7 @@ echo "|---|---|---|"
 for round in 1 2 3; do
   kill "$sm_pid"; wait "$sm_pid" 2>/dev/null || true
   started=$(date +%s.%N)
-  ./target/release/strikemap serve --addr "127.0.0.1:$sm_port" --data "$data" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
+  ./target/release/strikemap serve --addr "127.0.0.1:$sm_port" --data "$data" --no-db --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
   sm_pid=$!
   a=$(first_answer "$sm/items?bbox=$box&limit=10" "$started")
   kill "$tipg_pid"; wait "$tipg_pid" 2>/dev/null || true
