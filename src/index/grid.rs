@@ -153,6 +153,97 @@ impl Grid {
         gather.finish()
     }
 
+    /// How many incidents lie inside the box (edges included, as [`Grid::in_bbox`]) and the
+    /// `take` smallest numbers among them after the first `skip` (the largest, with
+    /// `descending`), without gathering the box's incidents into a set: whole cells are
+    /// counted by their length and merged as sorted runs, edge cells checked point by point.
+    pub fn page_in_bbox(
+        &self,
+        [west, south, east, north]: [f64; 4],
+        skip: usize,
+        take: usize,
+        descending: bool,
+    ) -> (usize, Vec<u32>) {
+        let spans = if west > east {
+            vec![[west, south, 180.0, north], [-180.0, south, east, north]]
+        } else {
+            vec![[west, south, east, north]]
+        };
+        let mut runs: Vec<std::borrow::Cow<[u32]>> = Vec::new();
+        for [w, s, e, n] in spans {
+            self.visit_cells(w, s, e, n, |key, range| {
+                let [cw, cs, ce, cn] = cell_box(key);
+                let whole = cw > w + EDGE_DEG
+                    && ce < e - EDGE_DEG
+                    && cs > s + EDGE_DEG
+                    && cn < n - EDGE_DEG;
+                let (from, to) = (range.start as usize, range.end as usize);
+                let members = &self.members[from..to];
+                if whole {
+                    runs.push(std::borrow::Cow::Borrowed(members));
+                } else {
+                    let inside: Vec<u32> = members
+                        .iter()
+                        .zip(&self.positions[from..to])
+                        .filter(|(_, [lon, lat])| (w..=e).contains(lon) && (s..=n).contains(lat))
+                        .map(|(i, _)| *i)
+                        .collect();
+                    if !inside.is_empty() {
+                        runs.push(std::borrow::Cow::Owned(inside));
+                    }
+                }
+            });
+        }
+        let count = runs.iter().map(|r| r.len()).sum();
+        // A k-way merge of the runs (each ascending) through a heap of their next members.
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let wanted = skip.saturating_add(take).min(count);
+        let mut page = Vec::with_capacity(take.min(wanted));
+        let mut next: Vec<usize> = runs
+            .iter()
+            .map(|r| if descending { r.len() } else { 0 })
+            .collect();
+        let head = |run: &[u32], at: usize| -> Option<u32> {
+            if descending {
+                at.checked_sub(1).map(|a| run[a])
+            } else {
+                run.get(at).copied()
+            }
+        };
+        // Keys ordered so that the heap's top is the next member in the requested order.
+        let key = |i: u32| {
+            if descending {
+                u64::from(u32::MAX - i)
+            } else {
+                u64::from(i)
+            }
+        };
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(r, run)| head(run, next[r]).map(|i| Reverse((key(i), r))))
+            .collect();
+        let mut seen = 0;
+        while seen < wanted {
+            let Some(Reverse((_, r))) = heap.pop() else {
+                break;
+            };
+            let Some(i) = head(&runs[r], next[r]) else {
+                continue;
+            };
+            if seen >= skip {
+                page.push(i);
+            }
+            seen += 1;
+            next[r] = if descending { next[r] - 1 } else { next[r] + 1 };
+            if let Some(j) = head(&runs[r], next[r]) {
+                heap.push(Reverse((key(j), r)));
+            }
+        }
+        (count, page)
+    }
+
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
     pub fn within(&self, radius: &Radius) -> RoaringBitmap {
         let mut ranges = Vec::new();

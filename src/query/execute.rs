@@ -478,8 +478,77 @@ fn sort(
 /// the whole order looking for them.
 const SPARSE: usize = 32;
 
+/// The deepest page (offset plus limit) that a box-only query reads by merging the grid's
+/// cells; deeper pages gather the box into a set.
+const MERGED_PAGE_MAX: usize = 10_000;
+
+/// The box of a query that filters by nothing else and is ordered by date (or not at all),
+/// and whether the order is descending.
+fn box_alone(q: &IncidentQuery) -> Option<([f64; 4], bool)> {
+    // Every field named, so that a filter added later cannot be forgotten here.
+    let IncidentQuery {
+        bbox,
+        datetime,
+        limit: _,
+        offset: _,
+        places,
+        text,
+        types,
+        weapons,
+        targets,
+        perpetrators,
+        reporters,
+        verifications,
+        sides,
+        min_killed,
+        depth_min_km,
+        depth_max_km,
+        near,
+        military_clear_km,
+        protected_within_km,
+        sort,
+        filter,
+        format: _,
+        naming: _,
+    } = q;
+    let descending = match sort.as_slice() {
+        [] => false,
+        [(SortKey::Date, descending)] => *descending,
+        _ => return None,
+    };
+    let nothing_else = datetime.is_none()
+        && places.is_none()
+        && text.is_none()
+        && types.is_empty()
+        && weapons.is_empty()
+        && targets.is_empty()
+        && perpetrators.is_empty()
+        && reporters.is_empty()
+        && verifications.is_empty()
+        && sides.is_empty()
+        && min_killed.is_none()
+        && depth_min_km.is_none()
+        && depth_max_km.is_none()
+        && near.is_none()
+        && military_clear_km.is_none()
+        && protected_within_km.is_none()
+        && filter.is_none();
+    let b = bbox.as_ref()?;
+    nothing_else.then_some(([b.west, b.south, b.east, b.north], descending))
+}
+
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
+    if let Some((bbox, descending)) = box_alone(q)
+        && q.offset.saturating_add(q.limit) <= MERGED_PAGE_MAX
+        && let Some((number_matched, items)) =
+            index.page_in_bbox(bbox, q.offset, q.limit, descending)
+    {
+        return Page {
+            number_matched,
+            items,
+        };
+    }
     let plan = plan(index, q);
     let number_matched = plan.count(index);
     let (skip, take) = (q.offset, q.limit);
