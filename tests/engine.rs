@@ -551,9 +551,10 @@ fn same_index(changed: &Index, rebuilt: &Index) {
     }
 }
 
-/// A query filtered by a box alone is counted and paged by merging the grid's cells (no set
-/// is gathered): every box, order and page must still be what checking every incident gives,
-/// on the edges of cells, past the last match and beyond the merged pages' depth.
+/// A query filtered by a box alone, or a box and days, is counted and paged by merging the
+/// grid's cells (no set is gathered): every box, interval, order and page must still be what
+/// checking every incident gives, on the edges of cells, for incidents known only to a range
+/// of days, past the last match and beyond the merged pages' depth.
 #[test]
 fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
@@ -579,7 +580,16 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
         let (dw, ds) = (rng.random_range(0.001..1.5), rng.random_range(0.001..1.0));
         boxes.push(format!("{w},{s},{},{}", w + dw, s + ds));
     }
-    for b in &boxes {
+    let intervals = [
+        None,
+        Some("2020-10-01/2020-10-15"),
+        Some("../2020-10-05"),
+        Some("2020-10-20/.."),
+        Some("2020-10-04"),
+        Some("2019-01-01/2019-02-01"),
+    ];
+    for (k, b) in boxes.iter().enumerate() {
+        let datetime = intervals[k % intervals.len()];
         for (sort, limit, offset) in [
             (None, 10, 0),
             (None, 100, 37),
@@ -596,6 +606,9 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
             ];
             if let Some(sort) = sort {
                 pairs.push(("sortby".into(), sort.into()));
+            }
+            if let Some(d) = datetime {
+                pairs.push(("datetime".into(), d.into()));
             }
             let q = parse(&index, &pairs);
             let page = query::execute(&index, &q);

@@ -157,9 +157,12 @@ impl Grid {
     /// `take` smallest numbers among them after the first `skip` (the largest, with
     /// `descending`), without gathering the box's incidents into a set: whole cells are
     /// counted by their length and merged as sorted runs, edge cells checked point by point.
+    /// With `days`, only the members in its run of numbers count, and its list of others
+    /// (ascending, known to lie in the box) joins the merge as one more run.
     pub fn page_in_bbox(
         &self,
         [west, south, east, north]: [f64; 4],
+        days: Option<(Range<u32>, Vec<u32>)>,
         skip: usize,
         take: usize,
         descending: bool,
@@ -169,6 +172,10 @@ impl Grid {
         } else {
             vec![[west, south, east, north]]
         };
+        let (run, others) = match days {
+            Some((run, others)) => (run, others),
+            None => (0..u32::MAX, Vec::new()),
+        };
         let mut runs: Vec<std::borrow::Cow<[u32]>> = Vec::new();
         for [w, s, e, n] in spans {
             self.visit_cells(w, s, e, n, |key, range| {
@@ -177,7 +184,13 @@ impl Grid {
                     && ce < e - EDGE_DEG
                     && cs > s + EDGE_DEG
                     && cn < n - EDGE_DEG;
-                let (from, to) = (range.start as usize, range.end as usize);
+                // A cell's members ascend: those in the run of days are one slice of them.
+                let cell = &self.members[range.start as usize..range.end as usize];
+                let from = range.start as usize + cell.partition_point(|i| *i < run.start);
+                let to = range.start as usize + cell.partition_point(|i| *i < run.end);
+                if from >= to {
+                    return;
+                }
                 let members = &self.members[from..to];
                 if whole {
                     runs.push(std::borrow::Cow::Borrowed(members));
@@ -193,6 +206,9 @@ impl Grid {
                     }
                 }
             });
+        }
+        if !others.is_empty() {
+            runs.push(std::borrow::Cow::Owned(others));
         }
         let count = runs.iter().map(|r| r.len()).sum();
         // A k-way merge of the runs (each ascending) through a heap of their next members.

@@ -739,19 +739,21 @@ impl Index {
         set
     }
 
-    /// For a query that filters by a box alone: how many live incidents lie in it and a page
-    /// of them in date order (reversed with `descending`), counted and merged from the grid's
-    /// cells without a set. `None` while writes since the build are not merged in yet (the
+    /// For a query that filters by a box alone, or a box and days: how many live incidents
+    /// match and a page of them in date order (reversed with `descending`), counted and
+    /// merged from the grid's cells without a set. `days`: the run of numbers that begin in
+    /// the interval and the (ascending) others known to match. `None` while writes since the build are not merged in yet (the
     /// caller then uses [`Index::in_bbox`]).
     pub fn page_in_bbox(
         &self,
         bbox: [f64; 4],
+        days: Option<(std::ops::Range<u32>, Vec<u32>)>,
         skip: usize,
         take: usize,
         descending: bool,
     ) -> Option<(usize, Vec<u32>)> {
         (self.written.is_empty() && self.dead.is_empty())
-            .then(|| self.grid.page_in_bbox(bbox, skip, take, descending))
+            .then(|| self.grid.page_in_bbox(bbox, days, skip, take, descending))
     }
 
     /// Every live incident within the radius (boundary included), on the ellipsoid.

@@ -6,7 +6,7 @@
 //! thousands of incidents costs about as much as one that matches ten.
 
 use super::filter::Filter;
-use super::{IncidentQuery, SortKey};
+use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
 use crate::index::{Bitmaps, Index, RangeIndex};
 use geo::Point;
@@ -105,14 +105,34 @@ pub(super) fn days(
     start: Option<chrono::NaiveDate>,
     end: Option<chrono::NaiveDate>,
 ) -> RoaringBitmap {
+    let (run, reaching) = built_days(index, start, end);
+    let mut set = RoaringBitmap::new();
+    if run.start < run.end {
+        set.insert_range(run);
+    }
+    set |= RoaringBitmap::from_sorted_iter(reaching).unwrap_or_default();
+    for i in index.written() {
+        if index.incidents[*i as usize].overlaps(start, end) {
+            set.insert(*i);
+        }
+    }
+    set -= index.dead();
+    set
+}
+
+/// Of the incidents below the index's base (dead ones included), those whose possible days
+/// overlap `[start, end]`: the run of numbers that begin inside it, and the range-dated ones
+/// before that run that reach into it (ascending).
+fn built_days(
+    index: &Index,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> (std::ops::Range<u32>, Vec<u32>) {
     let incidents = &index.incidents;
     let base = index.base() as usize;
     let from = start.map_or(0, |s| incidents.partition_point(base, |i| i.date < s));
     let to = end.map_or(base, |e| incidents.partition_point(base, |i| i.date <= e));
-    let mut set = RoaringBitmap::new();
-    if from < to {
-        set.insert_range(from as u32..to as u32);
-    }
+    let mut reaching = Vec::new();
     if let Some(s) = start {
         // Range-dated incidents that began before the interval and reach into it: only those
         // that began within the longest range of it can.
@@ -123,20 +143,15 @@ pub(super) fn days(
         let first = incidents.partition_point(base, |i| i.date < earliest) as u32;
         let begin = sets.ranged.partition_point(|i| *i < first);
         let end = sets.ranged.partition_point(|i| (*i as usize) < from);
-        let reaching = sets.ranged[begin..end]
-            .iter()
-            .zip(&sets.ranged_end[begin..end])
-            .filter(|(_, last)| **last >= s)
-            .map(|(i, _)| *i);
-        set |= RoaringBitmap::from_sorted_iter(reaching).unwrap_or_default();
+        reaching.extend(
+            sets.ranged[begin..end]
+                .iter()
+                .zip(&sets.ranged_end[begin..end])
+                .filter(|(_, last)| **last >= s)
+                .map(|(i, _)| *i),
+        );
     }
-    for i in index.written() {
-        if incidents[*i as usize].overlaps(start, end) {
-            set.insert(*i);
-        }
-    }
-    set -= index.dead();
-    set
+    (from as u32..(to.max(from)) as u32, reaching)
 }
 
 fn plan(index: &Index, q: &IncidentQuery) -> Plan {
@@ -482,9 +497,9 @@ const SPARSE: usize = 32;
 /// cells; deeper pages gather the box into a set.
 const MERGED_PAGE_MAX: usize = 10_000;
 
-/// The box of a query that filters by nothing else and is ordered by date (or not at all),
-/// and whether the order is descending.
-fn box_alone(q: &IncidentQuery) -> Option<([f64; 4], bool)> {
+/// The box of a query that filters by nothing else but days and is ordered by date (or not
+/// at all), its days, and whether the order is descending.
+fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
     // Every field named, so that a filter added later cannot be forgotten here.
     let IncidentQuery {
         bbox,
@@ -516,8 +531,7 @@ fn box_alone(q: &IncidentQuery) -> Option<([f64; 4], bool)> {
         [(SortKey::Date, descending)] => *descending,
         _ => return None,
     };
-    let nothing_else = datetime.is_none()
-        && places.is_none()
+    let nothing_else = places.is_none()
         && text.is_none()
         && types.is_empty()
         && weapons.is_empty()
@@ -533,16 +547,33 @@ fn box_alone(q: &IncidentQuery) -> Option<([f64; 4], bool)> {
         && military_clear_km.is_none()
         && protected_within_km.is_none()
         && filter.is_none();
-    let b = bbox.as_ref()?;
-    nothing_else.then_some(([b.west, b.south, b.east, b.north], descending))
+    let b = (*bbox)?;
+    nothing_else.then_some((b, *datetime, descending))
 }
 
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
-    if let Some((bbox, descending)) = box_alone(q)
+    if let Some((b, datetime, descending)) = box_alone(q)
         && q.offset.saturating_add(q.limit) <= MERGED_PAGE_MAX
-        && let Some((number_matched, items)) =
-            index.page_in_bbox(bbox, q.offset, q.limit, descending)
+        && let Some((number_matched, items)) = {
+            // Days, when asked, as a run of numbers and the range-dated incidents before it
+            // that reach in (those kept only if inside the box).
+            let days = datetime.map(|d| {
+                let (run, mut reaching) = built_days(index, d.start, d.end);
+                reaching.retain(|i| {
+                    let incident = &index.incidents[*i as usize];
+                    b.contains(incident.lon, incident.lat)
+                });
+                (run, reaching)
+            });
+            index.page_in_bbox(
+                [b.west, b.south, b.east, b.north],
+                days,
+                q.offset,
+                q.limit,
+                descending,
+            )
+        }
     {
         return Page {
             number_matched,
