@@ -108,13 +108,34 @@ impl Grid {
         self.extent
     }
 
-    /// Every incident inside the box (edges included); `west > east` crosses the antimeridian.
-    pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
-        let spans = if west > east {
+    /// The box as one or two spans (`west > east` crosses the antimeridian).
+    fn spans(west: f64, south: f64, east: f64, north: f64) -> Vec<[f64; 4]> {
+        if west > east {
             vec![[west, south, 180.0, north], [-180.0, south, east, north]]
         } else {
             vec![[west, south, east, north]]
-        };
+        }
+    }
+
+    /// Calls `visit` with each non-empty cell overlapping the box's spans: where its incidents
+    /// lie in `members`, whether the cell lies wholly inside the span (its members need no
+    /// check), and the span.
+    fn visit_box(&self, spans: &[[f64; 4]], mut visit: impl FnMut(Range<u32>, bool, [f64; 4])) {
+        for &[w, s, e, n] in spans {
+            self.visit_cells(w, s, e, n, |key, range| {
+                let [cw, cs, ce, cn] = cell_box(key);
+                let whole = cw > w + EDGE_DEG
+                    && ce < e - EDGE_DEG
+                    && cs > s + EDGE_DEG
+                    && cn < n - EDGE_DEG;
+                visit(range, whole, [w, s, e, n]);
+            });
+        }
+    }
+
+    /// Every incident inside the box (edges included); `west > east` crosses the antimeridian.
+    pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
+        let spans = Self::spans(west, south, east, north);
         if let Some([w, s, e, n]) = self.extent
             && spans
                 .iter()
@@ -126,16 +147,9 @@ impl Grid {
             return all;
         }
         let mut visits = Vec::new();
-        for [w, s, e, n] in spans {
-            self.visit_cells(w, s, e, n, |key, range| {
-                let [cw, cs, ce, cn] = cell_box(key);
-                let whole = cw > w + EDGE_DEG
-                    && ce < e - EDGE_DEG
-                    && cs > s + EDGE_DEG
-                    && cn < n - EDGE_DEG;
-                visits.push((range, whole, [w, s, e, n]));
-            });
-        }
+        self.visit_box(&spans, |range, whole, span| {
+            visits.push((range, whole, span))
+        });
         let expected = visits.iter().map(|(r, _, _)| r.len()).sum();
         let mut gather = Gather::new(expected, self.incidents);
         for (range, whole, [w, s, e, n]) in visits {
@@ -167,46 +181,35 @@ impl Grid {
         take: usize,
         descending: bool,
     ) -> (usize, Vec<u32>) {
-        let spans = if west > east {
-            vec![[west, south, 180.0, north], [-180.0, south, east, north]]
-        } else {
-            vec![[west, south, east, north]]
-        };
+        let spans = Self::spans(west, south, east, north);
         let (run, others) = match days {
             Some((run, others)) => (run, others),
             None => (0..u32::MAX, Vec::new()),
         };
         let mut runs: Vec<std::borrow::Cow<[u32]>> = Vec::new();
-        for [w, s, e, n] in spans {
-            self.visit_cells(w, s, e, n, |key, range| {
-                let [cw, cs, ce, cn] = cell_box(key);
-                let whole = cw > w + EDGE_DEG
-                    && ce < e - EDGE_DEG
-                    && cs > s + EDGE_DEG
-                    && cn < n - EDGE_DEG;
-                // A cell's members ascend: those in the run of days are one slice of them.
-                let cell = &self.members[range.start as usize..range.end as usize];
-                let from = range.start as usize + cell.partition_point(|i| *i < run.start);
-                let to = range.start as usize + cell.partition_point(|i| *i < run.end);
-                if from >= to {
-                    return;
+        self.visit_box(&spans, |range, whole, [w, s, e, n]| {
+            // A cell's members ascend: those in the run of days are one slice of them.
+            let cell = &self.members[range.start as usize..range.end as usize];
+            let from = range.start as usize + cell.partition_point(|i| *i < run.start);
+            let to = range.start as usize + cell.partition_point(|i| *i < run.end);
+            if from >= to {
+                return;
+            }
+            let members = &self.members[from..to];
+            if whole {
+                runs.push(std::borrow::Cow::Borrowed(members));
+            } else {
+                let inside: Vec<u32> = members
+                    .iter()
+                    .zip(&self.positions[from..to])
+                    .filter(|(_, [lon, lat])| (w..=e).contains(lon) && (s..=n).contains(lat))
+                    .map(|(i, _)| *i)
+                    .collect();
+                if !inside.is_empty() {
+                    runs.push(std::borrow::Cow::Owned(inside));
                 }
-                let members = &self.members[from..to];
-                if whole {
-                    runs.push(std::borrow::Cow::Borrowed(members));
-                } else {
-                    let inside: Vec<u32> = members
-                        .iter()
-                        .zip(&self.positions[from..to])
-                        .filter(|(_, [lon, lat])| (w..=e).contains(lon) && (s..=n).contains(lat))
-                        .map(|(i, _)| *i)
-                        .collect();
-                    if !inside.is_empty() {
-                        runs.push(std::borrow::Cow::Owned(inside));
-                    }
-                }
-            });
-        }
+            }
+        });
         if !others.is_empty() {
             runs.push(std::borrow::Cow::Owned(others));
         }
