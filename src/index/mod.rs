@@ -516,6 +516,10 @@ impl Index {
             .keys()
             .filter_map(|id| self.incident_by_id(id))
             .collect();
+        if removed.is_empty() && added.is_empty() {
+            // Retractions of ids the index does not hold: nothing to copy or change.
+            return next;
+        }
         let first_day = self
             .first_day
             .expect("an index with incidents has a first day");
@@ -659,6 +663,11 @@ impl Index {
         &self.written
     }
 
+    /// Whether nothing was written since the build: every number live and in date order.
+    pub fn is_as_built(&self) -> bool {
+        self.written.is_empty() && self.dead.is_empty()
+    }
+
     /// Numbers no longer live.
     pub fn dead(&self) -> &RoaringBitmap {
         &self.dead
@@ -752,7 +761,7 @@ impl Index {
         take: usize,
         descending: bool,
     ) -> Option<(usize, Vec<u32>)> {
-        (self.written.is_empty() && self.dead.is_empty())
+        self.is_as_built()
             .then(|| self.grid.page_in_bbox(bbox, days, skip, take, descending))
     }
 

@@ -551,34 +551,41 @@ fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
     nothing_else.then_some((b, *datetime, descending))
 }
 
+/// The page of a query filtered by a box (and days) alone, counted and merged from the grid;
+/// `None` for any other query, a page deeper than [`MERGED_PAGE_MAX`], or an index with writes
+/// since its build.
+fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
+    let (b, datetime, descending) = box_alone(q)?;
+    if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
+        return None;
+    }
+    // Days, when asked, as a run of numbers and the range-dated incidents before it that
+    // reach in (those kept only if inside the box).
+    let days = datetime.map(|d| {
+        let (run, mut reaching) = built_days(index, d.start, d.end);
+        reaching.retain(|i| {
+            let incident = &index.incidents[*i as usize];
+            b.contains(incident.lon, incident.lat)
+        });
+        (run, reaching)
+    });
+    let (number_matched, items) = index.page_in_bbox(
+        [b.west, b.south, b.east, b.north],
+        days,
+        q.offset,
+        q.limit,
+        descending,
+    )?;
+    Some(Page {
+        number_matched,
+        items,
+    })
+}
+
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
-    if let Some((b, datetime, descending)) = box_alone(q)
-        && q.offset.saturating_add(q.limit) <= MERGED_PAGE_MAX
-        && let Some((number_matched, items)) = {
-            // Days, when asked, as a run of numbers and the range-dated incidents before it
-            // that reach in (those kept only if inside the box).
-            let days = datetime.map(|d| {
-                let (run, mut reaching) = built_days(index, d.start, d.end);
-                reaching.retain(|i| {
-                    let incident = &index.incidents[*i as usize];
-                    b.contains(incident.lon, incident.lat)
-                });
-                (run, reaching)
-            });
-            index.page_in_bbox(
-                [b.west, b.south, b.east, b.north],
-                days,
-                q.offset,
-                q.limit,
-                descending,
-            )
-        }
-    {
-        return Page {
-            number_matched,
-            items,
-        };
+    if let Some(page) = box_page(index, q) {
+        return page;
     }
     let plan = plan(index, q);
     let number_matched = plan.count(index);

@@ -194,7 +194,7 @@ pub fn write(path: &Path, fingerprint: u64, index: &Index) -> Result<(), Snapsho
         path: path.to_path_buf(),
         source,
     };
-    if !index.written().is_empty() || !index.dead().is_empty() {
+    if !index.is_as_built() {
         return Err(SnapshotError::Corrupt {
             path: path.to_path_buf(),
             reason: "the index was written to since it was built; a snapshot holds a build".into(),
