@@ -563,7 +563,9 @@ async fn items(
         let index = state.index();
         let q = query::parse_incident_query(&params, &index.gazetteer)?;
         let csv = wants_csv(q.format, &headers);
-        return blocking(state, move |state| {
+        // A light query is answered here: handing it to a worker thread would cost more.
+        let light = query::is_light(&index, &q);
+        let work = move |state: &AppState| {
             let index = &index;
             let page = query::execute(index, &q);
             let links = page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched);
@@ -595,8 +597,12 @@ async fn items(
             }
             out.extend_from_slice(b"]}");
             geojson_bytes(state, out)
-        })
-        .await;
+        };
+        return if light {
+            work(&state)
+        } else {
+            blocking(state, work).await
+        };
     }
     if wants_csv(None, &headers) && params_of(raw.as_deref())?.iter().all(|(k, _)| k != "f") {
         // An Accept header asking only for CSV where none is offered: say so rather than

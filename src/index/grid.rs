@@ -19,8 +19,11 @@ const EDGE_DEG: f64 = 1e-9;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
-    /// Where each cell's incidents lie in `members`.
-    cells: HashMap<(i32, i32), Range<u32>>,
+    /// The non-empty cells, ascending by column then row, so a column's cells in a box are
+    /// one slice found by binary search (no hashing per cell).
+    keys: Vec<(i32, i32)>,
+    /// Cell `k`'s incidents are `members[starts[k]..starts[k + 1]]` (one more entry than keys).
+    starts: Vec<u32>,
     /// Incident numbers grouped by cell, ascending within a cell.
     members: Vec<u32>,
     /// Each member's position (longitude, latitude), beside it.
@@ -67,15 +70,20 @@ impl Grid {
                 e[3].max(*lat),
             ];
         }
+        let mut cells: Vec<((i32, i32), Vec<u32>)> = by_cell.into_iter().collect();
+        cells.sort_unstable_by_key(|(key, _)| *key);
         let mut members = Vec::with_capacity(positions.len());
-        let mut cells = HashMap::with_capacity(by_cell.len());
-        for (key, list) in by_cell {
-            let start = members.len() as u32;
+        let mut keys = Vec::with_capacity(cells.len());
+        let mut starts = Vec::with_capacity(cells.len() + 1);
+        for (key, list) in cells {
+            keys.push(key);
+            starts.push(members.len() as u32);
             members.extend_from_slice(&list);
-            cells.insert(key, start..members.len() as u32);
         }
+        starts.push(members.len() as u32);
         Grid {
-            cells,
+            keys,
+            starts,
             positions: members.iter().map(|i| positions[*i as usize]).collect(),
             members,
             incidents: positions.len(),
@@ -92,13 +100,15 @@ impl Grid {
         if self.members.iter().any(|i| *i as usize >= incidents) {
             return Err("the grid names an incident that is not there".into());
         }
-        let members = self.members.len() as u32;
-        if self
-            .cells
-            .values()
-            .any(|r| r.start > r.end || r.end > members)
+        if self.starts.len() != self.keys.len() + 1
+            || self.starts.first().is_some_and(|s| *s != 0)
+            || self.starts.last().map(|s| *s as usize) != Some(self.members.len())
+            || self.starts.windows(2).any(|w| w[0] > w[1])
         {
             return Err("a grid cell lies outside the grid".into());
+        }
+        if self.keys.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("the grid's cells are out of order".into());
         }
         Ok(())
     }
@@ -115,6 +125,19 @@ impl Grid {
         } else {
             vec![[west, south, east, north]]
         }
+    }
+
+    /// How many cells the box spans (both parts, across the antimeridian), empty or not.
+    pub fn cells_spanned([west, south, east, north]: [f64; 4]) -> u64 {
+        Self::spans(west, south, east, north)
+            .iter()
+            .map(|&[w, s, e, n]| {
+                let (x0, y0) = cell_of(w, s);
+                let (x1, y1) = cell_of(e, n);
+                let side = |a: i32, b: i32| (i64::from(b) - i64::from(a) + 1).max(0) as u64;
+                side(x0, x1) * side(y0, y1)
+            })
+            .sum()
     }
 
     /// Calls `visit` with each non-empty cell overlapping the box's spans: where its incidents
@@ -170,9 +193,10 @@ impl Grid {
     /// How many incidents lie inside the box (edges included, as [`Grid::in_bbox`]) and the
     /// `take` smallest numbers among them after the first `skip` (the largest, with
     /// `descending`), without gathering the box's incidents into a set: whole cells are
-    /// counted by their length and merged as sorted runs, edge cells checked point by point.
-    /// With `days`, only the members in its run of numbers count, and its list of others
-    /// (ascending, known to lie in the box) joins the merge as one more run.
+    /// counted by their length and merged as sorted runs, edge cells counted point by point
+    /// and merged as runs that skip what lies outside (nothing is copied). With `days`, only
+    /// the members in its run of numbers count, and its list of others (ascending, known to lie
+    /// in the box) joins the merge as one more run.
     pub fn page_in_bbox(
         &self,
         [west, south, east, north]: [f64; 4],
@@ -186,81 +210,41 @@ impl Grid {
             Some((run, others)) => (run, others),
             None => (0..u32::MAX, Vec::new()),
         };
-        let mut runs: Vec<std::borrow::Cow<[u32]>> = Vec::new();
-        self.visit_box(&spans, |range, whole, [w, s, e, n]| {
+        let every_day = run == (0..u32::MAX);
+        let mut runs: Vec<Run> = Vec::with_capacity(64);
+        let mut count = 0;
+        self.visit_box(&spans, |range, whole, span| {
             // A cell's members ascend: those in the run of days are one slice of them.
-            let cell = &self.members[range.start as usize..range.end as usize];
-            let from = range.start as usize + cell.partition_point(|i| *i < run.start);
-            let to = range.start as usize + cell.partition_point(|i| *i < run.end);
+            let (mut from, mut to) = (range.start as usize, range.end as usize);
+            if !every_day {
+                let cell = &self.members[from..to];
+                to = from + cell.partition_point(|i| *i < run.end);
+                from += cell.partition_point(|i| *i < run.start);
+            }
             if from >= to {
                 return;
             }
-            let members = &self.members[from..to];
-            if whole {
-                runs.push(std::borrow::Cow::Borrowed(members));
-            } else {
-                let inside: Vec<u32> = members
-                    .iter()
-                    .zip(&self.positions[from..to])
-                    .filter(|(_, [lon, lat])| (w..=e).contains(lon) && (s..=n).contains(lat))
-                    .map(|(i, _)| *i)
-                    .collect();
-                if !inside.is_empty() {
-                    runs.push(std::borrow::Cow::Owned(inside));
-                }
+            let cell = Run {
+                members: &self.members[from..to],
+                positions: &self.positions[from..to],
+                span: (!whole).then_some(span),
+            };
+            let inside = cell.count();
+            if inside > 0 {
+                count += inside;
+                runs.push(cell);
             }
         });
         if !others.is_empty() {
-            runs.push(std::borrow::Cow::Owned(others));
+            count += others.len();
+            runs.push(Run {
+                members: &others,
+                positions: &[],
+                span: None,
+            });
         }
-        let count = runs.iter().map(|r| r.len()).sum();
-        // A k-way merge of the runs (each ascending) through a heap of their next members.
-        use std::cmp::Reverse;
-        use std::collections::BinaryHeap;
         let wanted = skip.saturating_add(take).min(count);
-        let mut page = Vec::with_capacity(take.min(wanted));
-        let mut next: Vec<usize> = runs
-            .iter()
-            .map(|r| if descending { r.len() } else { 0 })
-            .collect();
-        let head = |run: &[u32], at: usize| -> Option<u32> {
-            if descending {
-                at.checked_sub(1).map(|a| run[a])
-            } else {
-                run.get(at).copied()
-            }
-        };
-        // Keys ordered so that the heap's top is the next member in the requested order.
-        let key = |i: u32| {
-            if descending {
-                u64::from(u32::MAX - i)
-            } else {
-                u64::from(i)
-            }
-        };
-        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = runs
-            .iter()
-            .enumerate()
-            .filter_map(|(r, run)| head(run, next[r]).map(|i| Reverse((key(i), r))))
-            .collect();
-        let mut seen = 0;
-        while seen < wanted {
-            let Some(Reverse((_, r))) = heap.pop() else {
-                break;
-            };
-            let Some(i) = head(&runs[r], next[r]) else {
-                continue;
-            };
-            if seen >= skip {
-                page.push(i);
-            }
-            seen += 1;
-            next[r] = if descending { next[r] - 1 } else { next[r] + 1 };
-            if let Some(j) = head(&runs[r], next[r]) {
-                heap.push(Reverse((key(j), r)));
-            }
-        }
-        (count, page)
+        (count, merge(&runs, skip, wanted, descending))
     }
 
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
@@ -303,24 +287,103 @@ impl Grid {
     ) {
         let (x0, y0) = cell_of(west, south);
         let (x1, y1) = cell_of(east, north);
-        let covered = (i64::from(x1) - i64::from(x0) + 1) * (i64::from(y1) - i64::from(y0) + 1);
-        if covered > self.cells.len() as i64 {
-            // A box larger than the data: visit the cells that exist.
-            for (key, range) in &self.cells {
+        let range = |k: usize| self.starts[k]..self.starts[k + 1];
+        let columns = i64::from(x1) - i64::from(x0) + 1;
+        if columns > self.keys.len() as i64 {
+            // A box wider than the data has cells: visit the cells that exist.
+            for (k, key) in self.keys.iter().enumerate() {
                 if (x0..=x1).contains(&key.0) && (y0..=y1).contains(&key.1) {
-                    visit(*key, range.clone());
+                    visit(*key, range(k));
                 }
             }
-        } else {
-            for x in x0..=x1 {
-                for y in y0..=y1 {
-                    if let Some(range) = self.cells.get(&(x, y)) {
-                        visit((x, y), range.clone());
-                    }
-                }
+            return;
+        }
+        // Column by column: the cells from (x, y0) to (x, y1) are one run of keys.
+        let mut k = self.keys.partition_point(|key| *key < (x0, y0));
+        for x in x0..=x1 {
+            if k < self.keys.len() && self.keys[k] < (x, y0) {
+                k += self.keys[k..].partition_point(|key| *key < (x, y0));
+            }
+            while k < self.keys.len() && self.keys[k] <= (x, y1) {
+                visit(self.keys[k], range(k));
+                k += 1;
+            }
+            if k >= self.keys.len() {
+                return;
             }
         }
     }
+}
+
+/// Ascending incident numbers of one cell (or a list known to match); on a box's edge
+/// (`span`), only the members whose position lies in the span count.
+struct Run<'a> {
+    members: &'a [u32],
+    positions: &'a [[f64; 2]],
+    span: Option<[f64; 4]>,
+}
+
+impl Run<'_> {
+    fn counts(&self, k: usize) -> bool {
+        match self.span {
+            None => true,
+            Some([w, s, e, n]) => {
+                let [lon, lat] = self.positions[k];
+                (w..=e).contains(&lon) && (s..=n).contains(&lat)
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self.span {
+            None => self.members.len(),
+            Some(_) => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
+        }
+    }
+
+    /// Where the next counted member lies after position `at` (`None`: before the first) in
+    /// the walk's direction.
+    fn next(&self, at: Option<usize>, descending: bool) -> Option<usize> {
+        if descending {
+            let before = at.unwrap_or(self.members.len());
+            (0..before).rev().find(|k| self.counts(*k))
+        } else {
+            let from = at.map_or(0, |a| a + 1);
+            (from..self.members.len()).find(|k| self.counts(*k))
+        }
+    }
+}
+
+/// The members from `skip` to `wanted` of the runs' union, in ascending order (descending
+/// with `descending`): a k-way merge through a heap of each run's next member.
+fn merge(runs: &[Run], skip: usize, wanted: usize, descending: bool) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // Keys ordered so that the heap's top is the next member in the requested order.
+    let key = |i: u32| if descending { u32::MAX - i } else { i };
+    let mut heap: BinaryHeap<Reverse<(u32, usize, usize)>> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(r, run)| {
+            let at = run.next(None, descending)?;
+            Some(Reverse((key(run.members[at]), r, at)))
+        })
+        .collect();
+    let mut page = Vec::with_capacity(wanted.saturating_sub(skip));
+    let mut seen = 0;
+    while seen < wanted {
+        let Some(Reverse((_, r, at))) = heap.pop() else {
+            break;
+        };
+        if seen >= skip {
+            page.push(runs[r].members[at]);
+        }
+        seen += 1;
+        if let Some(next) = runs[r].next(Some(at), descending) {
+            heap.push(Reverse((key(runs[r].members[next]), r, next)));
+        }
+    }
+    page
 }
 
 #[cfg(test)]
@@ -407,9 +470,10 @@ mod tests {
         beyond.members[0] = positions.len() as u32;
         assert!(beyond.check(positions.len()).is_err());
         let mut cell = Grid::new(&positions);
-        if let Some(range) = cell.cells.values_mut().next() {
-            *range = 0..(positions.len() as u32 + 5);
-        }
+        cell.starts[1] = positions.len() as u32 + 5;
         assert!(cell.check(positions.len()).is_err());
+        let mut order = Grid::new(&positions);
+        order.keys.swap(0, 1);
+        assert!(order.check(positions.len()).is_err());
     }
 }

@@ -497,9 +497,9 @@ const SPARSE: usize = 32;
 /// cells; deeper pages gather the box into a set.
 const MERGED_PAGE_MAX: usize = 10_000;
 
-/// The box of a query that filters by nothing else but days and is ordered by date (or not
-/// at all), its days, and whether the order is descending.
-fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
+/// The box (if any) and days (if any) of a query that filters by nothing else and is ordered
+/// by date (or not at all), and whether the order is descending; `None` for any other query.
+fn box_and_days(q: &IncidentQuery) -> Option<(Option<Bbox>, Option<DateInterval>, bool)> {
     // Every field named, so that a filter added later cannot be forgotten here.
     let IncidentQuery {
         bbox,
@@ -547,8 +547,39 @@ fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
         && military_clear_km.is_none()
         && protected_within_km.is_none()
         && filter.is_none();
-    let b = (*bbox)?;
-    nothing_else.then_some((b, *datetime, descending))
+    nothing_else.then_some((*bbox, *datetime, descending))
+}
+
+/// The box of a query that filters by nothing else but days and is ordered by date (or not
+/// at all), its days, and whether the order is descending.
+fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
+    let (b, datetime, descending) = box_and_days(q)?;
+    Some((b?, datetime, descending))
+}
+
+/// The largest page a light query returns, and the deepest it reaches.
+const LIGHT_LIMIT: usize = 100;
+const LIGHT_DEPTH: usize = 1_000;
+/// The most grid cells (about 550 m square) a light query's box may span: 128 by 128.
+const LIGHT_CELLS: u64 = 16_384;
+
+/// Whether `q` costs a small, bounded amount of work whatever the data's size, so that a
+/// server may answer it where it stands instead of handing it to a thread for heavy work
+/// (the hand-over costs as much as the query): a page of at most [`LIGHT_LIMIT`], at most
+/// [`LIGHT_DEPTH`] deep, of every incident in date order (a prefix of the order), or of a box
+/// spanning at most [`LIGHT_CELLS`] cells, with days or not (merged from those cells).
+pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
+    if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
+        return false;
+    }
+    match box_and_days(q) {
+        Some((None, None, _)) => true,
+        Some((Some(b), _, _)) => {
+            index.is_as_built()
+                && index.box_cells([b.west, b.south, b.east, b.north]) <= LIGHT_CELLS
+        }
+        _ => false,
+    }
 }
 
 /// The page of a query filtered by a box (and days) alone, counted and merged from the grid;
