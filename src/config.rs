@@ -54,6 +54,10 @@ pub struct Settings {
     /// reads holds its share until its connection closes); past it, 503.
     #[arg(long, env = "STRIKEMAP_RESPONSE_MEMORY_MB", default_value_t = 512)]
     pub response_memory_mb: usize,
+    /// Megabytes of encoded features kept for reuse by pages and single items (0: none; each
+    /// feature is then encoded every time it is served). Bulk downloads never use them.
+    #[arg(long, env = "STRIKEMAP_FEATURE_CACHE_MB", default_value_t = 128)]
+    pub feature_cache_mb: u64,
     /// Most bulk downloads (`/collections/incidents/download`) streaming at once; each holds
     /// only the list of matching incidents and one chunk of output.
     #[arg(long, env = "STRIKEMAP_MAX_DOWNLOADS", default_value_t = 4)]
@@ -132,6 +136,7 @@ impl Settings {
             max_connections: 1024,
             header_timeout_secs: 10,
             response_memory_mb: 512,
+            feature_cache_mb: 128,
             max_downloads: 4,
             // Library users and tests opt in; the command line's default is on.
             snapshot: false,

@@ -804,3 +804,64 @@ async fn a_revoked_token_no_longer_writes() {
             .starts_with("Bearer")
     );
 }
+
+/// Pages keep their features encoded under each incident's number; a write that numbers the
+/// incidents afresh (one dated before every other does) must not leave a page serving the
+/// bytes kept for what a number named before.
+#[tokio::test]
+async fn a_page_after_the_incidents_are_numbered_afresh_shows_each_record_as_it_is() {
+    let e = Editing::start().await;
+    let page = "/api/collections/incidents/items?limit=100";
+    let by_id = |body: &Value| -> std::collections::BTreeMap<String, Value> {
+        body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["id"].as_str().unwrap().to_string(), f.clone()))
+            .collect()
+    };
+    let before = e.server.json(page, 200).await;
+    // Asked twice: the second answer is the kept bytes.
+    assert_eq!(
+        e.server.json(page, 200).await["features"],
+        before["features"]
+    );
+    let mut earliest = new_feature("Earliest strike");
+    earliest["properties"]["date"] = json!("2020-09-01");
+    let (status, _, body) = e
+        .send(Method::POST, ITEMS, Some(&e.editor), None, Some(&earliest))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let after = e.server.json(page, 200).await;
+    assert_eq!(
+        after["features"][0]["id"],
+        id.as_str(),
+        "first in date order"
+    );
+    assert_eq!(
+        after["features"][0]["properties"]["title"],
+        "Earliest strike"
+    );
+    let mut after = by_id(&after);
+    assert!(after.remove(&id).is_some());
+    assert_eq!(after, by_id(&before), "every other record as it was");
+    // A rewritten record is served as written, on its page and alone.
+    let first = before["features"][0]["id"].as_str().unwrap().to_string();
+    let (_, tag) = e.record(&first).await;
+    let (status, _, body) = e
+        .send(
+            Method::PATCH,
+            &item(&first),
+            Some(&e.editor),
+            Some(&tag),
+            Some(&json!({"properties": {"title": "Retitled"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let again = by_id(&e.server.json(page, 200).await);
+    assert_eq!(again[&first]["properties"]["title"], "Retitled");
+    let alone = e.server.json(&item(&first), 200).await;
+    assert_eq!(alone["properties"]["title"], "Retitled");
+    assert!(alone["links"].is_array(), "{alone}");
+}

@@ -618,3 +618,37 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
         }
     }
 }
+
+/// Which queries a server answers where it stands (small, bounded work) and which it hands
+/// to a thread for heavy work: a page of at most 100, at most 1,000 deep, of everything or of
+/// a box of at most 128 by 128 cells, with days or not, in date order.
+#[test]
+fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
+    let (_dir, index) = dataset(500);
+    let light = |query: &str| {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        query::is_light(&index, &parse(&index, &pairs))
+    };
+    for query in [
+        "limit=10",
+        "limit=100&offset=900",
+        "limit=100&sortby=-date",
+        "bbox=46.7,39.78,46.8,39.86&limit=10",
+        "bbox=46.7,39.78,46.8,39.86&datetime=2020-10-01/2020-10-20&limit=100",
+        "bbox=46.0025,39.0025,46.6375,39.6375&limit=10",
+    ] {
+        assert!(light(query), "{query}");
+    }
+    for query in [
+        "limit=101",
+        "limit=100&offset=901",
+        "limit=10&sortby=-depth_km",
+        "limit=10&type=shelling",
+        "limit=10&q=school",
+        "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",
+        "bbox=46.7,39.78,46.8,39.86&weapon=artillery&limit=10",
+        "limit=10&filter=killed%20%3E%3D%201",
+    ] {
+        assert!(!light(query), "{query}");
+    }
+}

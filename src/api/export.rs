@@ -75,7 +75,7 @@ pub fn export(
     let fragments = Fragments::new(index);
     let feature_bytes = |i: u32| {
         let mut out = Vec::with_capacity(2048);
-        super::features::write_feature(&mut out, index, &fragments, i, q.naming, None);
+        super::features::write_feature(&mut out, index, &fragments, i, q.naming);
         out
     };
     match format {

@@ -104,16 +104,15 @@ pub(super) fn nearest(
     })
 }
 
-/// Writes incident `i` as a GeoJSON Feature (with `links` when given), its places named as
-/// `naming` asks. Properties are flat, so QGIS and GDAL show them as columns; the order is the
-/// schema's. Shared pieces come from `fragments`; only the incident's own strings are escaped.
+/// Writes incident `i` as a GeoJSON Feature, its places named as `naming` asks. Properties
+/// are flat, so QGIS and GDAL show them as columns; the order is the schema's. Shared pieces
+/// come from `fragments`; only the incident's own strings are escaped.
 pub fn write_feature(
     out: &mut Vec<u8>,
     index: &Index,
     fragments: &Fragments,
     i: u32,
     naming: Naming,
-    links: Option<&[serde_json::Value]>,
 ) {
     let incident: &Incident = &index.incidents[i as usize];
     let m: &Measures = &index.measures[i as usize];
@@ -226,11 +225,18 @@ pub fn write_feature(
     }
     w.raw(",\"nearest_place_km\":");
     w.optional_number(m.nearest_place.and_then(|(_, d)| km(f64::from(d))));
-    w.raw("}");
-    if let Some(links) = links {
-        w.raw(",\"links\":");
-        w.json(links);
+    w.raw("}}");
+}
+
+/// Gives the feature that `out` ends with (as [`write_feature`] writes it, closing brace
+/// last) its `links`.
+pub fn add_links(out: &mut Vec<u8>, links: &[serde_json::Value]) {
+    if out.last() == Some(&b'}') {
+        out.pop();
     }
+    let mut w = Writer(out);
+    w.raw(",\"links\":");
+    w.json(links);
     w.raw("}");
 }
 
@@ -262,9 +268,31 @@ impl Writer<'_> {
     }
 
     fn date(&mut self, date: chrono::NaiveDate) {
-        use std::io::Write;
-        // Writing into a Vec cannot fail.
-        let _ = write!(self.0, "\"{date}\"");
+        use chrono::Datelike;
+        let (year, month, day) = (date.year(), date.month(), date.day());
+        if !(0..=9999).contains(&year) {
+            use std::io::Write;
+            // Writing into a Vec cannot fail.
+            let _ = write!(self.0, "\"{date}\"");
+            return;
+        }
+        // "YYYY-MM-DD" by hand: formatting through `Display` was a tenth of a page's cost.
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let year = year as u32;
+        self.0.extend_from_slice(&[
+            b'"',
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+            b'"',
+        ]);
     }
 
     fn number(&mut self, value: f64) {

@@ -4,6 +4,7 @@
 
 mod csv;
 mod edit;
+mod encoded;
 mod error;
 pub mod evidence;
 pub mod export;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub downloads: Arc<tokio::sync::Semaphore>,
     /// Encoded pieces that many incidents share.
     pub fragments: Arc<fragments::Fragments>,
+    /// Features kept encoded, up to `--feature-cache-mb`.
+    pub encoded: Arc<encoded::EncodedFeatures>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         AppState {
             fragments: Arc::new(fragments::Fragments::new(&live.load())),
+            encoded: Arc::new(encoded::EncodedFeatures::new(settings.feature_cache_mb)),
             live,
             editor,
             work,

@@ -2,7 +2,7 @@
 //! items, so that QGIS, GDAL and other clients can read strikemap directly.
 
 use super::error::ApiError;
-use super::features::write_feature;
+use super::features::{add_links, write_feature};
 use super::{AppState, base_url, blocking, params_of};
 use crate::index::Index;
 use crate::model::RawFeature;
@@ -593,7 +593,9 @@ async fn items(
                 if k > 0 {
                     out.push(b',');
                 }
-                write_feature(&mut out, index, &state.fragments, *i, q.naming, None);
+                state
+                    .encoded
+                    .write(&mut out, index, &state.fragments, *i, q.naming);
             }
             out.extend_from_slice(b"]}");
             geojson_bytes(state, out)
@@ -762,7 +764,7 @@ async fn download(
                     if next + k > 0 {
                         out.push(b',');
                     }
-                    write_feature(&mut out, index, fragments, *i, naming, None);
+                    write_feature(&mut out, index, fragments, *i, naming);
                 }
             }
             Some((
@@ -932,7 +934,10 @@ async fn item(
                 return Err(super::edit::missing(&state, &feature, not_found()).await);
             };
             let mut out = Vec::with_capacity(FEATURE_BYTES);
-            write_feature(&mut out, index, &state.fragments, i, naming, Some(&links));
+            state
+                .encoded
+                .write(&mut out, index, &state.fragments, i, naming);
+            add_links(&mut out, &links);
             let revision = index.incidents[i as usize].revision;
             let mut response = match who.filter(|p| p.role.sees_restricted()) {
                 // Editors get the public feature and, as `record`, what PUT takes and PATCH

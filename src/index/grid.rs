@@ -432,6 +432,26 @@ mod tests {
                 .map(|(i, _)| i as u32)
                 .collect();
             assert_eq!(grid.in_bbox(w, s, e, n), want, "{w} {s} {e} {n}");
+            // Counted and merged from the cells, in either order, with a run of numbers.
+            let all: Vec<u32> = want.iter().collect();
+            let (count, page) = grid.page_in_bbox([w, s, e, n], None, 0, usize::MAX, false);
+            assert_eq!((count, &page), (all.len(), &all), "{w} {s} {e} {n}");
+            let (_, back) = grid.page_in_bbox([w, s, e, n], None, 3, 20, true);
+            let reversed: Vec<u32> = all.iter().rev().skip(3).take(20).copied().collect();
+            assert_eq!(back, reversed, "{w} {s} {e} {n}");
+            let others: Vec<u32> = all.iter().copied().filter(|i| *i < 500).collect();
+            let days = Some((2_000..7_000, others.clone()));
+            let (count, page) = grid.page_in_bbox([w, s, e, n], days, 1, 30, false);
+            let run: Vec<u32> = others
+                .iter()
+                .copied()
+                .chain(all.iter().copied().filter(|i| (2_000..7_000).contains(i)))
+                .collect();
+            assert_eq!(count, run.len(), "{w} {s} {e} {n}");
+            assert_eq!(
+                page,
+                run.iter().skip(1).take(30).copied().collect::<Vec<_>>()
+            );
         }
     }
 

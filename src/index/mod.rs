@@ -179,6 +179,11 @@ pub struct Index {
     ids: Arc<Vec<(u64, u32)>>,
     /// Ids written since: their number now, `None` once retracted.
     ids_written: std::collections::HashMap<Box<str>, Option<u32>>,
+    /// Which numbering of the incidents this index uses: within one numbering a number
+    /// always names the same record with the same measures (writes append numbers and never
+    /// reuse one), so what is derived from a number alone may be kept under it; every build
+    /// starts a numbering no other index in the process shares.
+    pub numbering: u64,
     /// Numbers below this are in date order.
     base: u32,
     /// The live numbers from `base` on, in date order.
@@ -191,6 +196,9 @@ pub struct Index {
 /// and grid from scratch, in date order), so that the merges of written incidents into
 /// what reads in date order stay short.
 pub const COMPACT_AFTER: usize = 4096;
+
+/// The next build's numbering (see [`Index::numbering`]).
+static NUMBERINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A key of an ordered index, from an incident and its measures.
 type KeyOf = fn(&Incident, &Measures) -> Option<f64>;
@@ -426,6 +434,7 @@ impl Index {
             depth_bands_line_from: shared.line.default_version().and_then(|v| v.valid_from),
             ids: Arc::new(ids),
             ids_written: std::collections::HashMap::new(),
+            numbering: NUMBERINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             base: incidents.len() as u32,
             written: Vec::new(),
             dead: RoaringBitmap::new(),

@@ -27,7 +27,7 @@ pub enum Region {
 }
 
 /// How a reader wants places in the disputed area named: both names in either order, or one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Naming {
     /// Armenian-derived name first: "Stepanakert / Khankendi".
     #[default]
