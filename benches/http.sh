@@ -23,8 +23,12 @@ if [ ! -f "$data/incidents.geojson" ]; then
   ./target/release/strikemap generate --count "$count" --out "$data" >/dev/null
 fi
 
+# The web directory holds copies of two pages, served as static files: what the HTTP stack
+# alone costs for the same bytes.
+web=target/bench-web
+mkdir -p "$web"
 start_server() {
-  ./target/release/strikemap serve --addr "127.0.0.1:$port" --data "$data" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
+  ./target/release/strikemap serve --addr "127.0.0.1:$port" --data "$data" --web "$web" --max-concurrent 64 >/tmp/strikemap-bench.log 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/api/health" >/dev/null; do
     kill -0 $pid 2>/dev/null || { cat /tmp/strikemap-bench.log >&2; exit 1; }
@@ -43,12 +47,17 @@ start_server
 ready=$(echo "$(date +%s.%N) - $started" | bc)
 rss_mb=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
 
-base="http://127.0.0.1:$port/api"
+root="http://127.0.0.1:$port"
+base="$root/api"
+curl -s "$base/collections/incidents/items?limit=10" >"$web/page10.json"
+curl -s "$base/collections/incidents/items?limit=100" >"$web/page100.json"
 queries=(
   "health|/health"
   "one item|/collections/incidents/items/syn-0500000"
   "no filter, limit=1|/collections/incidents/items?limit=1"
   "no filter, limit=100|/collections/incidents/items?limit=100"
+  "the same 10 features as a static file|@/page10.json"
+  "the same 100 features as a static file|@/page100.json"
   "bbox Stepanakert, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=10"
   "bbox Stepanakert, limit=100|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=100"
   "bbox + datetime, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10"
@@ -77,13 +86,15 @@ echo "| request | matched | requests/s | p50 | p99 |"
 echo "|---|---|---|---|---|"
 for entry in "${queries[@]}"; do
   IFS='|' read -r name path conditional <<<"$entry"
-  matched=$(curl -s "$base$path" | grep -ao '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
+  # A path after @ is the site's, not the API's.
+  url="$base$path"; [[ $path == @* ]] && url="$root${path#@}"
+  matched=$(curl -s "$url" | grep -ao '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
   extra=()
   if [ -n "${conditional:-}" ]; then
-    tag=$(curl -s -o /dev/null -D - "$base$path" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+    tag=$(curl -s -o /dev/null -D - "$url" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
     extra=(-H "If-None-Match: $tag")
   fi
-  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${extra[@]}" "$base$path" 2>&1)
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${extra[@]}" "$url" 2>&1)
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

@@ -636,6 +636,8 @@ fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
         "bbox=46.7,39.78,46.8,39.86&limit=10",
         "bbox=46.7,39.78,46.8,39.86&datetime=2020-10-01/2020-10-20&limit=100",
         "bbox=46.0025,39.0025,46.6375,39.6375&limit=10",
+        "near=46.75,39.82&within_km=5&limit=10",
+        "near=46.75,39.82&within_km=5&datetime=2020-10-04&limit=100&sortby=-date",
     ] {
         assert!(light(query), "{query}");
     }
@@ -648,7 +650,46 @@ fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
         "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",
         "bbox=46.7,39.78,46.8,39.86&weapon=artillery&limit=10",
         "limit=10&filter=killed%20%3E%3D%201",
+        "near=46.75,39.82&within_km=200&limit=10",
+        "near=46.75,39.82&within_km=5&bbox=46.7,39.78,46.8,39.86&limit=10",
     ] {
         assert!(!light(query), "{query}");
+    }
+}
+
+#[test]
+fn a_radius_alone_is_counted_and_paged_as_checking_every_incident() {
+    let (_dir, index) = dataset(4_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+    let mut circles: Vec<(f64, f64, f64)> = vec![(46.75, 39.82, 5.0), (46.75, 39.82, 0.05)];
+    for _ in 0..40 {
+        circles.push((
+            rng.random_range(45.5..47.5),
+            rng.random_range(39.0..40.8),
+            rng.random_range(0.2..60.0),
+        ));
+    }
+    let intervals = [None, Some("2020-10-01/2020-10-15"), Some("../2020-10-05")];
+    for (k, (lon, lat, km)) in circles.iter().enumerate() {
+        let datetime = intervals[k % intervals.len()];
+        for (sort, limit, offset) in [(None, 10, 0), (Some("-date"), 25, 3), (None, 10_000, 0)] {
+            let mut pairs = vec![
+                ("near".to_string(), format!("{lon},{lat}")),
+                ("within_km".to_string(), km.to_string()),
+                ("limit".to_string(), limit.to_string()),
+                ("offset".to_string(), offset.to_string()),
+            ];
+            if let Some(sort) = sort {
+                pairs.push(("sortby".into(), sort.into()));
+            }
+            if let Some(d) = datetime {
+                pairs.push(("datetime".into(), d.into()));
+            }
+            let q = parse(&index, &pairs);
+            let page = query::execute(&index, &q);
+            let (count, items) = reference(&index, &q);
+            assert_eq!(page.number_matched, count, "{pairs:?}");
+            assert_eq!(page.items, items, "{pairs:?}");
+        }
     }
 }

@@ -227,7 +227,11 @@ impl Grid {
             let cell = Run {
                 members: &self.members[from..to],
                 positions: &self.positions[from..to],
-                span: (!whole).then_some(span),
+                check: if whole {
+                    Check::Every
+                } else {
+                    Check::Span(span)
+                },
             };
             let inside = cell.count();
             if inside > 0 {
@@ -240,7 +244,65 @@ impl Grid {
             runs.push(Run {
                 members: &others,
                 positions: &[],
-                span: None,
+                check: Check::Every,
+            });
+        }
+        let wanted = skip.saturating_add(take).min(count);
+        (count, merge(&runs, skip, wanted, descending))
+    }
+
+    /// As [`Grid::page_in_bbox`], for the incidents within the radius (boundary included, on
+    /// the ellipsoid, as [`Grid::within`]): cells wholly inside counted by their length, cells
+    /// the circle crosses point by point.
+    pub fn page_within(
+        &self,
+        radius: &Radius,
+        days: Option<(Range<u32>, Vec<u32>)>,
+        skip: usize,
+        take: usize,
+        descending: bool,
+    ) -> (usize, Vec<u32>) {
+        let (run, others) = match days {
+            Some((run, others)) => (run, others),
+            None => (0..u32::MAX, Vec::new()),
+        };
+        let every_day = run == (0..u32::MAX);
+        let mut runs: Vec<Run> = Vec::with_capacity(64);
+        let mut count = 0;
+        for [w, s, e, n] in radius.envelopes() {
+            self.visit_cells(w, s, e, n, |key, range| {
+                let check = match radius.covers(cell_box(key)) {
+                    Coverage::Outside => return,
+                    Coverage::Inside => Check::Every,
+                    Coverage::Partly => Check::Within(radius),
+                };
+                let (mut from, mut to) = (range.start as usize, range.end as usize);
+                if !every_day {
+                    let cell = &self.members[from..to];
+                    to = from + cell.partition_point(|i| *i < run.end);
+                    from += cell.partition_point(|i| *i < run.start);
+                }
+                if from >= to {
+                    return;
+                }
+                let cell = Run {
+                    members: &self.members[from..to],
+                    positions: &self.positions[from..to],
+                    check,
+                };
+                let inside = cell.count();
+                if inside > 0 {
+                    count += inside;
+                    runs.push(cell);
+                }
+            });
+        }
+        if !others.is_empty() {
+            count += others.len();
+            runs.push(Run {
+                members: &others,
+                positions: &[],
+                check: Check::Every,
             });
         }
         let wanted = skip.saturating_add(take).min(count);
@@ -315,29 +377,43 @@ impl Grid {
     }
 }
 
-/// Ascending incident numbers of one cell (or a list known to match); on a box's edge
-/// (`span`), only the members whose position lies in the span count.
+/// Which members of a run count.
+enum Check<'a> {
+    /// All of them.
+    Every,
+    /// Those whose position lies in the span (a cell on a box's edge).
+    Span([f64; 4]),
+    /// Those within the radius (a cell the circle crosses).
+    Within(&'a Radius),
+}
+
+/// Ascending incident numbers of one cell (or a list known to match), of which those that
+/// pass the check count.
 struct Run<'a> {
     members: &'a [u32],
     positions: &'a [[f64; 2]],
-    span: Option<[f64; 4]>,
+    check: Check<'a>,
 }
 
 impl Run<'_> {
     fn counts(&self, k: usize) -> bool {
-        match self.span {
-            None => true,
-            Some([w, s, e, n]) => {
+        match self.check {
+            Check::Every => true,
+            Check::Span([w, s, e, n]) => {
                 let [lon, lat] = self.positions[k];
                 (w..=e).contains(&lon) && (s..=n).contains(&lat)
+            }
+            Check::Within(radius) => {
+                let [lon, lat] = self.positions[k];
+                radius.contains(Point::new(lon, lat))
             }
         }
     }
 
     fn count(&self) -> usize {
-        match self.span {
-            None => self.members.len(),
-            Some(_) => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
+        match self.check {
+            Check::Every => self.members.len(),
+            _ => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
         }
     }
 
@@ -477,6 +553,13 @@ mod tests {
                 .collect();
             let got = grid.within(&Radius::new(centre, metres));
             assert_eq!(got, want, "{lon} {lat} {metres}");
+            let all: Vec<u32> = want.iter().collect();
+            let radius = Radius::new(centre, metres);
+            let (count, page) = grid.page_within(&radius, None, 0, usize::MAX, false);
+            assert_eq!((count, &page), (all.len(), &all), "{lon} {lat} {metres}");
+            let (_, back) = grid.page_within(&radius, None, 2, 15, true);
+            let reversed: Vec<u32> = all.iter().rev().skip(2).take(15).copied().collect();
+            assert_eq!(back, reversed, "{lon} {lat} {metres}");
         }
     }
 

@@ -774,6 +774,19 @@ impl Index {
             .then(|| self.grid.page_in_bbox(bbox, days, skip, take, descending))
     }
 
+    /// As [`Index::page_in_bbox`], for the incidents within the radius.
+    pub fn page_within(
+        &self,
+        radius: &crate::geodesy::Radius,
+        days: Option<(std::ops::Range<u32>, Vec<u32>)>,
+        skip: usize,
+        take: usize,
+        descending: bool,
+    ) -> Option<(usize, Vec<u32>)> {
+        self.is_as_built()
+            .then(|| self.grid.page_within(radius, days, skip, take, descending))
+    }
+
     /// How many grid cells the box `[west, south, east, north]` spans, empty or not: what a
     /// box costs to visit.
     pub fn box_cells(&self, bbox: [f64; 4]) -> u64 {

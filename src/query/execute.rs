@@ -497,9 +497,18 @@ const SPARSE: usize = 32;
 /// cells; deeper pages gather the box into a set.
 const MERGED_PAGE_MAX: usize = 10_000;
 
-/// The box (if any) and days (if any) of a query that filters by nothing else and is ordered
-/// by date (or not at all), and whether the order is descending; `None` for any other query.
-fn box_and_days(q: &IncidentQuery) -> Option<(Option<Bbox>, Option<DateInterval>, bool)> {
+/// Where a query that filters by one area at most looks.
+enum Area {
+    Everywhere,
+    Box(Bbox),
+    /// `(lon, lat, radius km)`.
+    Near((f64, f64, f64)),
+}
+
+/// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
+/// nothing else and is ordered by date (or not at all), and whether the order is descending;
+/// `None` for any other query.
+fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)> {
     // Every field named, so that a filter added later cannot be forgotten here.
     let IncidentQuery {
         bbox,
@@ -543,18 +552,16 @@ fn box_and_days(q: &IncidentQuery) -> Option<(Option<Bbox>, Option<DateInterval>
         && min_killed.is_none()
         && depth_min_km.is_none()
         && depth_max_km.is_none()
-        && near.is_none()
         && military_clear_km.is_none()
         && protected_within_km.is_none()
         && filter.is_none();
-    nothing_else.then_some((*bbox, *datetime, descending))
-}
-
-/// The box of a query that filters by nothing else but days and is ordered by date (or not
-/// at all), its days, and whether the order is descending.
-fn box_alone(q: &IncidentQuery) -> Option<(Bbox, Option<DateInterval>, bool)> {
-    let (b, datetime, descending) = box_and_days(q)?;
-    Some((b?, datetime, descending))
+    let area = match (bbox, near) {
+        (None, None) => Area::Everywhere,
+        (Some(b), None) => Area::Box(*b),
+        (None, Some(near)) => Area::Near(*near),
+        (Some(_), Some(_)) => return None,
+    };
+    nothing_else.then_some((area, *datetime, descending))
 }
 
 /// The largest page a light query returns, and the deepest it reaches.
@@ -572,41 +579,65 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
     }
-    match box_and_days(q) {
-        Some((None, None, _)) => true,
-        Some((Some(b), _, _)) => {
+    match area_and_days(q) {
+        Some((Area::Everywhere, None, _)) => true,
+        Some((Area::Box(b), _, _)) => {
             index.is_as_built()
                 && index.box_cells([b.west, b.south, b.east, b.north]) <= LIGHT_CELLS
+        }
+        Some((Area::Near((lon, lat, km)), _, _)) => {
+            index.is_as_built()
+                && Radius::new(Point::new(lon, lat), km * 1000.0)
+                    .envelopes()
+                    .into_iter()
+                    .map(|envelope| index.box_cells(envelope))
+                    .sum::<u64>()
+                    <= LIGHT_CELLS
         }
         _ => false,
     }
 }
 
-/// The page of a query filtered by a box (and days) alone, counted and merged from the grid;
+/// The page of a query filtered by a box or a radius (and days) alone, counted and merged
+/// from the grid;
 /// `None` for any other query, a page deeper than [`MERGED_PAGE_MAX`], or an index with writes
 /// since its build.
 fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
-    let (b, datetime, descending) = box_alone(q)?;
+    let (area, datetime, descending) = area_and_days(q)?;
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
+    let radius = match area {
+        Area::Everywhere => return None,
+        Area::Box(_) => None,
+        Area::Near((lon, lat, km)) => Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
+    };
+    let inside = |i: &u32| {
+        let incident = &index.incidents[*i as usize];
+        match (&area, &radius) {
+            (Area::Box(b), _) => b.contains(incident.lon, incident.lat),
+            (_, Some(radius)) => radius.contains(Point::new(incident.lon, incident.lat)),
+            _ => true,
+        }
+    };
     // Days, when asked, as a run of numbers and the range-dated incidents before it that
-    // reach in (those kept only if inside the box).
+    // reach in (those kept only if inside the area).
     let days = datetime.map(|d| {
         let (run, mut reaching) = built_days(index, d.start, d.end);
-        reaching.retain(|i| {
-            let incident = &index.incidents[*i as usize];
-            b.contains(incident.lon, incident.lat)
-        });
+        reaching.retain(inside);
         (run, reaching)
     });
-    let (number_matched, items) = index.page_in_bbox(
-        [b.west, b.south, b.east, b.north],
-        days,
-        q.offset,
-        q.limit,
-        descending,
-    )?;
+    let (number_matched, items) = match (&area, &radius) {
+        (Area::Box(b), _) => index.page_in_bbox(
+            [b.west, b.south, b.east, b.north],
+            days,
+            q.offset,
+            q.limit,
+            descending,
+        )?,
+        (_, Some(radius)) => index.page_within(radius, days, q.offset, q.limit, descending)?,
+        _ => return None,
+    };
     Some(Page {
         number_matched,
         items,
