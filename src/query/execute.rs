@@ -81,14 +81,56 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
 struct Plan {
     /// `None`: every incident.
     set: Option<RoaringBitmap>,
+    /// A set the matches also belong to, left out of `set` because checking it member by
+    /// member while a page is read costs less than intersecting it (most of `set` is in it),
+    /// with the size of the intersection. Only [`plan_page`] leaves one.
+    also: Option<(RoaringBitmap, u64)>,
     rest: Option<IncidentQuery>,
 }
 
-fn and(set: &mut Option<RoaringBitmap>, other: RoaringBitmap) {
-    match set {
-        Some(s) => *s &= other,
-        None => *set = Some(other),
+/// A page may be read lazily from `set` (checking `also` member by member) when it is
+/// expected to take at most this many members of `set` to fill it.
+const LAZY_WALK: u64 = 512;
+
+/// The intersection of `parts` (`None`: no part, every incident). With `wanted` (a page's
+/// offset plus limit), the largest part may be left beside the others' intersection rather
+/// than intersected (see [`Plan::also`]).
+fn intersect(
+    mut parts: Vec<RoaringBitmap>,
+    wanted: Option<usize>,
+) -> (Option<RoaringBitmap>, Option<(RoaringBitmap, u64)>) {
+    // Smallest first: each intersection is then as small as it can be.
+    parts.sort_unstable_by_key(|p| p.len());
+    let last = if parts.len() > 1 { parts.pop() } else { None };
+    let mut parts = parts.into_iter();
+    let Some(mut set) = parts.next() else {
+        return (None, None);
+    };
+    for part in parts {
+        set &= part;
     }
+    let Some(last) = last else {
+        return (Some(set), None);
+    };
+    // Only sets dense enough to be held as plain bit arrays (a sixteenth of the numbers they
+    // span or more) are worth leaving: intersecting two of those into a sparse result is what
+    // costs, while sparse sets intersect cheaply.
+    let dense = |s: &RoaringBitmap| match (s.min(), s.max()) {
+        (Some(min), Some(max)) => s.len().saturating_mul(16) > u64::from(max - min),
+        _ => false,
+    };
+    if let Some(wanted) = wanted
+        && dense(&set)
+        && dense(&last)
+    {
+        let matched = set.intersection_len(&last);
+        // Reading `wanted` matches walks about wanted × |set| / matched members of `set`.
+        if matched > 0 && (wanted as u64).saturating_mul(set.len()) / matched <= LAZY_WALK {
+            return (Some(set), Some((last, matched)));
+        }
+    }
+    set &= last;
+    (Some(set), None)
 }
 
 /// The incidents having any of `values` of one vocabulary (`None`: no such filter).
@@ -155,13 +197,23 @@ fn built_days(
 }
 
 fn plan(index: &Index, q: &IncidentQuery) -> Plan {
+    plan_with(index, q, None)
+}
+
+/// The plan for one page of `q` (`wanted`: its offset plus limit), which may leave its
+/// largest set beside the intersection of the others (see [`Plan::also`]).
+fn plan_page(index: &Index, q: &IncidentQuery, wanted: usize) -> Plan {
+    plan_with(index, q, Some(wanted))
+}
+
+fn plan_with(index: &Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan {
     let sets = &index.sets;
-    let mut set: Option<RoaringBitmap> = None;
+    let mut parts: Vec<RoaringBitmap> = Vec::new();
     if let Some(places) = &q.places {
-        and(
-            &mut set,
-            Bitmaps::any_of(&sets.places, places.iter().map(|p| *p as usize)),
-        );
+        parts.push(Bitmaps::any_of(
+            &sets.places,
+            places.iter().map(|p| *p as usize),
+        ));
     }
     for s in [
         vocab(&sets.types, q.types.iter().map(|v| *v as usize).collect()),
@@ -190,24 +242,20 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
     .into_iter()
     .flatten()
     {
-        and(&mut set, s);
+        parts.push(s);
     }
     if let Some(d) = q.datetime {
-        and(&mut set, days(index, d.start, d.end));
+        parts.push(days(index, d.start, d.end));
     }
     if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
-        and(
-            &mut set,
-            index.by_depth.select(
-                q.depth_min_km.map(|d| (d, false)),
-                q.depth_max_km.map(|d| (d, false)),
-                false,
-            ),
-        );
+        parts.push(index.by_depth.select(
+            q.depth_min_km.map(|d| (d, false)),
+            q.depth_max_km.map(|d| (d, false)),
+            false,
+        ));
     }
     if let Some(n) = q.min_killed {
-        and(
-            &mut set,
+        parts.push(
             index
                 .by_killed
                 .select(Some((f64::from(n), false)), None, false),
@@ -216,25 +264,16 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
     if let Some(d) = q.military_clear_km {
         // Clear: no known object, or the nearest farther than d (kilometres stored as f32,
         // compared as the check one by one compares them).
-        and(
-            &mut set,
-            index.by_military_km.select(Some((d, true)), None, true),
-        );
+        parts.push(index.by_military_km.select(Some((d, true)), None, true));
     }
     if let Some(d) = q.protected_within_km {
-        and(
-            &mut set,
-            index.by_protected_km.select(None, Some((d, false)), false),
-        );
+        parts.push(index.by_protected_km.select(None, Some((d, false)), false));
     }
     if let Some(b) = q.bbox {
-        and(&mut set, index.in_bbox(b.west, b.south, b.east, b.north));
+        parts.push(index.in_bbox(b.west, b.south, b.east, b.north));
     }
     if let Some((lon, lat, km)) = q.near {
-        and(
-            &mut set,
-            index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
-        );
+        parts.push(index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)));
     }
     // A CQL2 filter's parts that the sets answer join the intersection; only the others are
     // checked one by one.
@@ -242,16 +281,21 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
     if let Some(filter) = &q.filter {
         for part in filter.conjuncts() {
             match part.truth(index) {
-                Some(truth) => and(&mut set, truth.yes),
+                Some(truth) => parts.push(truth.yes),
                 None => residual.push(part.clone()),
             }
         }
     }
+    let (mut set, mut also) = intersect(parts, wanted);
     // Every set above holds live incidents only; this keeps it so whatever a set came from.
     if let Some(s) = &mut set
         && !index.dead().is_empty()
     {
         *s -= index.dead();
+        also = also.map(|(a, _)| {
+            let matched = s.intersection_len(&a);
+            (a, matched)
+        });
     }
     let filter = match residual.len() {
         0 => None,
@@ -263,14 +307,16 @@ fn plan(index: &Index, q: &IncidentQuery) -> Plan {
         filter,
         ..IncidentQuery::default()
     });
-    Plan { set, rest }
+    Plan { set, also, rest }
 }
 
 impl Plan {
     fn passes(&self, index: &Index, i: u32) -> bool {
-        self.rest
-            .as_ref()
-            .is_none_or(|rest| matches(index, rest, i))
+        self.also.as_ref().is_none_or(|(a, _)| a.contains(i))
+            && self
+                .rest
+                .as_ref()
+                .is_none_or(|rest| matches(index, rest, i))
     }
 
     fn contains(&self, index: &Index, i: u32) -> bool {
@@ -318,6 +364,7 @@ impl Plan {
     /// How many incidents match: the set's size when nothing is left to check.
     fn count(&self, index: &Index) -> usize {
         match (&self.set, &self.rest) {
+            (Some(_), None) if let Some((_, matched)) = &self.also => *matched as usize,
             (Some(set), None) => set.len() as usize,
             (None, None) => index.len(),
             _ => self.all(index).len(),
@@ -649,9 +696,9 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     if let Some(page) = box_page(index, q) {
         return page;
     }
-    let plan = plan(index, q);
-    let number_matched = plan.count(index);
     let (skip, take) = (q.offset, q.limit);
+    let plan = plan_page(index, q, skip.saturating_add(take));
+    let number_matched = plan.count(index);
     let sparse = number_matched.saturating_mul(SPARSE) < index.len();
     let items = match q.sort.as_slice() {
         [] => plan.by_date(index, false, skip, take),
