@@ -638,6 +638,9 @@ fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
         "bbox=46.0025,39.0025,46.6375,39.6375&limit=10",
         "near=46.75,39.82&within_km=5&limit=10",
         "near=46.75,39.82&within_km=5&datetime=2020-10-04&limit=100&sortby=-date",
+        "type=shelling&weapon=artillery,cluster_munition&limit=10",
+        "town=khankendi&datetime=2020-10-04&limit=100",
+        "datetime=2020-10-01/2020-10-10&limit=100",
     ] {
         assert!(light(query), "{query}");
     }
@@ -645,8 +648,9 @@ fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
         "limit=101",
         "limit=100&offset=901",
         "limit=10&sortby=-depth_km",
-        "limit=10&type=shelling",
+        "limit=10&type=shelling&sortby=-killed",
         "limit=10&q=school",
+        "limit=10&type=shelling&depth_min_km=5",
         "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",
         "bbox=46.7,39.78,46.8,39.86&weapon=artillery&limit=10",
         "limit=10&filter=killed%20%3E%3D%201",
