@@ -71,10 +71,6 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn number<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
 fn nearest_label(objects: &[ObjectFragments], found: Option<(u32, f32)>) -> &str {
     found
         .and_then(|(o, _)| objects.get(o as usize))
@@ -92,7 +88,46 @@ pub fn header() -> Vec<u8> {
     out
 }
 
-/// Appends the rows of incidents `items` to `out`.
+/// One row's fields written straight into the CSV writer: no string is made for a field
+/// that is already one, and numbers are formatted into one reused buffer (a row of
+/// allocations was most of what a CSV download cost).
+struct Row<'a, W: std::io::Write> {
+    writer: &'a mut csv::Writer<W>,
+    scratch: String,
+}
+
+impl<W: std::io::Write> Row<'_, W> {
+    /// A text cell, neutralised (see [`neutralise`]).
+    fn text(&mut self, text: &str) {
+        self.raw(&neutralise(text));
+    }
+
+    /// A cell written as it is (codes, numbers).
+    fn raw(&mut self, text: &str) {
+        // Writing to a Vec cannot fail.
+        let _ = self.writer.write_field(text.as_bytes());
+    }
+
+    fn display(&mut self, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{value}");
+        let _ = self.writer.write_field(self.scratch.as_bytes());
+    }
+
+    fn number(&mut self, value: Option<impl std::fmt::Display>) {
+        match value {
+            Some(value) => self.display(value),
+            None => self.raw(""),
+        }
+    }
+
+    fn end(&mut self) {
+        let _ = self.writer.write_record(None::<&[u8]>);
+    }
+}
+
+/// Appends the rows of incidents `items` to `out`, in the order of [`COLUMNS`].
 pub fn rows(
     index: &Index,
     fragments: &Fragments,
@@ -101,71 +136,76 @@ pub fn rows(
     out: &mut Vec<u8>,
 ) {
     let mut writer = csv::Writer::from_writer(out);
+    let mut row = Row {
+        writer: &mut writer,
+        scratch: String::new(),
+    };
     for i in items {
         let incident = &index.incidents[*i as usize];
         let m = &index.measures[*i as usize];
         let place = index.gazetteer.place(incident.place);
         let sources = fragments.sources(incident);
-        let text = |t: &str| neutralise(t).into_owned();
-        let distance =
-            |found: Option<(u32, f32)>| number(found.and_then(|(_, d)| km(f64::from(d))));
-        let record: [String; COLUMNS.len()] = [
-            text(&incident.id),
-            incident.date.to_string(),
-            incident.date_end.to_string(),
-            incident.date_precision.as_str().to_string(),
-            text(incident.time_local.as_deref().unwrap_or("")),
-            text(incident.date_note.as_deref().unwrap_or("")),
-            incident.lon.to_string(),
-            incident.lat.to_string(),
-            incident.geo_precision.as_str().to_string(),
-            incident.uncertainty_km().to_string(),
-            text(&incident.location_source),
-            text(fragments.place_label(incident.place, naming)),
-            text(&place.id),
-            text(&place.name_hy),
-            text(place.name_az.as_deref().unwrap_or("")),
-            incident.kind.as_str().to_string(),
-            incident.weapon.as_str().to_string(),
-            incident.target.as_str().to_string(),
-            number(incident.killed.low),
-            number(incident.killed.high),
-            number(incident.injured.low),
-            number(incident.injured.high),
-            number(incident.children_killed.low),
-            number(incident.children_killed.high),
-            number(incident.children_injured.low),
-            number(incident.children_injured.high),
-            incident.perpetrator.as_str().to_string(),
-            incident
+        row.text(&incident.id);
+        row.display(incident.date);
+        row.display(incident.date_end);
+        row.raw(incident.date_precision.as_str());
+        row.text(incident.time_local.as_deref().unwrap_or(""));
+        row.text(incident.date_note.as_deref().unwrap_or(""));
+        row.display(incident.lon);
+        row.display(incident.lat);
+        row.raw(incident.geo_precision.as_str());
+        row.display(incident.uncertainty_km());
+        row.text(&incident.location_source);
+        row.text(fragments.place_label(incident.place, naming));
+        row.text(&place.id);
+        row.text(&place.name_hy);
+        row.text(place.name_az.as_deref().unwrap_or(""));
+        row.raw(incident.kind.as_str());
+        row.raw(incident.weapon.as_str());
+        row.raw(incident.target.as_str());
+        for count in [
+            incident.killed,
+            incident.injured,
+            incident.children_killed,
+            incident.children_injured,
+        ] {
+            row.number(count.low);
+            row.number(count.high);
+        }
+        row.raw(incident.perpetrator.as_str());
+        row.raw(
+            &incident
                 .reported_by
                 .iter()
                 .map(|r| r.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
-            incident.verification.as_str().to_string(),
-            text(incident.verification_note.as_deref().unwrap_or("")),
-            text(&sources.attribution),
-            text(&incident.title),
-            text(&incident.description),
-            number(km(m.depth_km)),
-            number(km(f64::from(m.depth_low_km))),
-            number(km(f64::from(m.depth_high_km))),
-            m.side.map_or("", |s| s.as_str()).to_string(),
-            text(nearest_label(&fragments.military, m.nearest_military)),
-            distance(m.nearest_military),
-            text(nearest_label(&fragments.protected, m.nearest_protected)),
-            distance(m.nearest_protected),
-            text(
-                m.nearest_place
-                    .map_or("", |(p, _)| fragments.place_label(p, naming)),
-            ),
-            number(m.nearest_place.and_then(|(_, d)| km(f64::from(d)))),
-            incident.sources.len().to_string(),
-            text(&sources.text),
-            text(&sources.json),
-        ];
-        let _ = writer.write_record(&record);
+        );
+        row.raw(incident.verification.as_str());
+        row.text(incident.verification_note.as_deref().unwrap_or(""));
+        row.text(&sources.attribution);
+        row.text(&incident.title);
+        row.text(&incident.description);
+        row.number(km(m.depth_km));
+        row.number(km(f64::from(m.depth_low_km)));
+        row.number(km(f64::from(m.depth_high_km)));
+        row.raw(m.side.map_or("", |s| s.as_str()));
+        for (objects, found) in [
+            (&fragments.military, m.nearest_military),
+            (&fragments.protected, m.nearest_protected),
+        ] {
+            row.text(nearest_label(objects, found));
+            row.number(found.and_then(|(_, d)| km(f64::from(d))));
+        }
+        row.text(
+            m.nearest_place
+                .map_or("", |(p, _)| fragments.place_label(p, naming)),
+        );
+        row.number(m.nearest_place.and_then(|(_, d)| km(f64::from(d))));
+        row.display(incident.sources.len());
+        row.text(&sources.text);
+        row.text(&sources.json);
+        row.end();
     }
     let _ = writer.flush();
 }
