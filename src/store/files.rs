@@ -128,14 +128,14 @@ pub fn load_dir(paths: &DataPaths) -> Result<Dataset, LoadError> {
 /// With `database`, the incidents are the store's public ones rather than `incidents.geojson`'s.
 pub fn load_dir_prepared(
     paths: &DataPaths,
-    snapshot: Option<(&Path, u64)>,
+    snapshot: Option<(&Path, u64, Vec<u8>)>,
     database: Option<&dyn super::database::RecordStore>,
 ) -> Result<(Dataset, Option<crate::index::Precomputed>), LoadError> {
     let (places, place_features) = load_places(&paths.places)?;
     let place_index = place_index(&places);
     let archive = super::Archive::load(&paths.sources)?;
-    let prepared = snapshot.and_then(|(path, fingerprint)| {
-        match super::snapshot::read(path, fingerprint, &archive, places.len()) {
+    let prepared = snapshot.and_then(|(path, fingerprint, bytes)| {
+        match super::snapshot::decode(path, &bytes, fingerprint, &archive, places.len()) {
             Ok(found) => found,
             Err(error) => {
                 tracing::warn!(%error, "snapshot ignored; the incidents are read and measured again");

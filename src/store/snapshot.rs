@@ -284,6 +284,16 @@ pub fn read(
     archive: &Archive,
     places: usize,
 ) -> Result<Option<Prepared>, SnapshotError> {
+    match read_bytes(path)? {
+        Some(bytes) => decode(path, &bytes, fingerprint, archive, places),
+        None => Ok(None),
+    }
+}
+
+/// The snapshot's bytes (`None`: there is none), refused if it is not a regular file or is
+/// larger than any snapshot can be. Read apart from [`decode`] so that a loader can read it
+/// while it fingerprints the data files.
+pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, SnapshotError> {
     let corrupt = |reason: String| SnapshotError::Corrupt {
         path: path.to_path_buf(),
         reason,
@@ -305,23 +315,40 @@ pub fn read(
         return Err(corrupt(format!("larger than {MAX_SNAPSHOT_BYTES} bytes")));
     }
     let started = std::time::Instant::now();
+    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "snapshot: read");
+    Ok(Some(bytes))
+}
+
+/// The prepared index in a snapshot's `bytes`, if they were written by this version from data
+/// with this `fingerprint` (`None` otherwise); an error when they are damaged.
+pub fn decode(
+    path: &Path,
+    bytes: &[u8],
+    fingerprint: u64,
+    archive: &Archive,
+    places: usize,
+) -> Result<Option<Prepared>, SnapshotError> {
+    let corrupt = |reason: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let started = std::time::Instant::now();
     let phase = |name: &str| {
         tracing::debug!(
             seconds = started.elapsed().as_secs_f64(),
             "snapshot: {name}"
         )
     };
-    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
         return Err(corrupt("it does not start as a strikemap snapshot".into()));
     };
     let Some((checksum, body)) = rest.split_first_chunk::<8>() else {
         return Err(corrupt("it ends inside its header".into()));
     };
-    phase("read");
     if u64::from_le_bytes(*checksum) != xxhash_rust::xxh3::xxh3_64(body) {
         return Err(corrupt(
             "its checksum does not match: it was damaged".into(),
