@@ -555,6 +555,34 @@ fn same_index(changed: &Index, rebuilt: &Index) {
 /// grid's cells (no set is gathered): every box, interval, order and page must still be what
 /// checking every incident gives, on the edges of cells, for incidents known only to a range
 /// of days, past the last match and beyond the merged pages' depth.
+/// The page of an area's query (with days and an order when given) is the reference's.
+fn agrees_as_a_page(
+    index: &Index,
+    area: &[(&str, String)],
+    datetime: Option<&str>,
+    sort: Option<&str>,
+    limit: usize,
+    offset: usize,
+) {
+    let mut pairs: Vec<(String, String)> = area
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    pairs.push(("limit".into(), limit.to_string()));
+    pairs.push(("offset".into(), offset.to_string()));
+    if let Some(sort) = sort {
+        pairs.push(("sortby".into(), sort.into()));
+    }
+    if let Some(d) = datetime {
+        pairs.push(("datetime".into(), d.into()));
+    }
+    let q = parse(index, &pairs);
+    let page = query::execute(index, &q);
+    let (count, items) = reference(index, &q);
+    assert_eq!(page.number_matched, count, "{pairs:?}");
+    assert_eq!(page.items, items, "{pairs:?}");
+}
+
 #[test]
 fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
@@ -599,22 +627,8 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
             (None, 10_000, 0),
             (None, 5, 9_999),
         ] {
-            let mut pairs = vec![
-                ("bbox".to_string(), b.clone()),
-                ("limit".to_string(), limit.to_string()),
-                ("offset".to_string(), offset.to_string()),
-            ];
-            if let Some(sort) = sort {
-                pairs.push(("sortby".into(), sort.into()));
-            }
-            if let Some(d) = datetime {
-                pairs.push(("datetime".into(), d.into()));
-            }
-            let q = parse(&index, &pairs);
-            let page = query::execute(&index, &q);
-            let (count, items) = reference(&index, &q);
-            assert_eq!(page.number_matched, count, "{pairs:?}");
-            assert_eq!(page.items, items, "{pairs:?}");
+            let area = [("bbox", b.clone())];
+            agrees_as_a_page(&index, &area, datetime, sort, limit, offset);
         }
     }
 }
@@ -677,23 +691,11 @@ fn a_radius_alone_is_counted_and_paged_as_checking_every_incident() {
     for (k, (lon, lat, km)) in circles.iter().enumerate() {
         let datetime = intervals[k % intervals.len()];
         for (sort, limit, offset) in [(None, 10, 0), (Some("-date"), 25, 3), (None, 10_000, 0)] {
-            let mut pairs = vec![
-                ("near".to_string(), format!("{lon},{lat}")),
-                ("within_km".to_string(), km.to_string()),
-                ("limit".to_string(), limit.to_string()),
-                ("offset".to_string(), offset.to_string()),
+            let area = [
+                ("near", format!("{lon},{lat}")),
+                ("within_km", km.to_string()),
             ];
-            if let Some(sort) = sort {
-                pairs.push(("sortby".into(), sort.into()));
-            }
-            if let Some(d) = datetime {
-                pairs.push(("datetime".into(), d.into()));
-            }
-            let q = parse(&index, &pairs);
-            let page = query::execute(&index, &q);
-            let (count, items) = reference(&index, &q);
-            assert_eq!(page.number_matched, count, "{pairs:?}");
-            assert_eq!(page.items, items, "{pairs:?}");
+            agrees_as_a_page(&index, &area, datetime, sort, limit, offset);
         }
     }
 }

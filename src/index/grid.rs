@@ -206,49 +206,24 @@ impl Grid {
         descending: bool,
     ) -> (usize, Vec<u32>) {
         let spans = Self::spans(west, south, east, north);
-        let (run, others) = match days {
-            Some((run, others)) => (run, others),
-            None => (0..u32::MAX, Vec::new()),
-        };
-        let every_day = run == (0..u32::MAX);
-        let mut runs: Vec<Run> = Vec::with_capacity(64);
-        let mut count = 0;
-        self.visit_box(&spans, |range, whole, span| {
-            // A cell's members ascend: those in the run of days are one slice of them.
-            let (mut from, mut to) = (range.start as usize, range.end as usize);
-            if !every_day {
-                let cell = &self.members[from..to];
-                to = from + cell.partition_point(|i| *i < run.end);
-                from += cell.partition_point(|i| *i < run.start);
-            }
-            if from >= to {
-                return;
-            }
-            let cell = Run {
-                members: &self.members[from..to],
-                positions: &self.positions[from..to],
-                check: if whole {
-                    Check::Every
-                } else {
-                    Check::Span(span)
-                },
-            };
-            let inside = cell.count();
-            if inside > 0 {
-                count += inside;
-                runs.push(cell);
-            }
-        });
-        if !others.is_empty() {
-            count += others.len();
-            runs.push(Run {
-                members: &others,
-                positions: &[],
-                check: Check::Every,
-            });
-        }
-        let wanted = skip.saturating_add(take).min(count);
-        (count, merge(&runs, skip, wanted, descending))
+        self.page_of(
+            |cell| {
+                self.visit_box(&spans, |range, whole, span| {
+                    cell(
+                        range,
+                        if whole {
+                            Check::Every
+                        } else {
+                            Check::Span(span)
+                        },
+                    )
+                })
+            },
+            days,
+            skip,
+            take,
+            descending,
+        )
     }
 
     /// As [`Grid::page_in_bbox`], for the incidents within the radius (boundary included, on
@@ -262,6 +237,35 @@ impl Grid {
         take: usize,
         descending: bool,
     ) -> (usize, Vec<u32>) {
+        self.page_of(
+            |cell| {
+                for [w, s, e, n] in radius.envelopes() {
+                    self.visit_cells(w, s, e, n, |key, range| {
+                        match radius.covers(cell_box(key)) {
+                            Coverage::Outside => {}
+                            Coverage::Inside => cell(range, Check::Every),
+                            Coverage::Partly => cell(range, Check::Within(radius)),
+                        }
+                    });
+                }
+            },
+            days,
+            skip,
+            take,
+            descending,
+        )
+    }
+
+    /// The count and page of the members of the cells that `cells` hands over (each with
+    /// the check its members need), within `days` when given (see [`Grid::page_in_bbox`]).
+    fn page_of<'a>(
+        &'a self,
+        cells: impl FnOnce(&mut dyn FnMut(Range<u32>, Check<'a>)),
+        days: Option<(Range<u32>, Vec<u32>)>,
+        skip: usize,
+        take: usize,
+        descending: bool,
+    ) -> (usize, Vec<u32>) {
         let (run, others) = match days {
             Some((run, others)) => (run, others),
             None => (0..u32::MAX, Vec::new()),
@@ -269,34 +273,28 @@ impl Grid {
         let every_day = run == (0..u32::MAX);
         let mut runs: Vec<Run> = Vec::with_capacity(64);
         let mut count = 0;
-        for [w, s, e, n] in radius.envelopes() {
-            self.visit_cells(w, s, e, n, |key, range| {
-                let check = match radius.covers(cell_box(key)) {
-                    Coverage::Outside => return,
-                    Coverage::Inside => Check::Every,
-                    Coverage::Partly => Check::Within(radius),
-                };
-                let (mut from, mut to) = (range.start as usize, range.end as usize);
-                if !every_day {
-                    let cell = &self.members[from..to];
-                    to = from + cell.partition_point(|i| *i < run.end);
-                    from += cell.partition_point(|i| *i < run.start);
-                }
-                if from >= to {
-                    return;
-                }
-                let cell = Run {
-                    members: &self.members[from..to],
-                    positions: &self.positions[from..to],
-                    check,
-                };
-                let inside = cell.count();
-                if inside > 0 {
-                    count += inside;
-                    runs.push(cell);
-                }
-            });
-        }
+        cells(&mut |range, check| {
+            // A cell's members ascend: those in the run of days are one slice of them.
+            let (mut from, mut to) = (range.start as usize, range.end as usize);
+            if !every_day {
+                let cell = &self.members[from..to];
+                to = from + cell.partition_point(|i| *i < run.end);
+                from += cell.partition_point(|i| *i < run.start);
+            }
+            if from >= to {
+                return;
+            }
+            let cell = Run {
+                members: &self.members[from..to],
+                positions: &self.positions[from..to],
+                check,
+            };
+            let inside = cell.count();
+            if inside > 0 {
+                count += inside;
+                runs.push(cell);
+            }
+        });
         if !others.is_empty() {
             count += others.len();
             runs.push(Run {

@@ -553,10 +553,21 @@ enum Area {
     Near((f64, f64, f64)),
 }
 
-/// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
-/// nothing else and is ordered by date (or not at all), and whether the order is descending;
-/// `None` for any other query.
-fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)> {
+/// What a query filters by and how it is ordered, in the terms of the fast paths.
+struct Shape {
+    /// `None`: ordered by something other than the date.
+    descending: Option<bool>,
+    bbox: Option<Bbox>,
+    near: Option<(f64, f64, f64)>,
+    datetime: Option<DateInterval>,
+    /// How many vocabulary values and places it asks for (each one set).
+    set_values: usize,
+    /// Whether it has a filter no set of values holds (text, a range, CQL2, a town naming no
+    /// place).
+    other: bool,
+}
+
+fn shape(q: &IncidentQuery) -> Shape {
     // Every field named, so that a filter added later cannot be forgotten here.
     let IncidentQuery {
         bbox,
@@ -583,33 +594,51 @@ fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)
         format: _,
         naming: _,
     } = q;
-    let descending = match sort.as_slice() {
-        [] => false,
-        [(SortKey::Date, descending)] => *descending,
-        _ => return None,
-    };
-    let nothing_else = places.is_none()
-        && text.is_none()
-        && types.is_empty()
-        && weapons.is_empty()
-        && targets.is_empty()
-        && perpetrators.is_empty()
-        && reporters.is_empty()
-        && verifications.is_empty()
-        && sides.is_empty()
-        && min_killed.is_none()
-        && depth_min_km.is_none()
-        && depth_max_km.is_none()
-        && military_clear_km.is_none()
-        && protected_within_km.is_none()
-        && filter.is_none();
-    let area = match (bbox, near) {
+    Shape {
+        descending: match sort.as_slice() {
+            [] => Some(false),
+            [(SortKey::Date, descending)] => Some(*descending),
+            _ => None,
+        },
+        bbox: *bbox,
+        near: *near,
+        datetime: *datetime,
+        set_values: places.as_ref().map_or(0, Vec::len)
+            + types.len()
+            + weapons.len()
+            + targets.len()
+            + perpetrators.len()
+            + reporters.len()
+            + verifications.len()
+            + sides.len(),
+        // A town that names no place matches nothing: no fast path may take it for none.
+        other: places.as_ref().is_some_and(Vec::is_empty)
+            || text.is_some()
+            || min_killed.is_some()
+            || depth_min_km.is_some()
+            || depth_max_km.is_some()
+            || military_clear_km.is_some()
+            || protected_within_km.is_some()
+            || filter.is_some(),
+    }
+}
+
+/// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
+/// nothing else and is ordered by date (or not at all), and whether the order is descending;
+/// `None` for any other query.
+fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)> {
+    let shape = shape(q);
+    let descending = shape.descending?;
+    if shape.set_values > 0 || shape.other {
+        return None;
+    }
+    let area = match (shape.bbox, shape.near) {
         (None, None) => Area::Everywhere,
-        (Some(b), None) => Area::Box(*b),
-        (None, Some(near)) => Area::Near(*near),
+        (Some(b), None) => Area::Box(b),
+        (None, Some(near)) => Area::Near(near),
         (Some(_), Some(_)) => return None,
     };
-    nothing_else.then_some((area, *datetime, descending))
+    Some((area, shape.datetime, descending))
 }
 
 /// The largest page a light query returns, and the deepest it reaches.
@@ -625,54 +654,10 @@ const LIGHT_BLOCKS: usize = 256;
 /// How many sets a query filtered only by vocabulary values, places and days (in date order)
 /// reads: one per value or place, one for the days; `None` for any other query.
 fn sets_read(q: &IncidentQuery) -> Option<usize> {
-    // Every field named, so that a filter added later cannot be forgotten here.
-    let IncidentQuery {
-        bbox,
-        datetime,
-        limit: _,
-        offset: _,
-        places,
-        text,
-        types,
-        weapons,
-        targets,
-        perpetrators,
-        reporters,
-        verifications,
-        sides,
-        min_killed,
-        depth_min_km,
-        depth_max_km,
-        near,
-        military_clear_km,
-        protected_within_km,
-        sort,
-        filter,
-        format: _,
-        naming: _,
-    } = q;
-    let by_date = matches!(sort.as_slice(), [] | [(SortKey::Date, _)]);
-    let only_sets = by_date
-        && bbox.is_none()
-        && near.is_none()
-        && text.is_none()
-        && min_killed.is_none()
-        && depth_min_km.is_none()
-        && depth_max_km.is_none()
-        && military_clear_km.is_none()
-        && protected_within_km.is_none()
-        && filter.is_none();
-    only_sets.then(|| {
-        places.as_ref().map_or(0, Vec::len)
-            + types.len()
-            + weapons.len()
-            + targets.len()
-            + perpetrators.len()
-            + reporters.len()
-            + verifications.len()
-            + sides.len()
-            + usize::from(datetime.is_some())
-    })
+    let shape = shape(q);
+    let only_sets =
+        shape.descending.is_some() && shape.bbox.is_none() && shape.near.is_none() && !shape.other;
+    only_sets.then_some(shape.set_values + usize::from(shape.datetime.is_some()))
 }
 
 /// Whether `q` costs a small, bounded amount of work, so that a server may answer it where it
