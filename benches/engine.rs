@@ -68,6 +68,10 @@ fn engine(c: &mut Criterion) {
             "bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10",
         ),
         ("CQL2 filter alone", "filter=killed%20%3E%3D%203&limit=10"),
+        (
+            "weapon + type, limit 10",
+            "weapon=cluster_munition&type=shelling&limit=10",
+        ),
     ] {
         let q = query(&index, text);
         c.bench_function(&format!("query/{n}/{name}"), |bench| {
