@@ -7,6 +7,7 @@
 
 use super::features::write_feature;
 use super::fragments::Fragments;
+use super::ogc::FEATURE_BYTES;
 use crate::index::Index;
 use crate::model::Naming;
 use std::sync::Arc;
@@ -24,9 +25,6 @@ impl quick_cache::Weighter<Key, Arc<[u8]>> for Bytes {
     }
 }
 
-/// An incident's feature is about this many bytes (to size the cache's table).
-const FEATURE_BYTES: u64 = 2_048;
-
 /// Encoded features, at most a budget of bytes of them (least recently useful first out).
 pub struct EncodedFeatures {
     cache: Option<quick_cache::sync::Cache<Key, Arc<[u8]>, Bytes>>,
@@ -39,7 +37,7 @@ impl EncodedFeatures {
         let budget = megabytes.saturating_mul(1024 * 1024);
         EncodedFeatures {
             cache: (budget > 0).then(|| {
-                let items = usize::try_from(budget / FEATURE_BYTES).unwrap_or(usize::MAX);
+                let items = usize::try_from(budget / FEATURE_BYTES as u64).unwrap_or(usize::MAX);
                 quick_cache::sync::Cache::with_weighter(items.max(16), budget, Bytes)
             }),
         }

@@ -448,7 +448,7 @@ fn geojson_response<T: Serialize>(state: &AppState, body: &T) -> Result<Response
 }
 
 /// About how many bytes an incident takes as GeoJSON, to size the output once.
-const FEATURE_BYTES: usize = 2560;
+pub(super) const FEATURE_BYTES: usize = 2560;
 
 /// As [`geojson_response`], writing into a buffer of about `hint` bytes from the start: a
 /// page grown from empty is copied over and over as it doubles.

@@ -239,15 +239,16 @@ impl Grid {
     ) -> (usize, Vec<u32>) {
         self.page_of(
             |cell| {
-                for [w, s, e, n] in radius.envelopes() {
-                    self.visit_cells(w, s, e, n, |key, range| {
-                        match radius.covers(cell_box(key)) {
-                            Coverage::Outside => {}
-                            Coverage::Inside => cell(range, Check::Every),
-                            Coverage::Partly => cell(range, Check::Within(radius)),
-                        }
-                    });
-                }
+                self.visit_radius(radius, |range, whole| {
+                    cell(
+                        range,
+                        if whole {
+                            Check::Every
+                        } else {
+                            Check::Within(radius)
+                        },
+                    )
+                })
             },
             days,
             skip,
@@ -267,16 +268,15 @@ impl Grid {
         descending: bool,
     ) -> (usize, Vec<u32>) {
         let (run, others) = match days {
-            Some((run, others)) => (run, others),
-            None => (0..u32::MAX, Vec::new()),
+            Some((run, others)) => (Some(run), others),
+            None => (None, Vec::new()),
         };
-        let every_day = run == (0..u32::MAX);
         let mut runs: Vec<Run> = Vec::with_capacity(64);
         let mut count = 0;
         cells(&mut |range, check| {
             // A cell's members ascend: those in the run of days are one slice of them.
             let (mut from, mut to) = (range.start as usize, range.end as usize);
-            if !every_day {
+            if let Some(run) = &run {
                 let cell = &self.members[from..to];
                 to = from + cell.partition_point(|i| *i < run.end);
                 from += cell.partition_point(|i| *i < run.start);
@@ -310,14 +310,7 @@ impl Grid {
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
     pub fn within(&self, radius: &Radius) -> RoaringBitmap {
         let mut ranges = Vec::new();
-        for [w, s, e, n] in radius.envelopes() {
-            self.visit_cells(w, s, e, n, |key, range| {
-                match radius.covers(cell_box(key)) {
-                    Coverage::Outside => {}
-                    coverage => ranges.push((range, coverage == Coverage::Inside)),
-                }
-            });
-        }
+        self.visit_radius(radius, |range, whole| ranges.push((range, whole)));
         let expected = ranges.iter().map(|(r, _)| r.len()).sum();
         let mut gather = Gather::new(expected, self.incidents);
         for (range, whole) in ranges {
@@ -333,6 +326,20 @@ impl Grid {
             }
         }
         gather.finish()
+    }
+
+    /// Calls `visit` with each non-empty cell the circle reaches: where its incidents lie in
+    /// `members`, and whether the cell lies wholly inside the circle (its members need no
+    /// check).
+    fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(Range<u32>, bool)) {
+        for [w, s, e, n] in radius.envelopes() {
+            self.visit_cells(w, s, e, n, |key, range| {
+                match radius.covers(cell_box(key)) {
+                    Coverage::Outside => {}
+                    coverage => visit(range, coverage == Coverage::Inside),
+                }
+            });
+        }
     }
 
     /// Calls `visit` with each non-empty cell overlapping the box (`west <= east`) and where

@@ -787,12 +787,6 @@ impl Index {
             .then(|| self.grid.page_within(radius, days, skip, take, descending))
     }
 
-    /// How many grid cells the box `[west, south, east, north]` spans, empty or not: what a
-    /// box costs to visit.
-    pub fn box_cells(&self, bbox: [f64; 4]) -> u64 {
-        Grid::cells_spanned(bbox)
-    }
-
     /// Every live incident within the radius (boundary included), on the ellipsoid.
     pub fn within(&self, radius: &crate::geodesy::Radius) -> RoaringBitmap {
         let mut set = self.grid.within(radius);

@@ -8,7 +8,7 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Bitmaps, Index, RangeIndex};
+use crate::index::{Bitmaps, Grid, Index, RangeIndex};
 use geo::Point;
 use roaring::RoaringBitmap;
 
@@ -675,18 +675,18 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
         let blocks = index.len().div_ceil(65_536).max(1);
         return sets.saturating_mul(blocks) <= LIGHT_BLOCKS;
     }
+    // Everything, with days or not, was a query of sets above.
     match area_and_days(q) {
-        Some((Area::Everywhere, None, _)) => true,
         Some((Area::Box(b), _, _)) => {
             index.is_as_built()
-                && index.box_cells([b.west, b.south, b.east, b.north]) <= LIGHT_CELLS
+                && Grid::cells_spanned([b.west, b.south, b.east, b.north]) <= LIGHT_CELLS
         }
         Some((Area::Near((lon, lat, km)), _, _)) => {
             index.is_as_built()
                 && Radius::new(Point::new(lon, lat), km * 1000.0)
                     .envelopes()
                     .into_iter()
-                    .map(|envelope| index.box_cells(envelope))
+                    .map(Grid::cells_spanned)
                     .sum::<u64>()
                     <= LIGHT_CELLS
         }

@@ -275,21 +275,6 @@ pub fn write(path: &Path, fingerprint: u64, index: &Index) -> Result<(), Snapsho
     written
 }
 
-/// The snapshot at `path` if it was made by this version from data with `fingerprint`
-/// (`Ok(None)`: absent or stale), its sources resolved against `archive` and every incident
-/// checked to refer to one of `places` places.
-pub fn read(
-    path: &Path,
-    fingerprint: u64,
-    archive: &Archive,
-    places: usize,
-) -> Result<Option<Prepared>, SnapshotError> {
-    match read_bytes(path)? {
-        Some(bytes) => decode(path, &bytes, fingerprint, archive, places),
-        None => Ok(None),
-    }
-}
-
 /// The snapshot's bytes (`None`: there is none), refused if it is not a regular file or is
 /// larger than any snapshot can be. Read apart from [`decode`] so that a loader can read it
 /// while it fingerprints the data files.
@@ -323,8 +308,10 @@ pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, SnapshotError> {
     Ok(Some(bytes))
 }
 
-/// The prepared index in a snapshot's `bytes`, if they were written by this version from data
-/// with this `fingerprint` (`None` otherwise); an error when they are damaged.
+/// The prepared index in a snapshot's `bytes` (read from `path`) if they were written by this
+/// version from data with `fingerprint` (`Ok(None)`: stale), its sources resolved against
+/// `archive` and every incident checked to refer to one of `places` places; an error when
+/// they are damaged.
 pub fn decode(
     path: &Path,
     bytes: &[u8],
