@@ -637,7 +637,7 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
 /// to a thread for heavy work: a page of at most 100, at most 1,000 deep, of everything or of
 /// a box of at most 128 by 128 cells, with days or not, in date order.
 #[test]
-fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
+fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     let (_dir, index) = dataset(500);
     let light = |query: &str| {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
@@ -655,14 +655,21 @@ fn only_small_pages_of_everything_or_of_a_small_box_are_light() {
         "type=shelling&weapon=artillery,cluster_munition&limit=10",
         "town=khankendi&datetime=2020-10-04&limit=100",
         "datetime=2020-10-01/2020-10-10&limit=100",
+        "limit=10&sortby=-depth_km",
+        "limit=100&offset=900&sortby=killed",
+        "depth_min_km=20&limit=10",
+        "military_clear_km=3&limit=10&sortby=-date",
     ] {
         assert!(light(query), "{query}");
     }
     for query in [
         "limit=101",
         "limit=100&offset=901",
-        "limit=10&sortby=-depth_km",
         "limit=10&type=shelling&sortby=-killed",
+        "limit=10&sortby=-killed,depth_km",
+        "depth_min_km=20&limit=10&sortby=-depth_km",
+        "depth_min_km=20&min_killed=1&limit=10",
+        "depth_min_km=19999&limit=10",
         "limit=10&q=school",
         "limit=10&type=shelling&depth_min_km=5",
         "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",

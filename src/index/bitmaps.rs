@@ -27,6 +27,49 @@ pub struct RangeIndex {
     prefix: Vec<RoaringBitmap>,
     /// Every incident number in the index is below this.
     numbers: usize,
+    /// Each incident's position in `order` (`u32::MAX`: not in it), made on first use: a
+    /// [`Span`] checks its members by position, without gathering them into a set.
+    #[serde(skip)]
+    rank: std::sync::OnceLock<Vec<u32>>,
+}
+
+/// The incidents at positions `from..to` of a [`RangeIndex`]'s order: those whose key lies in
+/// one range. Counting them costs nothing and checking one costs a lookup, so a page that
+/// finds its matches early need not gather a range of hundreds of thousands into a set.
+#[derive(Debug, Clone, Copy)]
+pub struct Span<'a> {
+    index: &'a RangeIndex,
+    from: usize,
+    to: usize,
+}
+
+impl Span<'_> {
+    /// How many incidents it holds.
+    pub fn len(&self) -> usize {
+        self.to - self.from
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.to == self.from
+    }
+
+    pub fn contains(&self, i: u32) -> bool {
+        self.index
+            .rank()
+            .get(i as usize)
+            .is_some_and(|r| (self.from..self.to).contains(&(*r as usize)))
+    }
+
+    /// About how many of its members gathering it into a set reads one by one (those outside
+    /// the precomputed chunks): one chunk's worth.
+    pub fn gathered_one_by_one(&self) -> u64 {
+        self.index.numbers.div_ceil(CHUNKS) as u64
+    }
+
+    /// Its incidents as a set.
+    pub fn set(&self) -> RoaringBitmap {
+        self.index.positions(self.from, self.to)
+    }
 }
 
 /// An incident entering or leaving a [`RangeIndex`]: its number and key.
@@ -77,7 +120,34 @@ impl RangeIndex {
             bounds,
             prefix,
             numbers: keys.len(),
+            rank: Default::default(),
         }
+        .ranked()
+    }
+
+    /// Each incident's position in the order; `None` if some incident stands in it twice.
+    fn ranks(&self) -> Option<Vec<u32>> {
+        let mut rank = vec![u32::MAX; self.numbers];
+        for (at, i) in self.order.iter().enumerate() {
+            let slot = rank.get_mut(*i as usize)?;
+            if *slot != u32::MAX {
+                return None;
+            }
+            *slot = at as u32;
+        }
+        Some(rank)
+    }
+
+    fn rank(&self) -> &[u32] {
+        // Made when the index is built, changed or checked; this only guards the unexpected.
+        self.rank
+            .get_or_init(|| self.ranks().unwrap_or_else(|| vec![u32::MAX; self.numbers]))
+    }
+
+    /// This index with its positions made now, not in the first query that needs them.
+    fn ranked(self) -> RangeIndex {
+        self.rank();
+        self
     }
 
     /// Whether this index can serve `incidents` incidents without reading out of bounds or
@@ -90,6 +160,11 @@ impl RangeIndex {
         if self.order.iter().any(|i| *i as usize >= n) || !in_range(&self.prefix, n) {
             return Err("an ordered index names an incident that is not there".into());
         }
+        let Some(rank) = self.ranks() else {
+            return Err("an ordered index names an incident twice".into());
+        };
+        // A second check of the same index keeps the positions it has.
+        let _ = self.rank.set(rank);
         let known = &self.keys[..self.known];
         if known.iter().any(|k| !k.is_finite()) || known.windows(2).any(|w| w[0] > w[1]) {
             return Err("an ordered index is not in order".into());
@@ -206,7 +281,9 @@ impl RangeIndex {
                 .iter()
                 .map(|(_, (i, _))| *i as usize + 1)
                 .fold(self.numbers, usize::max),
+            rank: Default::default(),
         }
+        .ranked()
     }
 
     /// The first position, before `end`, of the run of equal keys that ends at `end - 1`
@@ -261,6 +338,27 @@ impl RangeIndex {
         high: Option<(f64, bool)>,
         with_unknown: bool,
     ) -> RoaringBitmap {
+        match self.span(low, high, with_unknown) {
+            Some(span) => span.set(),
+            None => {
+                let mut set = self
+                    .span(low, high, false)
+                    .map(|s| s.set())
+                    .unwrap_or_default();
+                set |= self.unknown();
+                set
+            }
+        }
+    }
+
+    /// The incidents [`select`](Self::select) would give, as positions; `None` when they are
+    /// not one run of the order (some keys of a closed range and the unknown ones).
+    pub fn span(
+        &self,
+        low: Option<(f64, bool)>,
+        high: Option<(f64, bool)>,
+        with_unknown: bool,
+    ) -> Option<Span<'_>> {
         let known = &self.keys[..self.known];
         let from = match low {
             None => 0,
@@ -274,11 +372,17 @@ impl RangeIndex {
                 known.partition_point(|k| if strict { *k < value } else { *k <= value })
             }
         };
-        let mut set = self.positions(from, to.max(from));
-        if with_unknown {
-            set |= self.positions(self.known, self.order.len());
-        }
-        set
+        // The unknown keys stand after every known one.
+        let to = match (with_unknown, high) {
+            (false, _) => to.max(from),
+            (true, None) => self.order.len(),
+            (true, Some(_)) => return None,
+        };
+        Some(Span {
+            index: self,
+            from,
+            to,
+        })
     }
 }
 
@@ -419,6 +523,35 @@ impl Bitmaps {
 mod tests {
     use super::*;
 
+    /// The span of a range, where it is one run of the order, holds `want` and only it
+    /// (numbers checked up to `numbers`), and its set is `want`.
+    fn assert_span_is(
+        index: &RangeIndex,
+        low: Option<(f64, bool)>,
+        high: Option<(f64, bool)>,
+        with_unknown: bool,
+        want: &RoaringBitmap,
+        numbers: u32,
+    ) {
+        let Some(span) = index.span(low, high, with_unknown) else {
+            assert!(with_unknown && high.is_some(), "{low:?} {high:?}");
+            return;
+        };
+        assert_eq!(
+            span.len() as u64,
+            want.len(),
+            "{low:?} {high:?} {with_unknown}"
+        );
+        assert_eq!(&span.set(), want, "{low:?} {high:?} {with_unknown}");
+        for i in 0..numbers + 5 {
+            assert_eq!(
+                span.contains(i),
+                want.contains(i),
+                "{i} in {low:?} {high:?}"
+            );
+        }
+    }
+
     #[test]
     fn ranges_are_exact_at_every_boundary() {
         // 1,000 incidents with keys that repeat and some unknown: every range must select
@@ -459,6 +592,7 @@ mod tests {
                         .map(|(i, _)| i as u32)
                         .collect();
                     assert_eq!(got, want, "{low:?} {high:?} {with_unknown}");
+                    assert_span_is(&index, low, high, with_unknown, &want, 1000);
                 }
             }
         }
@@ -539,6 +673,7 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(got, scan, "{low:?} {high:?} {with_unknown}");
+                    assert_span_is(&index, low, high, with_unknown, &scan, next);
                 }
             }
         }
@@ -555,6 +690,9 @@ mod tests {
         let mut beyond = good.clone();
         beyond.order[7] = 300;
         assert!(beyond.check(300).is_err(), "a number past the end");
+        let mut twice = good.clone();
+        twice.order[7] = twice.order[8];
+        assert!(twice.check(300).is_err(), "a number twice");
         let mut disordered = good.clone();
         disordered.keys.swap(0, 200);
         assert!(disordered.check(300).is_err(), "keys out of order");

@@ -11,7 +11,7 @@ mod tally;
 mod tiling;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
-pub use bitmaps::{Bitmaps, RangeIndex};
+pub use bitmaps::{Bitmaps, RangeIndex, Span};
 pub use grid::Grid;
 pub use slots::Slots;
 

@@ -8,7 +8,7 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Bitmaps, Grid, Index, RangeIndex};
+use crate::index::{Bitmaps, Grid, Index, RangeIndex, Span};
 use geo::Point;
 use roaring::RoaringBitmap;
 
@@ -78,13 +78,20 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
 
 /// A query split into the set of candidates the index computes and the filters left to check
 /// one by one (`None`: nothing left).
-struct Plan {
+struct Plan<'a> {
     /// `None`: every incident.
     set: Option<RoaringBitmap>,
     /// A set the matches also belong to, left out of `set` because checking it member by
-    /// member while a page is read costs less than intersecting it (most of `set` is in it),
-    /// with the size of the intersection. Only [`plan_page`] leaves one.
-    also: Option<(RoaringBitmap, u64)>,
+    /// member while a page is read costs less than intersecting it (most of `set` is in it).
+    /// Only [`plan_page`] leaves one.
+    also: Option<RoaringBitmap>,
+    /// Ranges of keys the matches also lie in, checked member by member by their positions
+    /// in an ordered index instead of being gathered into sets. Only [`plan_page`] leaves
+    /// them.
+    spans: Vec<Span<'a>>,
+    /// How many incidents match, when `also` or `spans` are left and nothing is left to
+    /// check one by one (counted while planning).
+    counted: Option<usize>,
     rest: Option<IncidentQuery>,
 }
 
@@ -92,13 +99,18 @@ struct Plan {
 /// expected to take at most this many members of `set` to fill it.
 const LAZY_WALK: u64 = 512;
 
+/// A page of every incident may be read checking one span member by member when it is
+/// expected to take at most this many incidents to fill it (a lookup each; gathering a
+/// span of a hundred thousand into a set costs some tens of thousands).
+const SPAN_WALK: u64 = 4_096;
+
 /// The intersection of `parts` (`None`: no part, every incident). With `wanted` (a page's
 /// offset plus limit), the largest part may be left beside the others' intersection rather
 /// than intersected (see [`Plan::also`]).
 fn intersect(
     mut parts: Vec<RoaringBitmap>,
     wanted: Option<usize>,
-) -> (Option<RoaringBitmap>, Option<(RoaringBitmap, u64)>) {
+) -> (Option<RoaringBitmap>, Option<RoaringBitmap>) {
     // Smallest first: each intersection is then as small as it can be.
     parts.sort_unstable_by_key(|p| p.len());
     let last = if parts.len() > 1 { parts.pop() } else { None };
@@ -126,7 +138,7 @@ fn intersect(
         let matched = set.intersection_len(&last);
         // Reading `wanted` matches walks about wanted × |set| / matched members of `set`.
         if matched > 0 && (wanted as u64).saturating_mul(set.len()) / matched <= LAZY_WALK {
-            return (Some(set), Some((last, matched)));
+            return (Some(set), Some(last));
         }
     }
     set &= last;
@@ -197,19 +209,21 @@ fn built_days(
     (from as u32..(to.max(from)) as u32, reaching)
 }
 
-fn plan(index: &Index, q: &IncidentQuery) -> Plan {
+fn plan<'a>(index: &'a Index, q: &IncidentQuery) -> Plan<'a> {
     plan_with(index, q, None)
 }
 
 /// The plan for one page of `q` (`wanted`: its offset plus limit), which may leave its
 /// largest set beside the intersection of the others (see [`Plan::also`]).
-fn plan_page(index: &Index, q: &IncidentQuery, wanted: usize) -> Plan {
+fn plan_page<'a>(index: &'a Index, q: &IncidentQuery, wanted: usize) -> Plan<'a> {
     plan_with(index, q, Some(wanted))
 }
 
-fn plan_with(index: &Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan {
+fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan<'a> {
     let sets = &index.sets;
     let mut parts: Vec<RoaringBitmap> = Vec::new();
+    // Ranges of keys, as runs of an ordered index: left as spans or gathered into sets below.
+    let mut spans: Vec<Span<'a>> = Vec::new();
     if let Some(places) = &q.places {
         parts.push(Bitmaps::any_of(
             &sets.places,
@@ -248,28 +262,7 @@ fn plan_with(index: &Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan {
     if let Some(d) = q.datetime {
         parts.push(days(index, d.start, d.end));
     }
-    if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
-        parts.push(index.by_depth.select(
-            q.depth_min_km.map(|d| (d, false)),
-            q.depth_max_km.map(|d| (d, false)),
-            false,
-        ));
-    }
-    if let Some(n) = q.min_killed {
-        parts.push(
-            index
-                .by_killed
-                .select(Some((f64::from(n), false)), None, false),
-        );
-    }
-    if let Some(d) = q.military_clear_km {
-        // Clear: no known object, or the nearest farther than d (kilometres stored as f32,
-        // compared as the check one by one compares them).
-        parts.push(index.by_military_km.select(Some((d, true)), None, true));
-    }
-    if let Some(d) = q.protected_within_km {
-        parts.push(index.by_protected_km.select(None, Some((d, false)), false));
-    }
+    spans.extend(range_spans(index, q));
     if let Some(b) = q.bbox {
         parts.push(index.in_bbox(b.west, b.south, b.east, b.north));
     }
@@ -281,22 +274,15 @@ fn plan_with(index: &Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan {
     let mut residual: Vec<Filter> = Vec::new();
     if let Some(filter) = &q.filter {
         for part in filter.conjuncts() {
+            if let Some(span) = part.span(index) {
+                spans.push(span);
+                continue;
+            }
             match part.truth(index) {
                 Some(truth) => parts.push(truth.yes),
                 None => residual.push(part.clone()),
             }
         }
-    }
-    let (mut set, mut also) = intersect(parts, wanted);
-    // Every set above holds live incidents only; this keeps it so whatever a set came from.
-    if let Some(s) = &mut set
-        && !index.dead().is_empty()
-    {
-        *s -= index.dead();
-        also = also.map(|(a, _)| {
-            let matched = s.intersection_len(&a);
-            (a, matched)
-        });
     }
     let filter = match residual.len() {
         0 => None,
@@ -308,12 +294,112 @@ fn plan_with(index: &Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan {
         filter,
         ..IncidentQuery::default()
     });
-    Plan { set, also, rest }
+    let spans = match wanted {
+        Some(wanted) => leave_spans(index, &mut parts, spans, wanted, rest.is_some()),
+        None => {
+            parts.extend(spans.iter().map(Span::set));
+            Vec::new()
+        }
+    };
+    let (mut set, also) = intersect(parts, wanted);
+    // Every set above holds live incidents only; this keeps it so whatever a set came from.
+    if let Some(s) = &mut set
+        && !index.dead().is_empty()
+    {
+        *s -= index.dead();
+    }
+    let mut plan = Plan {
+        set,
+        also,
+        spans,
+        counted: None,
+        rest,
+    };
+    if plan.rest.is_none() && (plan.also.is_some() || !plan.spans.is_empty()) {
+        plan.counted = Some(match (&plan.set, &plan.also) {
+            // One span alone (see `leave_spans`): it holds live incidents only.
+            (None, _) => plan.spans.first().map_or(0, Span::len),
+            (Some(set), Some(also)) if plan.spans.is_empty() => set.intersection_len(also) as usize,
+            (Some(set), _) => set.iter().filter(|i| plan.passes(index, *i)).count(),
+        });
+    }
+    plan
 }
 
-impl Plan {
+/// The ranges of keys `q` asks for as parameters, as runs of the ordered indexes.
+fn range_spans<'a>(index: &'a Index, q: &IncidentQuery) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    if q.depth_min_km.is_some() || q.depth_max_km.is_some() {
+        spans.extend(index.by_depth.span(
+            q.depth_min_km.map(|d| (d, false)),
+            q.depth_max_km.map(|d| (d, false)),
+            false,
+        ));
+    }
+    if let Some(n) = q.min_killed {
+        spans.extend(
+            index
+                .by_killed
+                .span(Some((f64::from(n), false)), None, false),
+        );
+    }
+    if let Some(d) = q.military_clear_km {
+        // Clear: no known object, or the nearest farther than d (kilometres stored as f32,
+        // compared as the check one by one compares them).
+        spans.extend(index.by_military_km.span(Some((d, true)), None, true));
+    }
+    if let Some(d) = q.protected_within_km {
+        spans.extend(index.by_protected_km.span(None, Some((d, false)), false));
+    }
+    spans
+}
+
+/// Whether a page (`wanted`: its offset plus limit) of every incident may be read checking
+/// `span` alone member by member: at most [`SPAN_WALK`] incidents are expected to fill it.
+fn fills_alone(index: &Index, span: &Span, wanted: usize) -> bool {
+    !span.is_empty()
+        && (wanted as u64).saturating_mul(index.len() as u64) / span.len() as u64 <= SPAN_WALK
+}
+
+/// Which of `spans` a page (`wanted`: its offset plus limit) checks member by member; the
+/// others are gathered into `parts`. A span is left when the page can be read cheaply
+/// without its set: alone (nothing else to check) when a page takes at most [`SPAN_WALK`]
+/// incidents to fill, or beside a set (the smallest of `parts`, or the smallest span,
+/// gathered) no larger than what gathering a span reads one by one: counting the matches
+/// then checks each member of that set once, which costs less than gathering.
+fn leave_spans<'a>(
+    index: &Index,
+    parts: &mut Vec<RoaringBitmap>,
+    mut spans: Vec<Span<'a>>,
+    wanted: usize,
+    checked_after: bool,
+) -> Vec<Span<'a>> {
+    spans.sort_unstable_by_key(Span::len);
+    let beside = spans.first().map_or(0, Span::gathered_one_by_one);
+    let smallest_part = parts.iter().map(RoaringBitmap::len).min();
+    let left = match (smallest_part, spans.as_slice()) {
+        (_, []) => 0,
+        (Some(least), _) => {
+            if least <= beside {
+                spans.len()
+            } else {
+                0
+            }
+        }
+        (None, [only]) if !checked_after && fills_alone(index, only, wanted) => 1,
+        // The smallest span gathered, the others checked beside it.
+        (None, [first, ..]) if first.len() as u64 <= beside => spans.len() - 1,
+        (None, _) => 0,
+    };
+    let gathered = spans.len() - left;
+    parts.extend(spans[..gathered].iter().map(Span::set));
+    spans.split_off(gathered)
+}
+
+impl Plan<'_> {
     fn passes(&self, index: &Index, i: u32) -> bool {
-        self.also.as_ref().is_none_or(|(a, _)| a.contains(i))
+        self.also.as_ref().is_none_or(|a| a.contains(i))
+            && self.spans.iter().all(|s| s.contains(i))
             && self
                 .rest
                 .as_ref()
@@ -365,7 +451,7 @@ impl Plan {
     /// How many incidents match: the set's size when nothing is left to check.
     fn count(&self, index: &Index) -> usize {
         match (&self.set, &self.rest) {
-            (Some(_), None) if let Some((_, matched)) = &self.also => *matched as usize,
+            (_, None) if let Some(counted) = self.counted => counted,
             (Some(set), None) => set.len() as usize,
             (None, None) => index.len(),
             _ => self.all(index).len(),
@@ -562,8 +648,11 @@ struct Shape {
     datetime: Option<DateInterval>,
     /// How many vocabulary values and places it asks for (each one set).
     set_values: usize,
-    /// Whether it has a filter no set of values holds (text, a range, CQL2, a town naming no
-    /// place).
+    /// How many ranges of keys it asks for as parameters (depth, toll, distances to
+    /// reference objects; a depth's two ends are one range).
+    ranges: usize,
+    /// Whether it has a filter neither a set of values nor a range parameter holds (text,
+    /// CQL2, a town naming no place).
     other: bool,
 }
 
@@ -611,15 +700,34 @@ fn shape(q: &IncidentQuery) -> Shape {
             + reporters.len()
             + verifications.len()
             + sides.len(),
+        ranges: usize::from(depth_min_km.is_some() || depth_max_km.is_some())
+            + usize::from(min_killed.is_some())
+            + usize::from(military_clear_km.is_some())
+            + usize::from(protected_within_km.is_some()),
         // A town that names no place matches nothing: no fast path may take it for none.
-        other: places.as_ref().is_some_and(Vec::is_empty)
-            || text.is_some()
-            || min_killed.is_some()
-            || depth_min_km.is_some()
-            || depth_max_km.is_some()
-            || military_clear_km.is_some()
-            || protected_within_km.is_some()
-            || filter.is_some(),
+        other: places.as_ref().is_some_and(Vec::is_empty) || text.is_some() || filter.is_some(),
+    }
+}
+
+impl Shape {
+    /// Whether it filters by nothing but an area (a box, a radius) and days, if that.
+    fn area_and_days_only(&self) -> bool {
+        self.set_values == 0 && self.ranges == 0 && !self.other
+    }
+
+    /// Whether it filters by no area and no days.
+    fn nowhere_and_never(&self) -> bool {
+        self.bbox.is_none() && self.near.is_none() && self.datetime.is_none()
+    }
+
+    /// Whether it filters by nothing at all.
+    fn everything(&self) -> bool {
+        self.area_and_days_only() && self.nowhere_and_never()
+    }
+
+    /// Whether it filters by one range parameter and nothing else.
+    fn one_range(&self) -> bool {
+        self.ranges == 1 && self.set_values == 0 && !self.other && self.nowhere_and_never()
     }
 }
 
@@ -629,7 +737,7 @@ fn shape(q: &IncidentQuery) -> Shape {
 fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)> {
     let shape = shape(q);
     let descending = shape.descending?;
-    if shape.set_values > 0 || shape.other {
+    if !shape.area_and_days_only() {
         return None;
     }
     let area = match (shape.bbox, shape.near) {
@@ -655,8 +763,11 @@ const LIGHT_BLOCKS: usize = 256;
 /// reads: one per value or place, one for the days; `None` for any other query.
 fn sets_read(q: &IncidentQuery) -> Option<usize> {
     let shape = shape(q);
-    let only_sets =
-        shape.descending.is_some() && shape.bbox.is_none() && shape.near.is_none() && !shape.other;
+    let only_sets = shape.descending.is_some()
+        && shape.bbox.is_none()
+        && shape.near.is_none()
+        && shape.ranges == 0
+        && !shape.other;
     only_sets.then_some(shape.set_values + usize::from(shape.datetime.is_some()))
 }
 
@@ -664,12 +775,26 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// stands instead of handing it to a thread for heavy work (the hand-over costs as much as
 /// the query): a page of at most [`LIGHT_LIMIT`], at most [`LIGHT_DEPTH`] deep, in date
 /// order, of every incident (a prefix of the order), of a box or a radius spanning at most
-/// [`LIGHT_CELLS`] cells, with days or not (merged from those cells), or of the intersection of
+/// [`LIGHT_CELLS`] cells, with days or not (merged from those cells), of the intersection of
 /// vocabulary values, places and days whose sets span at most [`LIGHT_BLOCKS`] blocks of
-/// numbers in all (at a million incidents, sixteen sets).
+/// numbers in all (at a million incidents, sixteen sets), or of one range parameter dense
+/// enough to be checked member by member (see [`fills_alone`]); or a page of every incident
+/// by depth or toll (read from one end of that ordered index).
 pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
+    }
+    let shape = shape(q);
+    // Every incident in the order of a key: read from one end of its ordered index.
+    if shape.everything() && matches!(q.sort.as_slice(), [(SortKey::Depth | SortKey::Killed, _)]) {
+        return true;
+    }
+    // One range of keys alone, in date order, dense enough to be checked member by member.
+    if shape.descending.is_some() && shape.one_range() {
+        let wanted = q.offset.saturating_add(q.limit);
+        return range_spans(index, q)
+            .first()
+            .is_some_and(|span| fills_alone(index, span, wanted));
     }
     if let Some(sets) = sets_read(q) {
         let blocks = index.len().div_ceil(65_536).max(1);
@@ -759,7 +884,13 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
             plan.by_key(index, &index.by_killed, *descending, skip, take)
         }
         _ => {
-            let mut matched = plan.all(index);
+            // A span left alone would be checked against every incident: gathered instead.
+            let every = if plan.set.is_none() && !plan.spans.is_empty() {
+                self::plan(index, q)
+            } else {
+                plan
+            };
+            let mut matched = every.all(index);
             order(index, q, &mut matched);
             matched.into_iter().skip(skip).take(take).collect()
         }

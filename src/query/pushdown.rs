@@ -8,7 +8,7 @@
 use super::Bbox;
 use super::filter::{ArrayOp, Cmp, Filter, Literal, Shape, Spatial, Temporal};
 use super::queryables::Field;
-use crate::index::{Bitmaps, Index, RangeIndex};
+use crate::index::{Bitmaps, Index, RangeIndex, Span};
 use crate::model::{IncidentType, Perpetrator, Reporter, Side, Target, Verification, Weapon};
 use roaring::RoaringBitmap;
 
@@ -106,23 +106,54 @@ fn text(literal: &Literal) -> Option<&str> {
     }
 }
 
-/// The incidents whose key compares with `value` as `op` says; `None` for `<>`.
+/// The range of keys that compare with `value` as `op` says, as the low and high bounds of
+/// [`RangeIndex::select`]; `None` for `<>` (two ranges).
+type Bounds = (Option<(f64, bool)>, Option<(f64, bool)>);
+
+fn bounds(op: Cmp, value: f64) -> Option<Bounds> {
+    Some(match op {
+        Cmp::Eq => (Some((value, false)), Some((value, false))),
+        Cmp::Ne => return None,
+        Cmp::Lt => (None, Some((value, true))),
+        Cmp::Le => (None, Some((value, false))),
+        Cmp::Gt => (Some((value, true)), None),
+        Cmp::Ge => (Some((value, false)), None),
+    })
+}
+
+/// The incidents whose key compares with `value` as `op` says.
 fn compare_range(range: &RangeIndex, op: Cmp, value: f64) -> RoaringBitmap {
-    match op {
-        Cmp::Eq => range.select(Some((value, false)), Some((value, false)), false),
-        Cmp::Ne => {
+    match bounds(op, value) {
+        Some((low, high)) => range.select(low, high, false),
+        None => {
             let mut set = range.select(None, None, false);
             set -= range.select(Some((value, false)), Some((value, false)), false);
             set
         }
-        Cmp::Lt => range.select(None, Some((value, true)), false),
-        Cmp::Le => range.select(None, Some((value, false)), false),
-        Cmp::Gt => range.select(Some((value, true)), None, false),
-        Cmp::Ge => range.select(Some((value, false)), None, false),
     }
 }
 
 impl Filter {
+    /// Where the filter is true, as one run of an ordered index, when it is a single
+    /// comparison of a ranged field (`depth_km > 30`, `killed BETWEEN 1 AND 5`): as a part of
+    /// a top-level `AND`, it is true exactly there.
+    pub fn span<'a>(&self, index: &'a Index) -> Option<Span<'a>> {
+        let (field, (low, high)) = match self {
+            Filter::Compare {
+                field,
+                op,
+                value,
+                folding,
+            } if !folding.any() => (field, bounds(*op, number(value)?)?),
+            Filter::Between { field, low, high } => (
+                field,
+                (Some((number(low)?, false)), Some((number(high)?, false))),
+            ),
+            _ => return None,
+        };
+        range_of(index, *field)?.span(low, high, false)
+    }
+
     /// Where the filter is true and where unknown, from the index's sets; `None` when some
     /// part of it can only be checked incident by incident.
     pub fn truth(&self, index: &Index) -> Option<Truth> {
