@@ -38,6 +38,102 @@ pub struct Radius {
     /// How far the approximation may be from the truth at this radius and these latitudes,
     /// metres; `None` where the approximation is not used.
     margin_m: Option<f64>,
+    /// A first, coarser test that needs no trigonometry per point; `None` with `margin_m`.
+    flat: Option<Flat>,
+}
+
+/// The flat distance with the scales of the centre's latitude instead of the mid-latitude's
+/// (no sine or cosine per point), trusted to decide the points clearly inside or outside.
+/// Between the two latitudes the scales change by at most a share `ε` (see [`Flat::new`]),
+/// so the mid-latitude distance lies within `d (1 ± ε)` of this one, and a point is inside
+/// when `d (1 + ε) + margin < r`, outside when `d (1 − ε) − margin > r`; the rest are measured
+/// as before. Compared squared: no square root either.
+#[derive(Debug, Clone, Copy)]
+struct Flat {
+    /// Metres per degree east-west and north-south at the centre's latitude.
+    per_degree: [f64; 2],
+    /// The farthest north or south of the centre (degrees) the test is trusted.
+    max_dlat: f64,
+    /// Squared flat distances below which a point is inside, above which outside.
+    inside_2: f64,
+    outside_2: f64,
+}
+
+impl Flat {
+    fn new(centre: Point, radius_m: f64, margin_m: f64) -> Option<Flat> {
+        // Points up to a grid cell beyond the circle's reach in latitude are candidates.
+        let max_dlat = degrees_of_latitude_within(radius_m) + 0.01;
+        let lat = centre.y();
+        let half = (max_dlat / 2.0).to_radians();
+        let worst = (lat.abs() + max_dlat / 2.0).min(89.0).to_radians();
+        // |d/dφ ln(N cos φ)| ≤ tan|φ| + e²/2/(1 − e²) and |d/dφ ln M| ≤ 3e²/2/(1 − e²), both
+        // below tan|φ| + 0.011: over half the latitude span a scale changes by a factor
+        // within e^(±L), and e^(−L) ≥ 1 − (e^L − 1).
+        let epsilon = ((worst.tan() + 0.011) * half).exp_m1();
+        if epsilon >= 0.5 || margin_m >= radius_m {
+            return None;
+        }
+        let (sin, cos) = lat.to_radians().sin_cos();
+        let w2 = 1.0 - E2 * sin * sin;
+        let w = w2.sqrt();
+        let per_degree = [
+            A_M / w * cos * 1f64.to_radians(),
+            A_M * (1.0 - E2) / (w2 * w) * 1f64.to_radians(),
+        ];
+        let inside = (radius_m - margin_m) / (1.0 + epsilon);
+        let outside = (radius_m + margin_m) / (1.0 - epsilon);
+        Some(Flat {
+            per_degree,
+            max_dlat,
+            // Shaved and padded by a part in a billion for the rounding of the squares.
+            inside_2: inside * inside * (1.0 - 1e-9),
+            outside_2: outside * outside * (1.0 + 1e-9),
+        })
+    }
+
+    /// How the box `[west, south, east, north]` lies, or `None` when it reaches beyond the
+    /// latitudes this test is trusted at or straddles the antimeridian opposite the centre.
+    /// With fixed scales the distance is Euclidean in the plane of degrees, so the box's
+    /// nearest point and farthest corner bound every point of it exactly.
+    fn covers(&self, centre: Point, [west, south, east, north]: [f64; 4]) -> Option<Coverage> {
+        let (lon, lat) = (centre.x(), centre.y());
+        let (w, e) = (wrap(west - lon), wrap(east - lon));
+        if w > e || (south - lat).abs() > self.max_dlat || (north - lat).abs() > self.max_dlat {
+            return None;
+        }
+        let [kx, ky] = self.per_degree;
+        let squared = |dlon: f64, dlat: f64| (kx * dlon).powi(2) + (ky * dlat).powi(2);
+        let nearest = squared(0.0_f64.clamp(w, e), lat.clamp(south, north) - lat);
+        let farthest = [w, e]
+            .into_iter()
+            .flat_map(|x| [south, north].map(|y| squared(x, y - lat)))
+            .fold(0.0_f64, f64::max);
+        Some(if nearest > self.outside_2 {
+            Coverage::Outside
+        } else if farthest < self.inside_2 {
+            Coverage::Inside
+        } else {
+            Coverage::Partly
+        })
+    }
+
+    /// `Some(inside)` when decided, `None` when the point needs the finer test.
+    fn decide(&self, centre: Point, p: Point) -> Option<bool> {
+        let dlat = p.y() - centre.y();
+        if dlat.abs() > self.max_dlat {
+            return None;
+        }
+        let dx = self.per_degree[0] * wrap(p.x() - centre.x());
+        let dy = self.per_degree[1] * dlat;
+        let d2 = dx * dx + dy * dy;
+        if d2 < self.inside_2 {
+            Some(true)
+        } else if d2 > self.outside_2 {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 impl Radius {
@@ -56,6 +152,7 @@ impl Radius {
             centre,
             radius_m,
             margin_m,
+            flat: margin_m.and_then(|margin| Flat::new(centre, radius_m, margin)),
         }
     }
 
@@ -101,6 +198,9 @@ impl Radius {
     /// Whether `p` lies within the radius (boundary included), exactly as Karney's inverse
     /// says.
     pub fn contains(&self, p: Point) -> bool {
+        if let Some(inside) = self.flat.and_then(|flat| flat.decide(self.centre, p)) {
+            return inside;
+        }
         if let Some(margin) = self.margin_m {
             let approx = self.approximate_m(p);
             if approx + margin < self.radius_m {
@@ -121,6 +221,10 @@ impl Radius {
         let Some(margin) = self.margin_m else {
             return Coverage::Partly;
         };
+        let bounds = [west, south, east, north];
+        if let Some(coverage) = self.flat.and_then(|flat| flat.covers(self.centre, bounds)) {
+            return coverage;
+        }
         let (lon, lat) = (self.centre.x(), self.centre.y());
         let (w, e) = (wrap(west - lon), wrap(east - lon));
         if w > e || north - south > 1.0 || e - w > 1.0 {
@@ -260,6 +364,46 @@ mod tests {
             }
         }
         assert!(decided > 1_000, "only {decided} boxes decided");
+    }
+
+    /// The coarse first test's promise: wherever it is trusted, the flat distance with the
+    /// centre's scales is within a share ε of the mid-latitude one, for centres at every
+    /// latitude and radius the fast test serves, and points up to its latitude reach.
+    #[test]
+    fn the_first_test_is_within_its_share_of_the_mid_latitude_distance() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut decided = 0;
+        for &radius_m in &[50.0, 1_000.0, 10_000.0, 50_000.0, 200_000.0, 500_000.0] {
+            for _ in 0..4_000 {
+                let lat: f64 = rng.random_range(-79.0..79.0);
+                let centre = Point::new(rng.random_range(-180.0..180.0), lat);
+                let radius = Radius::new(centre, radius_m);
+                let (Some(flat), Some(margin)) = (radius.flat, radius.margin_m) else {
+                    continue;
+                };
+                let half = (flat.max_dlat / 2.0).to_radians();
+                let worst = (lat.abs() + flat.max_dlat / 2.0).min(89.0).to_radians();
+                let epsilon = ((worst.tan() + 0.011) * half).exp_m1();
+                let reach = flat.max_dlat;
+                let p = Point::new(
+                    centre.x() + rng.random_range(-3.0 * reach..3.0 * reach),
+                    (lat + rng.random_range(-reach..reach)).clamp(-89.9, 89.9),
+                );
+                let [kx, ky] = flat.per_degree;
+                let flat_m = (kx * wrap(p.x() - centre.x())).hypot(ky * (p.y() - lat));
+                let mid_m = radius.approximate_m(p);
+                assert!(
+                    (flat_m - mid_m).abs() <= epsilon * flat_m + 1e-6,
+                    "r {radius_m} at {centre:?}, {p:?}: {flat_m} vs {mid_m}, ε {epsilon}"
+                );
+                if let Some(inside) = flat.decide(centre, p) {
+                    decided += 1;
+                    assert_eq!(inside, mid_m + margin < radius_m, "{p:?} around {centre:?}");
+                    assert_eq!(inside, crate::geodesy::distance_m(centre, p) <= radius_m);
+                }
+            }
+        }
+        assert!(decided > 10_000, "only {decided} points decided");
     }
 
     #[test]
