@@ -69,6 +69,14 @@ fn engine(c: &mut Criterion) {
         ),
         ("CQL2 filter alone", "filter=killed%20%3E%3D%203&limit=10"),
         (
+            "CQL2 two ranges, limit 10",
+            "filter=depth_km%20%3E%2030%20AND%20killed%20%3E%3D%201&limit=10",
+        ),
+        (
+            "town + depth_min_km=10, limit 10",
+            "town=khankendi&depth_min_km=10&limit=10",
+        ),
+        (
             "weapon + type, limit 10",
             "weapon=cluster_munition&type=shelling&limit=10",
         ),

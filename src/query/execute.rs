@@ -294,11 +294,11 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         filter,
         ..IncidentQuery::default()
     });
-    let spans = match wanted {
+    let (spans, counted) = match wanted {
         Some(wanted) => leave_spans(index, &mut parts, spans, wanted, rest.is_some()),
         None => {
             parts.extend(spans.iter().map(Span::set));
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     let (mut set, also) = intersect(parts, wanted);
@@ -312,12 +312,16 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         set,
         also,
         spans,
-        counted: None,
+        counted,
         rest,
     };
-    if plan.rest.is_none() && (plan.also.is_some() || !plan.spans.is_empty()) {
+    if plan.counted.is_none()
+        && plan.rest.is_none()
+        && (plan.also.is_some() || !plan.spans.is_empty())
+    {
         plan.counted = Some(match (&plan.set, &plan.also) {
-            // One span alone (see `leave_spans`): it holds live incidents only.
+            // One span alone (two alone were counted by `leave_spans`): it holds live
+            // incidents only.
             (None, _) => plan.spans.first().map_or(0, Span::len),
             (Some(set), Some(also)) if plan.spans.is_empty() => set.intersection_len(also) as usize,
             (Some(set), _) => set.iter().filter(|i| plan.passes(index, *i)).count(),
@@ -366,14 +370,17 @@ fn fills_alone(index: &Index, span: &Span, wanted: usize) -> bool {
 /// without its set: alone (nothing else to check) when a page takes at most [`SPAN_WALK`]
 /// incidents to fill, or beside a set (the smallest of `parts`, or the smallest span,
 /// gathered) no larger than what gathering a span reads one by one: counting the matches
-/// then checks each member of that set once, which costs less than gathering.
+/// then checks each member of that set once, which costs less than gathering. Two large
+/// spans alone are counted together without gathering either ([`Span::count_with`]) and
+/// left when their matches fill a page as cheaply. Returns the spans left and, when it
+/// counted them, how many incidents they share.
 fn leave_spans<'a>(
     index: &Index,
     parts: &mut Vec<RoaringBitmap>,
     mut spans: Vec<Span<'a>>,
     wanted: usize,
     checked_after: bool,
-) -> Vec<Span<'a>> {
+) -> (Vec<Span<'a>>, Option<usize>) {
     spans.sort_unstable_by_key(Span::len);
     let beside = spans.first().map_or(0, Span::gathered_one_by_one);
     let smallest_part = parts.iter().map(RoaringBitmap::len).min();
@@ -389,11 +396,19 @@ fn leave_spans<'a>(
         (None, [only]) if !checked_after && fills_alone(index, only, wanted) => 1,
         // The smallest span gathered, the others checked beside it.
         (None, [first, ..]) if first.len() as u64 <= beside => spans.len() - 1,
+        (None, [a, b]) if !checked_after => {
+            let shared = a.count_with(b);
+            let walk = (wanted as u64).saturating_mul(index.len() as u64) / shared.max(1);
+            if shared > 0 && walk <= SPAN_WALK {
+                return (spans, Some(shared as usize));
+            }
+            0
+        }
         (None, _) => 0,
     };
     let gathered = spans.len() - left;
     parts.extend(spans[..gathered].iter().map(Span::set));
-    spans.split_off(gathered)
+    (spans.split_off(gathered), None)
 }
 
 impl Plan<'_> {
