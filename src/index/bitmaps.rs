@@ -468,6 +468,9 @@ pub struct Bitmaps {
     pub ranged: Vec<u32>,
     /// Their last possible days, beside them (read in one pass, not from the records).
     pub ranged_end: Vec<chrono::NaiveDate>,
+    /// Their positions `[lon, lat]`, beside them: a box or radius with days keeps those
+    /// inside it without reading a record each.
+    pub ranged_at: Vec<[f64; 2]>,
     /// The longest of their ranges, in days: a range-dated incident that began more than
     /// this before a day cannot reach it.
     pub longest_range_days: i64,
@@ -499,6 +502,7 @@ impl Bitmaps {
             if incident.date_end > incident.date {
                 b.ranged.push(i);
                 b.ranged_end.push(incident.date_end);
+                b.ranged_at.push([incident.lon, incident.lat]);
                 b.longest_range_days = b
                     .longest_range_days
                     .max((incident.date_end - incident.date).num_days());
@@ -525,6 +529,7 @@ impl Bitmaps {
             return Err("a set names an incident or a place that is not there".into());
         }
         if self.ranged.len() != self.ranged_end.len()
+            || self.ranged.len() != self.ranged_at.len()
             || self.ranged.iter().any(|i| *i as usize >= n)
             || self.ranged.windows(2).any(|w| w[0] >= w[1])
             || self.longest_range_days < 0
@@ -833,6 +838,7 @@ mod tests {
         assert!(sets.check(10, 3).is_err());
         sets.ranged = vec![4, 3];
         sets.ranged_end = vec![chrono::NaiveDate::MIN; 2];
+        sets.ranged_at = vec![[0.0, 0.0]; 2];
         assert!(sets.check(10, 2).is_err(), "range-dated list out of order");
     }
 }

@@ -159,7 +159,7 @@ pub(super) fn days(
     start: Option<chrono::NaiveDate>,
     end: Option<chrono::NaiveDate>,
 ) -> RoaringBitmap {
-    let (run, reaching) = built_days(index, start, end);
+    let (run, reaching) = built_days(index, start, end, |_| true);
     // The reaching incidents all lie before the run: the set is built in ascending order
     // (uniting them into the run's intervals one by one cost a third of a day query).
     let mut set = RoaringBitmap::from_sorted_iter(reaching).unwrap_or_default();
@@ -177,11 +177,13 @@ pub(super) fn days(
 
 /// Of the incidents below the index's base (dead ones included), those whose possible days
 /// overlap `[start, end]`: the run of numbers that begin inside it, and the range-dated ones
-/// before that run that reach into it (ascending).
+/// before that run that reach into it and whose position `[lon, lat]` is one to `keep`
+/// (ascending).
 fn built_days(
     index: &Index,
     start: Option<chrono::NaiveDate>,
     end: Option<chrono::NaiveDate>,
+    keep: impl Fn([f64; 2]) -> bool,
 ) -> (std::ops::Range<u32>, Vec<u32>) {
     let incidents = &index.incidents;
     let base = index.base() as usize;
@@ -202,8 +204,9 @@ fn built_days(
             sets.ranged[begin..end]
                 .iter()
                 .zip(&sets.ranged_end[begin..end])
-                .filter(|(_, last)| **last >= s)
-                .map(|(i, _)| *i),
+                .zip(&sets.ranged_at[begin..end])
+                .filter(|((_, last), at)| **last >= s && keep(**at))
+                .map(|((i, _), _)| *i),
         );
     }
     (from as u32..(to.max(from)) as u32, reaching)
@@ -848,21 +851,14 @@ fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
         Area::Box(_) => None,
         Area::Near((lon, lat, km)) => Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
     };
-    let inside = |i: &u32| {
-        let incident = &index.incidents[*i as usize];
-        match (&area, &radius) {
-            (Area::Box(b), _) => b.contains(incident.lon, incident.lat),
-            (_, Some(radius)) => radius.contains(Point::new(incident.lon, incident.lat)),
-            _ => true,
-        }
+    let inside = |[lon, lat]: [f64; 2]| match (&area, &radius) {
+        (Area::Box(b), _) => b.contains(lon, lat),
+        (_, Some(radius)) => radius.contains(Point::new(lon, lat)),
+        _ => true,
     };
     // Days, when asked, as a run of numbers and the range-dated incidents before it that
     // reach in (those kept only if inside the area).
-    let days = datetime.map(|d| {
-        let (run, mut reaching) = built_days(index, d.start, d.end);
-        reaching.retain(inside);
-        (run, reaching)
-    });
+    let days = datetime.map(|d| built_days(index, d.start, d.end, inside));
     let (number_matched, items) = match (&area, &radius) {
         (Area::Box(b), _) => index.page_in_bbox(
             [b.west, b.south, b.east, b.north],
