@@ -11,6 +11,7 @@ use crate::geodesy::{Radius, distance_m};
 use crate::index::{Bitmaps, Grid, Index, RangeIndex, Span};
 use geo::Point;
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
 
 /// One page of matching incidents (incident numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +80,12 @@ pub fn matches(index: &Index, q: &IncidentQuery, i: u32) -> bool {
 /// A query split into the set of candidates the index computes and the filters left to check
 /// one by one (`None`: nothing left).
 struct Plan<'a> {
-    /// `None`: every incident.
-    set: Option<RoaringBitmap>,
+    /// `None`: every incident. Borrowed when it is one of the index's own sets.
+    set: Option<Sets<'a>>,
     /// A set the matches also belong to, left out of `set` because checking it member by
     /// member while a page is read costs less than intersecting it (most of `set` is in it).
     /// Only [`plan_page`] leaves one.
-    also: Option<RoaringBitmap>,
+    also: Option<Sets<'a>>,
     /// Ranges of keys the matches also lie in, checked member by member by their positions
     /// in an ordered index instead of being gathered into sets. Only [`plan_page`] leaves
     /// them.
@@ -104,13 +105,16 @@ const LAZY_WALK: u64 = 512;
 /// span of a hundred thousand into a set costs some tens of thousands).
 const SPAN_WALK: u64 = 4_096;
 
+/// A set of incidents: one of the index's own, borrowed (not copied), or made for a query.
+type Sets<'a> = Cow<'a, RoaringBitmap>;
+
 /// The intersection of `parts` (`None`: no part, every incident). With `wanted` (a page's
 /// offset plus limit), the largest part may be left beside the others' intersection rather
 /// than intersected (see [`Plan::also`]).
-fn intersect(
-    mut parts: Vec<RoaringBitmap>,
+fn intersect<'a>(
+    mut parts: Vec<Sets<'a>>,
     wanted: Option<usize>,
-) -> (Option<RoaringBitmap>, Option<RoaringBitmap>) {
+) -> (Option<Sets<'a>>, Option<Sets<'a>>) {
     // Smallest first: each intersection is then as small as it can be.
     parts.sort_unstable_by_key(|p| p.len());
     let last = if parts.len() > 1 { parts.pop() } else { None };
@@ -119,7 +123,7 @@ fn intersect(
         return (None, None);
     };
     for part in parts {
-        set &= part;
+        *set.to_mut() &= &*part;
     }
     let Some(last) = last else {
         return (Some(set), None);
@@ -141,13 +145,21 @@ fn intersect(
             return (Some(set), Some(last));
         }
     }
-    set &= last;
+    *set.to_mut() &= &*last;
     (Some(set), None)
 }
 
 /// The incidents having any of `values` of one vocabulary (`None`: no such filter).
-fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<RoaringBitmap> {
-    (!values.is_empty()).then(|| Bitmaps::any_of(sets, values))
+fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<Sets<'_>> {
+    (!values.is_empty()).then(|| any_of(sets, values))
+}
+
+/// The union of the sets of `values`: the one set itself, borrowed, when there is one.
+fn any_of(sets: &[RoaringBitmap], values: Vec<usize>) -> Sets<'_> {
+    match values.as_slice() {
+        [one] if let Some(set) = sets.get(*one) => Cow::Borrowed(set),
+        _ => Cow::Owned(Bitmaps::any_of(sets, values)),
+    }
 }
 
 /// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
@@ -224,13 +236,13 @@ fn plan_page<'a>(index: &'a Index, q: &IncidentQuery, wanted: usize) -> Plan<'a>
 
 fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> Plan<'a> {
     let sets = &index.sets;
-    let mut parts: Vec<RoaringBitmap> = Vec::new();
+    let mut parts: Vec<Sets<'a>> = Vec::new();
     // Ranges of keys, as runs of an ordered index: left as spans or gathered into sets below.
     let mut spans: Vec<Span<'a>> = Vec::new();
     if let Some(places) = &q.places {
-        parts.push(Bitmaps::any_of(
+        parts.push(any_of(
             &sets.places,
-            places.iter().map(|p| *p as usize),
+            places.iter().map(|p| *p as usize).collect(),
         ));
     }
     for s in [
@@ -263,14 +275,16 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         parts.push(s);
     }
     if let Some(d) = q.datetime {
-        parts.push(days(index, d.start, d.end));
+        parts.push(Cow::Owned(days(index, d.start, d.end)));
     }
     spans.extend(range_spans(index, q));
     if let Some(b) = q.bbox {
-        parts.push(index.in_bbox(b.west, b.south, b.east, b.north));
+        parts.push(Cow::Owned(index.in_bbox(b.west, b.south, b.east, b.north)));
     }
     if let Some((lon, lat, km)) = q.near {
-        parts.push(index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)));
+        parts.push(Cow::Owned(
+            index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
+        ));
     }
     // A CQL2 filter's parts that the sets answer join the intersection; only the others are
     // checked one by one.
@@ -282,7 +296,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
                 continue;
             }
             match part.truth(index) {
-                Some(truth) => parts.push(truth.yes),
+                Some(truth) => parts.push(Cow::Owned(truth.yes)),
                 None => residual.push(part.clone()),
             }
         }
@@ -300,7 +314,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     let (spans, counted) = match wanted {
         Some(wanted) => leave_spans(index, &mut parts, spans, wanted, rest.is_some()),
         None => {
-            parts.extend(spans.iter().map(Span::set));
+            parts.extend(spans.iter().map(|s| Cow::Owned(s.set())));
             (Vec::new(), None)
         }
     };
@@ -309,7 +323,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     if let Some(s) = &mut set
         && !index.dead().is_empty()
     {
-        *s -= index.dead();
+        *s.to_mut() -= index.dead();
     }
     let mut plan = Plan {
         set,
@@ -379,14 +393,14 @@ fn fills_alone(index: &Index, span: &Span, wanted: usize) -> bool {
 /// counted them, how many incidents they share.
 fn leave_spans<'a>(
     index: &Index,
-    parts: &mut Vec<RoaringBitmap>,
+    parts: &mut Vec<Sets<'a>>,
     mut spans: Vec<Span<'a>>,
     wanted: usize,
     checked_after: bool,
 ) -> (Vec<Span<'a>>, Option<usize>) {
     spans.sort_unstable_by_key(Span::len);
     let beside = spans.first().map_or(0, Span::gathered_one_by_one);
-    let smallest_part = parts.iter().map(RoaringBitmap::len).min();
+    let smallest_part = parts.iter().map(|p| p.len()).min();
     let left = match (smallest_part, spans.as_slice()) {
         (_, []) => 0,
         (Some(least), _) => {
@@ -410,7 +424,7 @@ fn leave_spans<'a>(
         (None, _) => 0,
     };
     let gathered = spans.len() - left;
-    parts.extend(spans[..gathered].iter().map(Span::set));
+    parts.extend(spans[..gathered].iter().map(|s| Cow::Owned(s.set())));
     (spans.split_off(gathered), None)
 }
 
@@ -541,7 +555,7 @@ pub fn matching_set(index: &Index, q: &IncidentQuery) -> Option<RoaringBitmap> {
     let plan = plan(index, q);
     match plan.rest {
         None if plan.set.is_none() && !index.dead().is_empty() => Some(index.all_live()),
-        None => plan.set,
+        None => plan.set.map(Cow::into_owned),
         // In number order (date order is not number order for incidents written since the
         // index was built).
         Some(_) => Some(match &plan.set {
@@ -564,7 +578,7 @@ pub fn matching_among(
 ) -> RoaringBitmap {
     let plan = plan(index, q);
     if let Some(set) = &plan.set {
-        candidates &= set;
+        candidates &= &**set;
     }
     if plan.rest.is_some() {
         candidates = candidates
