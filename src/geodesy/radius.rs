@@ -74,13 +74,8 @@ impl Flat {
         if epsilon >= 0.5 || margin_m >= radius_m {
             return None;
         }
-        let (sin, cos) = lat.to_radians().sin_cos();
-        let w2 = 1.0 - E2 * sin * sin;
-        let w = w2.sqrt();
-        let per_degree = [
-            A_M / w * cos * 1f64.to_radians(),
-            A_M * (1.0 - E2) / (w2 * w) * 1f64.to_radians(),
-        ];
+        let (east_west, north_south) = metres_per_radian(lat.to_radians());
+        let per_degree = [east_west, north_south].map(|m| m * 1f64.to_radians());
         let inside = (radius_m - margin_m) / (1.0 + epsilon);
         let outside = (radius_m + margin_m) / (1.0 - epsilon);
         Some(Flat {
@@ -102,8 +97,7 @@ impl Flat {
         if w > e || (south - lat).abs() > self.max_dlat || (north - lat).abs() > self.max_dlat {
             return None;
         }
-        let [kx, ky] = self.per_degree;
-        let squared = |dlon: f64, dlat: f64| (kx * dlon).powi(2) + (ky * dlat).powi(2);
+        let squared = |dlon: f64, dlat: f64| self.squared_m(dlon, dlat);
         let nearest = squared(0.0_f64.clamp(w, e), lat.clamp(south, north) - lat);
         let farthest = [w, e]
             .into_iter()
@@ -118,6 +112,12 @@ impl Flat {
         })
     }
 
+    /// The squared flat distance of a difference of longitude and latitude (degrees).
+    fn squared_m(&self, dlon: f64, dlat: f64) -> f64 {
+        let [kx, ky] = self.per_degree;
+        (kx * dlon).powi(2) + (ky * dlat).powi(2)
+    }
+
     /// `Some(inside)` when decided, `None` when the point needs the finer test.
     fn decide(&self, centre: Point, p: Point) -> Option<bool> {
         let dlat = p.y() - centre.y();
@@ -126,9 +126,7 @@ impl Flat {
             // parallels is shorter than the meridian's arc, at least 110 km a degree.
             return Some(false);
         }
-        let dx = self.per_degree[0] * wrap(p.x() - centre.x());
-        let dy = self.per_degree[1] * dlat;
-        let d2 = dx * dx + dy * dy;
+        let d2 = self.squared_m(wrap(p.x() - centre.x()), dlat);
         if d2 < self.inside_2 {
             Some(true)
         } else if d2 > self.outside_2 {
@@ -264,18 +262,21 @@ impl Radius {
 /// Local flat distance between two points, with the meridional and prime-vertical radii of
 /// curvature at their mid-latitude, metres.
 fn approximate_between(a: Point, p: Point) -> f64 {
-    let mid = ((a.y() + p.y()) / 2.0).to_radians();
-    let (sin, cos) = mid.sin_cos();
-    let w2 = 1.0 - E2 * sin * sin;
-    let w = w2.sqrt();
-    let prime_vertical = A_M / w;
-    let meridional = A_M * (1.0 - E2) / (w2 * w);
-    let dlon = wrap(p.x() - a.x());
-    let dx = prime_vertical * cos * dlon.to_radians();
-    let dy = meridional * (p.y() - a.y()).to_radians();
+    let (east_west, north_south) = metres_per_radian(((a.y() + p.y()) / 2.0).to_radians());
+    let dx = east_west * wrap(p.x() - a.x()).to_radians();
+    let dy = north_south * (p.y() - a.y()).to_radians();
     // Not `hypot`: its care for overflow costs a fifth of a radius query, and distances here
     // are far from overflowing (the margin covers the last bit of rounding).
     (dx * dx + dy * dy).sqrt()
+}
+
+/// Metres per radian of longitude (the prime-vertical radius of curvature times the cosine)
+/// and of latitude (the meridional radius) at latitude `lat` (radians).
+fn metres_per_radian(lat: f64) -> (f64, f64) {
+    let (sin, cos) = lat.sin_cos();
+    let w2 = 1.0 - E2 * sin * sin;
+    let w = w2.sqrt();
+    (A_M / w * cos, A_M * (1.0 - E2) / (w2 * w))
 }
 
 /// A difference of longitudes brought into -180..180.

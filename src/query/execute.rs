@@ -378,8 +378,13 @@ fn range_spans<'a>(index: &'a Index, q: &IncidentQuery) -> Vec<Span<'a>> {
 /// Whether a page (`wanted`: its offset plus limit) of every incident may be read checking
 /// `span` alone member by member: at most [`SPAN_WALK`] incidents are expected to fill it.
 fn fills_alone(index: &Index, span: &Span, wanted: usize) -> bool {
-    !span.is_empty()
-        && (wanted as u64).saturating_mul(index.len() as u64) / span.len() as u64 <= SPAN_WALK
+    fills_with(index, span.len() as u64, wanted)
+}
+
+/// Whether `matched` incidents spread over every incident fill a page (`wanted`: its offset
+/// plus limit) within [`SPAN_WALK`] incidents read in date order.
+fn fills_with(index: &Index, matched: u64, wanted: usize) -> bool {
+    matched > 0 && (wanted as u64).saturating_mul(index.len() as u64) / matched <= SPAN_WALK
 }
 
 /// Which of `spans` a page (`wanted`: its offset plus limit) checks member by member; the
@@ -415,8 +420,7 @@ fn leave_spans<'a>(
         (None, [first, ..]) if first.len() as u64 <= beside => spans.len() - 1,
         (None, [a, b]) if !checked_after => {
             let shared = a.count_with(b);
-            let walk = (wanted as u64).saturating_mul(index.len() as u64) / shared.max(1);
-            if shared > 0 && walk <= SPAN_WALK {
+            if fills_with(index, shared, wanted) {
                 return (spans, Some(shared as usize));
             }
             0
