@@ -635,7 +635,9 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
 
 /// Which queries a server answers where it stands (small, bounded work) and which it hands
 /// to a thread for heavy work: a page of at most 100, at most 1,000 deep, of everything or of
-/// a box of at most 128 by 128 cells, with days or not, in date order.
+/// a box of at most 128 by 128 cells, with days or not, in date order; of one dense range
+/// (a parameter or a CQL2 comparison); of two ranges once the table counting what they
+/// share is made and when what they share fills a page cheaply.
 #[test]
 fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     let (_dir, index) = dataset(500);
@@ -659,22 +661,39 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=100&offset=900&sortby=killed",
         "depth_min_km=20&limit=10",
         "military_clear_km=3&limit=10&sortby=-date",
+        "limit=10&filter=killed%20%3E%3D%201",
     ] {
         assert!(light(query), "{query}");
     }
+    // Two ranges: heavy until a first answer has made their table, then light if what they
+    // share fills a page cheaply (the same filter as parameters or in CQL2).
+    let two = [
+        "depth_min_km=20&min_killed=1&limit=10",
+        "filter=depth_km%20%3E%2020%20AND%20nearest_military_km%20%3C%2050&limit=10",
+    ];
+    let scarce = "depth_min_km=19999&min_killed=1&limit=10";
+    for query in two.iter().chain([&scarce]) {
+        assert!(!light(query), "{query} before its table");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        query::execute(&index, &parse(&index, &pairs));
+    }
+    for query in two {
+        assert!(light(query), "{query} after its table");
+    }
+    assert!(!light(scarce), "{scarce}: a page would read every incident");
     for query in [
         "limit=101",
         "limit=100&offset=901",
         "limit=10&type=shelling&sortby=-killed",
         "limit=10&sortby=-killed,depth_km",
         "depth_min_km=20&limit=10&sortby=-depth_km",
-        "depth_min_km=20&min_killed=1&limit=10",
         "depth_min_km=19999&limit=10",
         "limit=10&q=school",
         "limit=10&type=shelling&depth_min_km=5",
         "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",
         "bbox=46.7,39.78,46.8,39.86&weapon=artillery&limit=10",
-        "limit=10&filter=killed%20%3E%3D%201",
+        "limit=10&filter=killed%20%3E%3D%201%20AND%20type%20%3D%20%27shelling%27",
+        "limit=10&filter=killed%20%3E%3D%201&type=shelling",
         "near=46.75,39.82&within_km=200&limit=10",
         "near=46.75,39.82&within_km=5&bbox=46.7,39.78,46.8,39.86&limit=10",
     ] {

@@ -6,6 +6,7 @@
 //! not the number of incidents, and its first page is read off the front of the result.
 
 use super::gather::Gather;
+use super::shared::Tables;
 use crate::model::{Incident, Side};
 use roaring::RoaringBitmap;
 
@@ -31,6 +32,18 @@ pub struct RangeIndex {
     /// [`Span`] checks its members by position, without gathering them into a set.
     #[serde(skip)]
     rank: std::sync::OnceLock<Vec<u32>>,
+    /// Set when the index is made, never reused: what a table of two indexes is kept by
+    /// (a copy keeps it, being the same order).
+    #[serde(skip, default = "next_serial")]
+    serial: u64,
+    /// What it shares with others, counted by chunk ([`SharedCounts`](super::shared::SharedCounts)), made on first use.
+    #[serde(skip)]
+    tables: Tables,
+}
+
+fn next_serial() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The incidents at positions `from..to` of a [`RangeIndex`]'s order: those whose key lies in
@@ -71,38 +84,49 @@ impl Span<'_> {
         self.index.positions(self.from, self.to)
     }
 
-    /// How many incidents it shares with `other`, without gathering either into a set: the
-    /// parts of both that are whole precomputed chunks are counted by intersecting prefix
-    /// sets (four counts by inclusion and exclusion, prefixes being nested), and the loose
-    /// members of each (at most two chunks' worth) are checked one by one.
+    /// How many incidents it shares with `other`, without gathering either into a set: two
+    /// runs of one order overlap by position; two of different orders are counted by their
+    /// table ([`SharedCounts`](super::shared::SharedCounts)), made for the pair on first use.
     pub fn count_with(&self, other: &Span) -> u64 {
-        let (mine, theirs) = (
-            self.index.split(self.from, self.to),
-            other.index.split(other.from, other.to),
-        );
-        let whole = match (mine.whole, theirs.whole) {
-            (Some((a, b)), Some((c, d))) => {
-                let (p, q) = (&self.index.prefix, &other.index.prefix);
-                // |(P_b − P_a) ∩ (Q_d − Q_c)|, with P_a ⊂ P_b and Q_c ⊂ Q_d.
-                (p[b].intersection_len(&q[d]) - p[a].intersection_len(&q[d]))
-                    - (p[b].intersection_len(&q[c]) - p[a].intersection_len(&q[c]))
-            }
-            _ => 0,
+        self.count_by(other, true).unwrap_or_default()
+    }
+
+    /// [`count_with`](Self::count_with) when it costs no more than checking a few chunks'
+    /// worth of members (the table of the two indexes is made); `None` otherwise.
+    pub fn count_if_ready(&self, other: &Span) -> Option<u64> {
+        self.count_by(other, false)
+    }
+
+    fn count_by(&self, other: &Span, make: bool) -> Option<u64> {
+        if self.index.serial == other.index.serial {
+            return Some(
+                self.to
+                    .min(other.to)
+                    .saturating_sub(self.from.max(other.from)) as u64,
+            );
+        }
+        let (x, y) = if self.index.serial < other.index.serial {
+            (self, other)
+        } else {
+            (other, self)
         };
-        let in_whole = |split: &Split, span: &Span, i: u32| {
-            split.whole.is_some_and(|(a, b)| {
-                let at = span
-                    .index
-                    .rank()
-                    .get(i as usize)
-                    .copied()
-                    .unwrap_or(u32::MAX) as usize;
-                (span.index.bounds[a]..span.index.bounds[b]).contains(&at)
-            })
+        let table = match make {
+            true => x.index.tables.with(x.index, y.index),
+            false => x.index.tables.kept(y.index)?,
         };
-        let loose_mine = mine.loose().filter(|i| other.contains(*i)).count();
-        let loose_theirs = theirs.loose().filter(|i| in_whole(&mine, self, *i)).count();
-        whole + (loose_mine + loose_theirs) as u64
+        Some(table.count(x, y))
+    }
+
+    pub(super) fn from(&self) -> usize {
+        self.from
+    }
+
+    pub(super) fn to(&self) -> usize {
+        self.to
+    }
+
+    pub(super) fn index(&self) -> &RangeIndex {
+        self.index
     }
 }
 
@@ -112,12 +136,6 @@ struct Split<'a> {
     whole: Option<(usize, usize)>,
     /// The members outside the whole chunks (in key order, not number order).
     loose: [&'a [u32]; 2],
-}
-
-impl Split<'_> {
-    fn loose(&self) -> impl Iterator<Item = u32> + '_ {
-        self.loose.iter().flat_map(|part| part.iter().copied())
-    }
 }
 
 /// An incident entering or leaving a [`RangeIndex`]: its number and key.
@@ -170,6 +188,8 @@ impl RangeIndex {
             prefix,
             numbers: keys.len(),
             rank: Default::default(),
+            serial: next_serial(),
+            tables: Tables::default(),
         }
         .ranked()
     }
@@ -187,7 +207,12 @@ impl RangeIndex {
         Some(rank)
     }
 
-    fn rank(&self) -> &[u32] {
+    /// What tables of two indexes know this one by.
+    pub(super) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    pub(super) fn rank(&self) -> &[u32] {
         // Made when the index is built, changed or checked; this only guards the unexpected.
         self.rank
             .get_or_init(|| self.ranks().unwrap_or_else(|| vec![u32::MAX; self.numbers]))
@@ -331,6 +356,8 @@ impl RangeIndex {
                 .map(|(_, (i, _))| *i as usize + 1)
                 .fold(self.numbers, usize::max),
             rank: Default::default(),
+            serial: next_serial(),
+            tables: Tables::default(),
         }
         .ranked()
     }

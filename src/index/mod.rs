@@ -6,6 +6,7 @@ mod bitmaps;
 mod gather;
 mod grid;
 mod measure;
+mod shared;
 mod slots;
 mod tally;
 mod tiling;

@@ -760,11 +760,28 @@ impl Shape {
     fn everything(&self) -> bool {
         self.area_and_days_only() && self.nowhere_and_never()
     }
+}
 
-    /// Whether it filters by one range parameter and nothing else.
-    fn one_range(&self) -> bool {
-        self.ranges == 1 && self.set_values == 0 && !self.other && self.nowhere_and_never()
+/// The runs of ordered indexes a query asks for, when it filters by ranges of keys alone
+/// (parameters, or a CQL2 filter each part of which is one range) and is ordered by date (or
+/// not at all); `None` for any other query.
+fn spans_only<'a>(index: &'a Index, q: &IncidentQuery) -> Option<Vec<Span<'a>>> {
+    let shape = shape(q);
+    if shape.descending.is_none()
+        || shape.set_values != 0
+        || !shape.nowhere_and_never()
+        || q.places.is_some()
+        || q.text.is_some()
+    {
+        return None;
     }
+    let mut spans = range_spans(index, q);
+    if let Some(filter) = &q.filter {
+        for part in filter.conjuncts() {
+            spans.push(part.span(index)?);
+        }
+    }
+    Some(spans)
 }
 
 /// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
@@ -813,9 +830,10 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// order, of every incident (a prefix of the order), of a box or a radius spanning at most
 /// [`LIGHT_CELLS`] cells, with days or not (merged from those cells), of the intersection of
 /// vocabulary values, places and days whose sets span at most [`LIGHT_BLOCKS`] blocks of
-/// numbers in all (at a million incidents, sixteen sets), or of one range parameter dense
-/// enough to be checked member by member (see [`fills_alone`]); or a page of every incident
-/// by depth or toll (read from one end of that ordered index).
+/// numbers in all (at a million incidents, sixteen sets), of one range of keys (a parameter
+/// or a CQL2 comparison) dense enough to be checked member by member (see [`fills_alone`]),
+/// or of two whose shared count is at hand and fills a page as cheaply; or a page of every
+/// incident by depth or toll (read from one end of that ordered index).
 pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
@@ -825,12 +843,18 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if shape.everything() && matches!(q.sort.as_slice(), [(SortKey::Depth | SortKey::Killed, _)]) {
         return true;
     }
-    // One range of keys alone, in date order, dense enough to be checked member by member.
-    if shape.descending.is_some() && shape.one_range() {
-        let wanted = q.offset.saturating_add(q.limit);
-        return range_spans(index, q)
-            .first()
-            .is_some_and(|span| fills_alone(index, span, wanted));
+    // Ranges of keys alone, in date order: one dense enough to be checked member by member,
+    // or two whose shared count is at hand (see [`Span::count_if_ready`]) and fills a page
+    // as cheaply.
+    let wanted = q.offset.saturating_add(q.limit);
+    match spans_only(index, q).as_deref() {
+        Some([only]) => return fills_alone(index, only, wanted),
+        Some([a, b]) => {
+            return a
+                .count_if_ready(b)
+                .is_some_and(|shared| fills_with(index, shared, wanted));
+        }
+        _ => {}
     }
     if let Some(sets) = sets_read(q) {
         let blocks = index.len().div_ceil(65_536).max(1);
