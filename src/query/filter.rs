@@ -20,7 +20,7 @@ pub const MAX_FILTER_LEN: usize = 4096;
 pub const MAX_FILTER_NODES: usize = 500;
 
 /// The encodings accepted in `filter-lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FilterLang {
     Text,
     Json,
@@ -223,14 +223,7 @@ pub fn parse_filter(
             text,
         ));
     }
-    // The parser is third-party code fed hostile input: a panic in it must be a 400, not a
-    // dropped connection.
-    let parsed = std::panic::catch_unwind(|| match lang {
-        FilterLang::Text => cql2::parse_text(text).map_err(|e| e.to_string()),
-        FilterLang::Json => cql2::parse_json(text).map_err(|e| e.to_string()),
-    })
-    .unwrap_or_else(|_| Err("the expression could not be parsed".into()));
-    let expr = parsed.map_err(|reason| {
+    let expr = parsed(text, lang).map_err(|reason| {
         let name = match lang {
             FilterLang::Text => "cql2-text",
             FilterLang::Json => "cql2-json",
@@ -245,6 +238,34 @@ pub fn parse_filter(
     })?;
     let mut budget = MAX_FILTER_NODES;
     Compiler { gazetteer }.boolean(&expr, &mut budget)
+}
+
+/// How many parsed expressions are kept (each of at most [`MAX_FILTER_LEN`] characters).
+const PARSED_KEPT: usize = 512;
+
+/// `text` parsed as `lang`, from the expressions parsed before when it is one of them. A map
+/// or a dashboard asks the same few filters again and again, and the third-party parser
+/// costs as much as answering a filter the index's ranges hold (a fifth of the server's time
+/// under load); what it gives depends on the text alone, so it is kept by text. Refusals are
+/// not kept: they cost no more than the parse that found them.
+fn parsed(text: &str, lang: FilterLang) -> Result<std::sync::Arc<Expr>, String> {
+    type Kept = quick_cache::sync::Cache<(FilterLang, Box<str>), std::sync::Arc<Expr>>;
+    static PARSED: std::sync::OnceLock<Kept> = std::sync::OnceLock::new();
+    let kept = PARSED.get_or_init(|| quick_cache::sync::Cache::new(PARSED_KEPT));
+    let key = (lang, Box::<str>::from(text));
+    if let Some(expr) = kept.get(&key) {
+        return Ok(expr);
+    }
+    // The parser is third-party code fed hostile input: a panic in it must be a 400, not a
+    // dropped connection.
+    let expr = std::panic::catch_unwind(|| match lang {
+        FilterLang::Text => cql2::parse_text(text).map_err(|e| e.to_string()),
+        FilterLang::Json => cql2::parse_json(text).map_err(|e| e.to_string()),
+    })
+    .unwrap_or_else(|_| Err("the expression could not be parsed".into()))?;
+    let expr = std::sync::Arc::new(expr);
+    kept.insert(key, expr.clone());
+    Ok(expr)
 }
 
 struct Compiler<'a> {
@@ -993,7 +1014,31 @@ impl Filter {
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use super::{FilterLang, like, parse_filter};
+    use crate::gazetteer::Gazetteer;
+
+    /// A parse kept for a text answers that text in that language only: the same text in the
+    /// other language is parsed (and refused) as that language.
+    #[test]
+    fn a_kept_parse_is_kept_by_language_and_text() {
+        let places = Gazetteer::new(Vec::new());
+        let text = "depth_km > 30 AND killed >= 1";
+        let first = parse_filter(text, FilterLang::Text, &places).unwrap();
+        assert_eq!(
+            parse_filter(text, FilterLang::Text, &places).unwrap(),
+            first
+        );
+        assert!(parse_filter(text, FilterLang::Json, &places).is_err());
+        let json = r#"{"op":">","args":[{"property":"depth_km"},30]}"#;
+        let by_json = parse_filter(json, FilterLang::Json, &places).unwrap();
+        assert_eq!(
+            parse_filter(json, FilterLang::Json, &places).unwrap(),
+            by_json
+        );
+        assert_ne!(by_json, first);
+        assert!(parse_filter(json, FilterLang::Text, &places).is_err());
+        assert!(parse_filter("depth_km > 31", FilterLang::Text, &places).unwrap() != first);
+    }
 
     fn l(text: &str, pattern: &str) -> bool {
         like(
