@@ -196,6 +196,52 @@ fn the_set_plan_agrees_with_checking_every_incident_after_writes() {
     agrees_with_checking_every_incident(&index, 8);
 }
 
+/// Pages anywhere in the matches (the first, deep ones, the last, past the end; in date
+/// order and reverse) of every incident and of sets, on the index as built and after
+/// retractions alone (the numbers left live are no longer every number): a page that starts
+/// deep in the matches is found by rank, and must be the page that reading them all gives.
+#[test]
+fn a_page_deep_in_the_matches_is_the_page_reading_them_all_gives() {
+    use strikemap::index::Change;
+    let (_dir, built) = dataset(4_000);
+    let gone: Vec<Change> = built
+        .live_in_date_order()
+        .filter(|i| i % 7 == 3 || (1_000..1_200).contains(i))
+        .map(|i| Change::Remove(built.incidents[i as usize].id.clone()))
+        .collect();
+    let retracted = built.with_changes(&gone);
+    assert!(retracted.written().is_empty() && retracted.dead().len() > 700);
+    for index in [&built, &retracted] {
+        let live = index.live_in_date_order().count();
+        for filter in [
+            None,
+            Some(("type", "shelling")),
+            Some(("town", "Stepanakert")),
+        ] {
+            for sort in [None, Some("-date"), Some("date")] {
+                for offset in [
+                    0,
+                    1,
+                    17,
+                    999,
+                    1_000,
+                    2_345,
+                    live - 10,
+                    live - 1,
+                    live,
+                    5_000,
+                ] {
+                    let area: Vec<(&str, String)> =
+                        filter.iter().map(|(k, v)| (*k, v.to_string())).collect();
+                    agrees_as_a_page(index, &area, None, sort, 10, offset);
+                    agrees_as_a_page(index, &area, None, sort, 1, offset);
+                }
+            }
+        }
+    }
+    agrees_with_checking_every_incident(&retracted, 9);
+}
+
 fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
     let towns: Vec<String> = [
         "Stepanakert",

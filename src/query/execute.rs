@@ -496,11 +496,67 @@ impl Plan<'_> {
 
     /// Matches in date order (or reverse), from `skip` on, at most `take`.
     fn by_date(&self, index: &Index, descending: bool, skip: usize, take: usize) -> Vec<u32> {
+        if let Some(page) = self.jump_by_date(index, descending, skip, take) {
+            return page;
+        }
         self.in_date_order(index, descending)
             .filter(|i| self.passes(index, *i))
             .skip(skip)
             .take(take)
             .collect()
+    }
+
+    /// [`by_date`](Self::by_date) without reading the `skip` matches before the page, when
+    /// the set (or every live incident) is all there is to match and nothing was written
+    /// since the build: the page's first match is found by its rank. A client reading every
+    /// match page after page (as GDAL and QGIS follow `next`) would otherwise read the
+    /// matches before each page again, the whole read growing with the square of the count.
+    /// `None` for any other plan.
+    fn jump_by_date(
+        &self,
+        index: &Index,
+        descending: bool,
+        skip: usize,
+        take: usize,
+    ) -> Option<Vec<u32>> {
+        let plain = self.also.is_none() && self.spans.is_empty() && self.rest.is_none();
+        if !plain || !index.written().is_empty() {
+            return None;
+        }
+        let base = index.base();
+        let Some(set) = &self.set else {
+            let dead = index.dead();
+            let live = u64::from(base) - dead.range_cardinality(..base);
+            let Some(k) = nth(live, skip, descending) else {
+                return Some(Vec::new());
+            };
+            // The first number with k + 1 live numbers at or before it, which is live.
+            let (mut at, mut past) = (0u32, base);
+            while at < past {
+                let mid = at + (past - at) / 2;
+                if u64::from(mid) + 1 - dead.rank(mid) <= k {
+                    at = mid + 1;
+                } else {
+                    past = mid;
+                }
+            }
+            let alive = move |i: &u32| !dead.contains(*i);
+            return Some(match descending {
+                false => (at..base).filter(alive).take(take).collect(),
+                true => (0..=at).rev().filter(alive).take(take).collect(),
+            });
+        };
+        if set.max().is_some_and(|m| m >= base) {
+            return None;
+        }
+        let Some(k) = nth(set.len(), skip, descending) else {
+            return Some(Vec::new());
+        };
+        let at = set.select(u32::try_from(k).ok()?)?;
+        Some(match descending {
+            false => set.range(at..).take(take).collect(),
+            true => set.range(..=at).rev().take(take).collect(),
+        })
     }
 
     /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
@@ -551,6 +607,14 @@ impl Plan<'_> {
         }
         out
     }
+}
+
+/// The rank, counted from the first in date order, of the match that begins a page after
+/// `skip` of `count` matches in date order (`descending`: in reverse); `None` when the page
+/// lies past the last.
+fn nth(count: u64, skip: usize, descending: bool) -> Option<u64> {
+    let skip = u64::try_from(skip).ok().filter(|s| *s < count)?;
+    Some(if descending { count - 1 - skip } else { skip })
 }
 
 /// The incidents matching `q` as a set; `None` when every incident matches and every number
