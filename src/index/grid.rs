@@ -14,8 +14,6 @@ use std::ops::Range;
 
 /// Cell size in degrees (about 550 m north-south).
 const CELL_DEG: f64 = 0.005;
-/// Cells closer than this to a box's edge are checked point by point (floating-point margin).
-const EDGE_DEG: f64 = 1e-9;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
@@ -28,6 +26,10 @@ pub struct Grid {
     members: Vec<u32>,
     /// Each member's position (longitude, latitude), beside it.
     positions: Vec<[f64; 2]>,
+    /// Cell `k`'s members lie in `bounds[k]` (`[west, south, east, north]`, their extent): a
+    /// box whose edge crosses the cell but not its members (as a box drawn on round
+    /// coordinates meets the cells along its edges) takes them all, or none, unchecked.
+    bounds: Vec<[f64; 4]>,
     /// How many incidents there are (members are numbered below this).
     incidents: usize,
     /// The smallest box holding every incident: `[west, south, east, north]`.
@@ -41,14 +43,21 @@ fn cell_of(lon: f64, lat: f64) -> (i32, i32) {
     )
 }
 
-/// The box `[west, south, east, north]` of cell `(x, y)`.
-fn cell_box((x, y): (i32, i32)) -> [f64; 4] {
-    [
-        f64::from(x) * CELL_DEG,
-        f64::from(y) * CELL_DEG,
-        f64::from(x + 1) * CELL_DEG,
-        f64::from(y + 1) * CELL_DEG,
-    ]
+/// The smallest box `[west, south, east, north]` holding the positions (`[0; 4]` for none).
+fn extent_of(positions: &[[f64; 2]]) -> [f64; 4] {
+    let Some([lon, lat]) = positions.first() else {
+        return [0.0; 4];
+    };
+    positions
+        .iter()
+        .fold([*lon, *lat, *lon, *lat], |[w, s, e, n], [lon, lat]| {
+            [w.min(*lon), s.min(*lat), e.max(*lon), n.max(*lat)]
+        })
+}
+
+/// Whether the position lies in the box (edges included).
+fn inside([w, s, e, n]: [f64; 4], [lon, lat]: [f64; 2]) -> bool {
+    (w..=e).contains(&lon) && (s..=n).contains(&lat)
 }
 
 impl Grid {
@@ -81,12 +90,19 @@ impl Grid {
             members.extend_from_slice(&list);
         }
         starts.push(members.len() as u32);
+        let incidents = positions.len();
+        let positions: Vec<[f64; 2]> = members.iter().map(|i| positions[*i as usize]).collect();
+        let bounds = starts
+            .windows(2)
+            .map(|w| extent_of(&positions[w[0] as usize..w[1] as usize]))
+            .collect();
         Grid {
             keys,
             starts,
-            positions: members.iter().map(|i| positions[*i as usize]).collect(),
+            positions,
+            bounds,
             members,
-            incidents: positions.len(),
+            incidents,
             extent,
         }
     }
@@ -109,6 +125,15 @@ impl Grid {
         }
         if self.keys.windows(2).any(|w| w[0] >= w[1]) {
             return Err("the grid's cells are out of order".into());
+        }
+        let bounded = self.bounds.len() == self.keys.len()
+            && self.starts.windows(2).zip(&self.bounds).all(|(w, b)| {
+                self.positions[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .all(|p| inside(*b, *p))
+            });
+        if !bounded {
+            return Err("a grid cell's members lie outside its bounds".into());
         }
         Ok(())
     }
@@ -140,18 +165,18 @@ impl Grid {
             .sum()
     }
 
-    /// Calls `visit` with each non-empty cell overlapping the box's spans: where its incidents
-    /// lie in `members`, whether the cell lies wholly inside the span (its members need no
-    /// check), and the span.
+    /// Calls `visit` with each cell that may have members in the box's spans: where its
+    /// incidents lie in `members`, whether they all lie inside the span (by the cell's bounds:
+    /// they need no check), and the span. Cells whose bounds miss the span are not visited.
     fn visit_box(&self, spans: &[[f64; 4]], mut visit: impl FnMut(Range<u32>, bool, [f64; 4])) {
-        for &[w, s, e, n] in spans {
-            self.visit_cells(w, s, e, n, |key, range| {
-                let [cw, cs, ce, cn] = cell_box(key);
-                let whole = cw > w + EDGE_DEG
-                    && ce < e - EDGE_DEG
-                    && cs > s + EDGE_DEG
-                    && cn < n - EDGE_DEG;
-                visit(range, whole, [w, s, e, n]);
+        for &span in spans {
+            let [w, s, e, n] = span;
+            self.visit_cells(w, s, e, n, |k, range| {
+                let [bw, bs, be, bn] = self.bounds[k];
+                if be < w || bw > e || bn < s || bs > n {
+                    return;
+                }
+                visit(range, w <= bw && be <= e && s <= bs && bn <= n, span);
             });
         }
     }
@@ -333,24 +358,22 @@ impl Grid {
     /// check).
     fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(Range<u32>, bool)) {
         for [w, s, e, n] in radius.envelopes() {
-            self.visit_cells(w, s, e, n, |key, range| {
-                match radius.covers(cell_box(key)) {
-                    Coverage::Outside => {}
-                    coverage => visit(range, coverage == Coverage::Inside),
-                }
+            self.visit_cells(w, s, e, n, |k, range| match radius.covers(self.bounds[k]) {
+                Coverage::Outside => {}
+                coverage => visit(range, coverage == Coverage::Inside),
             });
         }
     }
 
-    /// Calls `visit` with each non-empty cell overlapping the box (`west <= east`) and where
-    /// its incidents lie in `members`.
+    /// Calls `visit` with each non-empty cell overlapping the box (`west <= east`): its
+    /// number and where its incidents lie in `members`.
     fn visit_cells(
         &self,
         west: f64,
         south: f64,
         east: f64,
         north: f64,
-        mut visit: impl FnMut((i32, i32), Range<u32>),
+        mut visit: impl FnMut(usize, Range<u32>),
     ) {
         let (x0, y0) = cell_of(west, south);
         let (x1, y1) = cell_of(east, north);
@@ -360,7 +383,7 @@ impl Grid {
             // A box wider than the data has cells: visit the cells that exist.
             for (k, key) in self.keys.iter().enumerate() {
                 if (x0..=x1).contains(&key.0) && (y0..=y1).contains(&key.1) {
-                    visit(*key, range(k));
+                    visit(k, range(k));
                 }
             }
             return;
@@ -372,7 +395,7 @@ impl Grid {
                 k += self.keys[k..].partition_point(|key| *key < (x, y0));
             }
             while k < self.keys.len() && self.keys[k] <= (x, y1) {
-                visit(self.keys[k], range(k));
+                visit(k, range(k));
                 k += 1;
             }
             if k >= self.keys.len() {
@@ -404,10 +427,7 @@ impl Run<'_> {
     fn counts(&self, k: usize) -> bool {
         match self.check {
             Check::Every => true,
-            Check::Span([w, s, e, n]) => {
-                let [lon, lat] = self.positions[k];
-                (w..=e).contains(&lon) && (s..=n).contains(&lat)
-            }
+            Check::Span(span) => inside(span, self.positions[k]),
             Check::Within(radius) => {
                 let [lon, lat] = self.positions[k];
                 radius.contains(Point::new(lon, lat))
@@ -488,7 +508,18 @@ mod tests {
     fn boxes_select_exactly_what_they_contain() {
         let positions = lattice();
         let grid = Grid::new(&positions);
+        // Edges through members, computed as the members' own coordinates: on a cell's
+        // bounds, a member exactly on the edge is inside.
+        let at = |i: u32, j: u32| (46.0 + f64::from(i) * 0.0013, 39.5 + f64::from(j) * 0.0025);
+        let ((w1, s1), (e1, n1)) = (at(3, 2), at(77, 21));
+        let ((w2, s2), (e2, n2)) = (at(4, 3), at(4, 3));
         for (w, s, e, n) in [
+            (w1, s1, e1, n1),
+            (w2, s2, e2, n2),
+            (w1 + 1e-12, s1 + 1e-12, e1 - 1e-12, n1 - 1e-12),
+            // Just west of the easternmost members of a column of cells.
+            (w1, s1, at(80, 21).0 - 1e-12, n1),
+            (46.005, 39.505, 46.1, 39.6),
             (46.01, 39.51, 46.1, 39.55),
             (46.0, 39.5, 46.005, 39.505),
             (46.0026, 39.5025, 46.0026, 39.5025),
@@ -583,5 +614,14 @@ mod tests {
         let mut order = Grid::new(&positions);
         order.keys.swap(0, 1);
         assert!(order.check(positions.len()).is_err());
+        let mut bounds = Grid::new(&positions);
+        bounds.bounds[7][2] -= 1e-4;
+        assert!(
+            bounds.check(positions.len()).is_err(),
+            "a member outside its cell's bounds"
+        );
+        let mut missing = Grid::new(&positions);
+        missing.bounds.pop();
+        assert!(missing.check(positions.len()).is_err());
     }
 }
