@@ -159,7 +159,14 @@ fn a_damaged_snapshot_is_ignored_and_replaced() {
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0xff;
+    // Written by another format of strikemap: its first field (after the name and the
+    // checksum) says which, and its checksum is sound.
+    let mut other_format = good.clone();
+    other_format[16] = other_format[16].wrapping_sub(1);
+    let checksum = xxhash_rust::xxh3::xxh3_64(&other_format[16..]);
+    other_format[8..16].copy_from_slice(&checksum.to_le_bytes());
     let damages: Vec<(&str, Vec<u8>)> = vec![
+        ("another format", other_format),
         ("empty", Vec::new()),
         ("truncated", good[..good.len() / 3].to_vec()),
         (

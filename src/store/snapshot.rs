@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The snapshot's name, beside `incidents.geojson` (a dotfile: never served).
 pub const FILE_NAME: &str = ".strikemap.snapshot";
 /// Bumped whenever the layout or the meaning of what is stored changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 const MAGIC: &[u8; 8] = b"SMAPSNAP";
 /// The largest snapshot read.
 const MAX_SNAPSHOT_BYTES: u64 = 4 * MAX_FILE_BYTES;
@@ -35,6 +35,12 @@ pub enum SnapshotError {
 
 /// Incidents per part: the parts of a snapshot are encoded and decoded side by side.
 const PART: usize = 1 << 16;
+
+/// The first field of a [`Snapshot`], read before the rest.
+#[derive(Deserialize)]
+struct Header {
+    format: u32,
+}
 
 #[derive(Deserialize)]
 struct Snapshot<'a> {
@@ -340,6 +346,13 @@ pub fn decode(
         return Err(corrupt(
             "its checksum does not match: it was damaged".into(),
         ));
+    }
+    // Another format is stale, not damaged: the rest of it need not be (and may not be)
+    // readable as this one.
+    let (header, _): (Header, usize) =
+        bincode::serde::decode_from_slice(body, config()).map_err(|e| corrupt(e.to_string()))?;
+    if header.format != FORMAT {
+        return Ok(None);
     }
     let (snapshot, _): (Snapshot, usize) = bincode::serde::borrow_decode_from_slice(body, config())
         .map_err(|e| corrupt(e.to_string()))?;
