@@ -514,16 +514,17 @@ fn page_links(
     limit: usize,
     matched: usize,
 ) -> Vec<Value> {
+    // The request's other parameters, encoded once for every link; then the page's own.
+    let kept: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "offset" && k != "limit")
+        .collect();
+    let mut kept = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    if !kept.is_empty() {
+        kept.push('&');
+    }
     let href = |offset: usize| {
-        let mut kept: Vec<(String, String)> = pairs
-            .iter()
-            .filter(|(k, _)| k != "offset" && k != "limit")
-            .cloned()
-            .collect();
-        kept.push(("limit".into(), limit.to_string()));
-        kept.push(("offset".into(), offset.to_string()));
-        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
-        format!("{base}/api/collections/{collection}/items?{query}")
+        format!("{base}/api/collections/{collection}/items?{kept}limit={limit}&offset={offset}")
     };
     let mut links = vec![
         link(href(offset), "self", GEOJSON, "This page"),
