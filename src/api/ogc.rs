@@ -420,7 +420,7 @@ struct FeaturePage<F: Serialize> {
     number_returned: usize,
     #[serde(rename = "timeStamp")]
     time_stamp: String,
-    links: Vec<Value>,
+    links: Vec<PageLink>,
     /// When the answer depends on a reference layer (military clearance, protected objects
     /// nearby), what that layer covers: absence of a known object is not absence.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -505,6 +505,31 @@ pub(super) fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response
     Ok(axum::body::Body::from_stream(stream).into_response())
 }
 
+/// A link of a page: the same members as [`link`] writes (in its order), without building a
+/// JSON value for each of a page's links on every request.
+#[derive(Debug, Serialize)]
+struct PageLink {
+    href: String,
+    rel: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+}
+
+fn page_link(href: String, rel: &'static str, kind: &'static str, title: &'static str) -> PageLink {
+    PageLink {
+        href,
+        rel,
+        kind,
+        title,
+    }
+}
+
+/// `value` as JSON at the end of `out`.
+fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), ApiError> {
+    serde_json::to_writer(out, value).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// Self, next and previous links for a page, keeping every other parameter as given.
 fn page_links(
     base: &str,
@@ -513,7 +538,7 @@ fn page_links(
     offset: usize,
     limit: usize,
     matched: usize,
-) -> Vec<Value> {
+) -> Vec<PageLink> {
     // The request's other parameters, encoded once for every link; then the page's own.
     let kept: Vec<&(String, String)> = pairs
         .iter()
@@ -527,8 +552,8 @@ fn page_links(
         format!("{base}/api/collections/{collection}/items?{kept}limit={limit}&offset={offset}")
     };
     let mut links = vec![
-        link(href(offset), "self", GEOJSON, "This page"),
-        link(
+        page_link(href(offset), "self", GEOJSON, "This page"),
+        page_link(
             format!("{base}/api/collections/{collection}"),
             "collection",
             "application/json",
@@ -536,10 +561,15 @@ fn page_links(
         ),
     ];
     if offset + limit < matched {
-        links.push(link(href(offset + limit), "next", GEOJSON, "Next page"));
+        links.push(page_link(
+            href(offset + limit),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
     }
     if offset > 0 {
-        links.push(link(
+        links.push(page_link(
             href(offset.saturating_sub(limit)),
             "prev",
             GEOJSON,
@@ -574,20 +604,19 @@ async fn items(
                 return csv_page(state, index, &page, &q, &links);
             }
             let mut out = Vec::with_capacity((page.items.len() + 1) * FEATURE_BYTES);
-            out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"numberMatched\":");
-            let head = json!({
-                "numberReturned": page.items.len(),
-                "timeStamp": now,
-                "links": links,
-                "coverage": layer_coverage(index, &q),
-            });
-            out.extend_from_slice(page.number_matched.to_string().as_bytes());
-            for key in ["numberReturned", "timeStamp", "links", "coverage"] {
-                if !head[key].is_null() {
-                    out.extend_from_slice(format!(",\"{key}\":").as_bytes());
-                    serde_json::to_writer(&mut out, &head[key])
-                        .map_err(|e| ApiError::Internal(e.to_string()))?;
-                }
+            // The members of [`FeaturePage`], in its order, written straight into the body.
+            let counts = format!(
+                "{{\"type\":\"FeatureCollection\",\"numberMatched\":{},\"numberReturned\":{},\"timeStamp\":",
+                page.number_matched,
+                page.items.len()
+            );
+            out.extend_from_slice(counts.as_bytes());
+            write_json(&mut out, &now)?;
+            out.extend_from_slice(b",\"links\":");
+            write_json(&mut out, &links)?;
+            if let Some(coverage) = layer_coverage(index, &q) {
+                out.extend_from_slice(b",\"coverage\":");
+                write_json(&mut out, &coverage)?;
             }
             out.extend_from_slice(b",\"features\":[");
             for (k, i) in page.items.iter().enumerate() {
@@ -652,7 +681,7 @@ fn csv_page(
     index: &Index,
     page: &query::Page,
     q: &query::IncidentQuery,
-    links: &[Value],
+    links: &[PageLink],
 ) -> Result<Response, ApiError> {
     let mut body = super::csv::header();
     super::csv::rows(index, &state.fragments, &page.items, q.naming, &mut body);
@@ -661,17 +690,17 @@ fn csv_page(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
     let link_header = links
         .iter()
-        .filter(|l| l["rel"] == "next" || l["rel"] == "prev")
-        .filter_map(|l| {
+        .filter(|l| l.rel == "next" || l.rel == "prev")
+        .map(|l| {
             // Links keep the request's own parameters: `f=csv` is there unless CSV was asked
             // for with an Accept header.
-            let href = l["href"].as_str()?;
+            let href = &l.href;
             let href = if href.contains("f=csv") {
                 href.to_string()
             } else {
                 format!("{href}&f=csv")
             };
-            Some(format!("<{href}>; rel=\"{}\"", l["rel"].as_str()?))
+            format!("<{href}>; rel=\"{}\"", l.rel)
         })
         .collect::<Vec<_>>()
         .join(", ");
