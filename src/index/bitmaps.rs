@@ -207,6 +207,15 @@ impl RangeIndex {
         Some(rank)
     }
 
+    /// The incidents at positions `from..to` of the order.
+    pub(super) fn run(&self, from: usize, to: usize) -> Span<'_> {
+        Span {
+            index: self,
+            from,
+            to,
+        }
+    }
+
     /// What tables of two indexes know this one by.
     pub(super) fn serial(&self) -> u64 {
         self.serial

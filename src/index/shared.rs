@@ -75,16 +75,12 @@ impl SharedCounts {
         let inner =
             (self.below(xb, yb) + self.below(xa, ya)) - (self.below(xa, yb) + self.below(xb, ya));
         // Those at the ends of `x`: in all of `y`; at the ends of `y`: in the whole of `x`.
-        let x_whole = xa * self.wx..xb * self.wx;
+        let x_whole = x.index().run(xa * self.wx, xb * self.wx);
         let loose_x = loose(x.from(), x.to(), xa * self.wx, xb * self.wx)
             .filter(|p| y.contains(x.index().order[*p]))
             .count();
-        let x_rank = x.index().rank();
         let loose_y = loose(y.from(), y.to(), ya * self.wy, yb * self.wy)
-            .filter(|q| {
-                let at = x_rank.get(y.index().order[*q] as usize);
-                at.is_some_and(|at| x_whole.contains(&(*at as usize)))
-            })
+            .filter(|q| x_whole.contains(y.index().order[*q]))
             .count();
         inner + (loose_x + loose_y) as u64
     }
