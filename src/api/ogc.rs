@@ -112,7 +112,8 @@ pub fn router() -> Router<AppState> {
 }
 
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
-    json!({ "href": href, "rel": rel, "type": kind, "title": title })
+    // A plain struct cannot fail to become a value.
+    serde_json::to_value(page_link(href, rel, kind, title)).unwrap_or_default()
 }
 
 async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
@@ -420,7 +421,7 @@ struct FeaturePage<F: Serialize> {
     number_returned: usize,
     #[serde(rename = "timeStamp")]
     time_stamp: String,
-    links: Vec<PageLink>,
+    links: Vec<PageLink<'static>>,
     /// When the answer depends on a reference layer (military clearance, protected objects
     /// nearby), what that layer covers: absence of a known object is not absence.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -505,18 +506,18 @@ pub(super) fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response
     Ok(axum::body::Body::from_stream(stream).into_response())
 }
 
-/// A link of a page: the same members as [`link`] writes (in its order), without building a
-/// JSON value for each of a page's links on every request.
+/// A link: serialized as it is in a page's links (without building a JSON value for each of
+/// them on every request), and as a value by [`link`].
 #[derive(Debug, Serialize)]
-struct PageLink {
+struct PageLink<'a> {
     href: String,
-    rel: &'static str,
+    rel: &'a str,
     #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'static str,
+    kind: &'a str,
+    title: &'a str,
 }
 
-fn page_link(href: String, rel: &'static str, kind: &'static str, title: &'static str) -> PageLink {
+fn page_link<'a>(href: String, rel: &'a str, kind: &'a str, title: &'a str) -> PageLink<'a> {
     PageLink {
         href,
         rel,
@@ -538,7 +539,7 @@ fn page_links(
     offset: usize,
     limit: usize,
     matched: usize,
-) -> Vec<PageLink> {
+) -> Vec<PageLink<'static>> {
     // The request's other parameters, encoded once for every link; then the page's own.
     let kept: Vec<&(String, String)> = pairs
         .iter()
@@ -681,7 +682,7 @@ fn csv_page(
     index: &Index,
     page: &query::Page,
     q: &query::IncidentQuery,
-    links: &[PageLink],
+    links: &[PageLink<'static>],
 ) -> Result<Response, ApiError> {
     let mut body = super::csv::header();
     super::csv::rows(index, &state.fragments, &page.items, q.naming, &mut body);
