@@ -12,10 +12,9 @@ duration=${DURATION:-5}
 connections=${CONNECTIONS:-16}
 port=${PORT:-18098}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq wrk >/dev/null
-fi
+sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+command -v wrk >/dev/null 2>&1 || $sudo_cmd apt-get install -y -qq wrk >/dev/null
+[ -x /usr/sbin/nginx ] || $sudo_cmd apt-get install -y -qq nginx-light >/dev/null
 cargo build --release --bin strikemap >/dev/null 2>&1
 data=target/bench-data/$count
 if [ ! -f "$data/incidents.geojson" ]; then
@@ -35,7 +34,30 @@ start_server() {
     sleep 0.05
   done
 }
-trap 'kill $pid 2>/dev/null || true' EXIT
+# nginx from Debian serves the same bytes from the page cache with sendfile, on the same two
+# cores: what the machine itself allows for a response of that size, with no engine at all.
+nginx_port=$((port + 1))
+nginx_dir=$(pwd)/target/bench-nginx
+start_nginx() {
+  mkdir -p "$nginx_dir"
+  cat >"$nginx_dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $nginx_dir/nginx.pid;
+error_log $nginx_dir/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  default_type application/json;
+  server { listen 127.0.0.1:$nginx_port; root $(pwd)/$web; }
+}
+CONF
+  /usr/sbin/nginx -c "$nginx_dir/nginx.conf" -p "$nginx_dir" 2>/dev/null
+  until curl -sf "http://127.0.0.1:$nginx_port/health.json" >/dev/null; do sleep 0.05; done
+}
+trap 'kill $pid 2>/dev/null || true; [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null || true' EXIT
 # A first start measures every incident (and writes the snapshot); a restart reads it.
 rm -f "$data/.strikemap.snapshot"
 started=$(date +%s.%N)
@@ -51,6 +73,8 @@ root="http://127.0.0.1:$port"
 base="$root/api"
 curl -s "$base/collections/incidents/items?limit=10" >"$web/page10.json"
 curl -s "$base/collections/incidents/items?limit=100" >"$web/page100.json"
+curl -s "$base/health" >"$web/health.json"
+start_nginx
 queries=(
   "health|/health"
   "one item|/collections/incidents/items/syn-0500000"
@@ -58,6 +82,9 @@ queries=(
   "no filter, limit=100|/collections/incidents/items?limit=100"
   "the same 10 features as a static file|@/page10.json"
   "the same 100 features as a static file|@/page100.json"
+  "nginx: the same bytes as health|%/health.json"
+  "nginx: the same 10 features|%/page10.json"
+  "nginx: the same 100 features|%/page100.json"
   "bbox Stepanakert, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=10"
   "bbox Stepanakert, limit=100|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=100"
   "bbox + datetime, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10"
@@ -86,8 +113,9 @@ echo "| request | matched | requests/s | p50 | p99 |"
 echo "|---|---|---|---|---|"
 for entry in "${queries[@]}"; do
   IFS='|' read -r name path conditional <<<"$entry"
-  # A path after @ is the site's, not the API's.
+  # A path after @ is the site's, not the API's; after %, nginx's.
   url="$base$path"; [[ $path == @* ]] && url="$root${path#@}"
+  [[ $path == %* ]] && url="http://127.0.0.1:$nginx_port${path#%}"
   matched=$(curl -s "$url" | grep -ao '"numberMatched":[0-9]*' | head -1 | cut -d: -f2 || true)
   extra=()
   if [ -n "${conditional:-}" ]; then

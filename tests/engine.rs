@@ -376,9 +376,35 @@ fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
         if round % 20 == 0 {
             let stats = query::stats(index, &q);
             assert_eq!(stats.totals.incidents, count, "stats of {pairs:?}");
+            same_ranges(index, &q, &stats);
         }
     }
     assert!(nonempty > 300, "only {nonempty} queries matched anything");
+}
+
+/// The range-dated matches of `q` by (first day, last day), as `stats` lists them, are those
+/// their records give.
+fn same_ranges(index: &Index, q: &IncidentQuery, stats: &query::Stats) {
+    let mut expected = std::collections::BTreeMap::new();
+    for i in index.live_in_date_order() {
+        let incident = &index.incidents[i as usize];
+        if incident.date_end > incident.date && query::matches(index, q, i) {
+            let key = (incident.date.to_string(), incident.date_end.to_string());
+            *expected.entry(key).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(
+        stats.by_range_omitted, 0,
+        "fewer ranges than the listing's bound"
+    );
+    let listed: std::collections::BTreeMap<_, _> = stats
+        .by_range
+        .iter()
+        .map(|r| ((r.start.clone(), r.end.clone()), r.incidents))
+        .collect();
+    assert_eq!(listed.len(), stats.by_range.len(), "a range listed twice");
+    assert_eq!(listed, expected, "ranges of {q:?}");
+    assert_eq!(stats.date_ranges, expected.values().sum::<usize>());
 }
 
 /// An index changed by writes (`with_changes`: the written incidents appended and measured,
