@@ -438,7 +438,8 @@ impl Run<'_> {
     fn count(&self) -> usize {
         match self.check {
             Check::Every => self.members.len(),
-            _ => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
+            Check::Within(radius) => radius.count_within(self.positions),
+            Check::Span(_) => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
         }
     }
 
