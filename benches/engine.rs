@@ -67,6 +67,14 @@ fn engine(c: &mut Criterion) {
             "bbox + datetime, limit 10",
             "bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10",
         ),
+        (
+            "near 5 km, limit 10",
+            "near=46.75,39.82&within_km=5&limit=10",
+        ),
+        (
+            "near 5 km + one day, limit 10",
+            "near=46.75,39.82&within_km=5&datetime=2020-10-04&limit=10",
+        ),
         ("CQL2 filter alone", "filter=killed%20%3E%3D%203&limit=10"),
         (
             "CQL2 two ranges, limit 10",

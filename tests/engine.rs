@@ -797,3 +797,64 @@ fn a_radius_alone_is_counted_and_paged_as_checking_every_incident() {
         }
     }
 }
+
+/// A box or circle with days whose edge passes between range-dated incidents of one grid
+/// cell: the range-dated incidents that reach into the days are found among those of the
+/// area's cells, where a cell the edge crosses has its members checked one by one; those
+/// inside count and those outside do not.
+#[test]
+fn range_dated_incidents_split_by_an_edge_are_counted_as_checking_every_incident() {
+    // Dense enough that some cells of 0.005 degrees hold two range-dated incidents.
+    let (_dir, index) = dataset(40_000);
+    let cell = |lon: f64, lat: f64| ((lon / 0.005).floor() as i64, (lat / 0.005).floor() as i64);
+    let mut by_cell: std::collections::HashMap<_, Vec<u32>> = std::collections::HashMap::new();
+    for i in index.live_in_date_order() {
+        let incident = &index.incidents[i as usize];
+        if incident.date_end > incident.date {
+            by_cell
+                .entry(cell(incident.lon, incident.lat))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut split = 0;
+    let mut cells: Vec<&Vec<u32>> = by_cell.values().filter(|m| m.len() > 1).collect();
+    // The densest first: their circles reach the most range-dated incidents.
+    cells.sort_by_key(|m| (std::cmp::Reverse(m.len()), m[0]));
+    for members in cells.into_iter().take(20) {
+        let (a, b) = (
+            &index.incidents[members[0] as usize],
+            &index.incidents[members[1] as usize],
+        );
+        if a.lon == b.lon {
+            continue;
+        }
+        // The first day both could have happened on, or the later one's first day.
+        let day = a.date.max(b.date);
+        let datetime = format!("{day}/..");
+        // An edge between the two, the box reaching a kilometre or so beyond them.
+        let mid = (a.lon + b.lon) / 2.0;
+        let (south, north) = (a.lat.min(b.lat) - 0.01, a.lat.max(b.lat) + 0.01);
+        for bbox in [
+            format!("{mid},{south},{},{north}", mid + 0.02),
+            format!("{},{south},{mid},{north}", mid - 0.02),
+        ] {
+            agrees_as_a_page(&index, &[("bbox", bbox)], Some(&datetime), None, 100, 0);
+        }
+        // A circle around one whose rim passes between them.
+        let d = strikemap::geodesy::distance_m(
+            geo::Point::new(a.lon, a.lat),
+            geo::Point::new(b.lon, b.lat),
+        );
+        let area = [
+            ("near", format!("{},{}", a.lon, a.lat)),
+            ("within_km", (d / 2000.0).to_string()),
+        ];
+        agrees_as_a_page(&index, &area, Some(&datetime), None, 100, 0);
+        split += 1;
+    }
+    assert!(
+        split >= 10,
+        "only {split} cells hold two range-dated incidents"
+    );
+}

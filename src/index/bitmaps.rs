@@ -510,6 +510,13 @@ pub struct Bitmaps {
     /// The longest of their ranges, in days: a range-dated incident that began more than
     /// this before a day cannot reach it.
     pub longest_range_days: i64,
+    /// The same incidents by grid cell (members are positions in `ranged`), made on first
+    /// use and never written: a box or radius with days finds the ones that reach into the
+    /// days among the few in its cells instead of reading every one that began within the
+    /// longest range before them. `ranged` never changes after a build (writes append
+    /// numbers past it), so what is made stays true.
+    #[serde(skip)]
+    ranged_cells: std::sync::OnceLock<std::sync::Arc<super::Grid>>,
 }
 
 /// Whether every set holds numbers below `n` only.
@@ -545,6 +552,12 @@ impl Bitmaps {
             }
         }
         b
+    }
+
+    /// The range-dated incidents by grid cell (see `ranged_cells`).
+    pub fn ranged_cells(&self) -> &super::Grid {
+        self.ranged_cells
+            .get_or_init(|| std::sync::Arc::new(super::Grid::new(&self.ranged_at)))
     }
 
     /// Whether these sets can serve `incidents` incidents (sets read back from a snapshot

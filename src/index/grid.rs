@@ -181,6 +181,15 @@ impl Grid {
         }
     }
 
+    /// Calls `visit` with the members of each cell the circle reaches, their positions beside
+    /// them, and whether all of them lie within it (otherwise each is to be checked).
+    pub fn visit_within(&self, radius: &Radius, mut visit: impl FnMut(&[u32], &[[f64; 2]], bool)) {
+        self.visit_radius(radius, |range, whole| {
+            let (from, to) = (range.start as usize, range.end as usize);
+            visit(&self.members[from..to], &self.positions[from..to], whole);
+        });
+    }
+
     /// Every incident inside the box (edges included); `west > east` crosses the antimeridian.
     pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
         let spans = Self::spans(west, south, east, north);
