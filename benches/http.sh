@@ -14,7 +14,6 @@ port=${PORT:-18098}
 
 sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 command -v wrk >/dev/null 2>&1 || $sudo_cmd apt-get install -y -qq wrk >/dev/null
-[ -x /usr/sbin/nginx ] || $sudo_cmd apt-get install -y -qq nginx-light >/dev/null
 cargo build --release --bin strikemap >/dev/null 2>&1
 data=target/bench-data/$count
 if [ ! -f "$data/incidents.geojson" ]; then
@@ -34,30 +33,9 @@ start_server() {
     sleep 0.05
   done
 }
-# nginx from Debian serves the same bytes from the page cache with sendfile, on the same two
-# cores: what the machine itself allows for a response of that size, with no engine at all.
+source benches/nginx.sh
 nginx_port=$((port + 1))
-nginx_dir=$(pwd)/target/bench-nginx
-start_nginx() {
-  mkdir -p "$nginx_dir"
-  cat >"$nginx_dir/nginx.conf" <<CONF
-worker_processes 2;
-pid $nginx_dir/nginx.pid;
-error_log $nginx_dir/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 10000000;
-  default_type application/json;
-  server { listen 127.0.0.1:$nginx_port; root $(pwd)/$web; }
-}
-CONF
-  /usr/sbin/nginx -c "$nginx_dir/nginx.conf" -p "$nginx_dir" 2>/dev/null
-  until curl -sf "http://127.0.0.1:$nginx_port/health.json" >/dev/null; do sleep 0.05; done
-}
-trap 'kill $pid 2>/dev/null || true; [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; stop_nginx' EXIT
 # A first start measures every incident (and writes the snapshot); a restart reads it.
 rm -f "$data/.strikemap.snapshot"
 started=$(date +%s.%N)
@@ -74,7 +52,7 @@ base="$root/api"
 curl -s "$base/collections/incidents/items?limit=10" >"$web/page10.json"
 curl -s "$base/collections/incidents/items?limit=100" >"$web/page100.json"
 curl -s "$base/health" >"$web/health.json"
-start_nginx
+start_nginx "$(pwd)/$web" "$nginx_port"
 queries=(
   "health|/health"
   "one item|/collections/incidents/items/syn-0500000"

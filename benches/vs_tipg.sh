@@ -41,8 +41,11 @@ if [ ! -f "$pgdir/PG_VERSION" ]; then
   as_pg "$pg_bin/initdb" -D "$pgdir" -A trust -U postgres >/dev/null
 fi
 as_pg "$pg_bin/pg_ctl" -D "$pgdir" -o "-p $pg_port -k /tmp -c shared_buffers=2GB -c max_connections=200" -l "$pgdir/log" -w start >/dev/null
+source benches/nginx.sh
+nginx_port=18100
 cleanup() {
   kill "${sm_pid:-}" "${tipg_pid:-}" 2>/dev/null || true
+  stop_nginx
   as_pg "$pg_bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -101,6 +104,17 @@ for entry in "${queries[@]}"; do
   ratio=$( [ "${b:-0}" -gt 0 ] && echo "scale=1; $a / $b" | bc || echo "-")
   echo "| $name | $(answer "$sm_url") | $(answer "$tp_url") | $a | $b | $ratio |"
 done
+
+# The ceiling: nginx sending the single item's bytes as a static file. No server on this
+# machine answers that request faster, so no server can beat tipg's single item by more.
+item_dir=target/bench-item
+mkdir -p "$item_dir"
+curl -s "$sm/items/syn-0500000" >"$item_dir/item.json"
+start_nginx "$root/$item_dir" "$nginx_port"
+a=$(rps "http://127.0.0.1:$nginx_port/item.json")
+b=$(rps "$tp/items/500001")
+echo "| nginx: the single item's bytes as a static file, the machine's ceiling | 200, | $(answer "$tp/items/500001") | $a | $b | $(echo "scale=1; $a / $b" | bc) |"
+stop_nginx
 
 # Restart to first answer: each stack stopped, started again and asked the bbox query until
 # it answers 200 (three times each, alternating).
