@@ -511,8 +511,8 @@ pub struct Bitmaps {
     /// this before a day cannot reach it.
     pub longest_range_days: i64,
     /// The same incidents by grid cell (members are positions in `ranged`), made on first
-    /// use and never written: a box or radius with days finds the ones that reach into the
-    /// days among the few in its cells instead of reading every one that began within the
+    /// use and never written: a circle with days finds the ones that reach into the days
+    /// among the few in its cells instead of measuring every one that began within the
     /// longest range before them. `ranged` never changes after a build (writes append
     /// numbers past it), so what is made stays true.
     #[serde(skip)]

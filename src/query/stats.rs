@@ -254,7 +254,8 @@ fn count_ranges(
     };
     for &i in ranged {
         at += sets.ranged[at..].partition_point(|r| *r < i);
-        if i < base && sets.ranged.get(at) == Some(&i) {
+        // Only numbers below the base are in `ranged`, and those are in date order.
+        if sets.ranged.get(at) == Some(&i) {
             if i >= day_end {
                 flush(&mut counts, day, &mut ends);
                 day = incidents[i as usize].date;
