@@ -11,6 +11,7 @@ use geo::Point;
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Cell size in degrees (about 550 m north-south).
 const CELL_DEG: f64 = 0.005;
@@ -34,6 +35,13 @@ pub struct Grid {
     incidents: usize,
     /// The smallest box holding every incident: `[west, south, east, north]`.
     extent: Option<[f64; 4]>,
+    /// The positions again as offsets east and north of their cell's south-west bounds, in
+    /// single precision, longitudes and latitudes apart, for counting the cells a circle's rim
+    /// crosses four points at a time (see [`Radius::count_within`]); made from `positions`
+    /// on the first circle (a few milliseconds at a million), so a snapshot need not hold
+    /// them.
+    #[serde(skip)]
+    columns: OnceLock<(Vec<f32>, Vec<f32>)>,
 }
 
 fn cell_of(lon: f64, lat: f64) -> (i32, i32) {
@@ -104,7 +112,25 @@ impl Grid {
             members,
             incidents,
             extent,
+            columns: OnceLock::new(),
         }
+    }
+
+    /// The single-precision offsets of `positions` from their cells' corners (see
+    /// `columns`).
+    fn columns(&self) -> (&[f32], &[f32]) {
+        let (lon, lat) = self.columns.get_or_init(|| {
+            let mut columns = (Vec::with_capacity(self.positions.len()), Vec::new());
+            columns.1.reserve(self.positions.len());
+            for (w, [west, south, ..]) in self.starts.windows(2).zip(&self.bounds) {
+                for [lon, lat] in &self.positions[w[0] as usize..w[1] as usize] {
+                    columns.0.push((lon - west) as f32);
+                    columns.1.push((lat - south) as f32);
+                }
+            }
+            columns
+        });
+        (lon, lat)
     }
 
     /// Whether this grid can serve `incidents` incidents without reading out of bounds (a
@@ -168,9 +194,13 @@ impl Grid {
     /// Calls `visit` with each cell that may have members in the box's spans: where its
     /// incidents lie in `members`, whether they all lie inside the span (by the cell's bounds:
     /// they need no check), and the span. Cells whose bounds miss the span are not visited.
-    fn visit_box(&self, spans: &[[f64; 4]], mut visit: impl FnMut(Range<u32>, bool, [f64; 4])) {
-        for &span in spans {
-            let [w, s, e, n] = span;
+    fn visit_box<'s>(
+        &self,
+        spans: &'s [[f64; 4]],
+        mut visit: impl FnMut(Range<u32>, bool, &'s [f64; 4]),
+    ) {
+        for span in spans {
+            let [w, s, e, n] = *span;
             self.visit_cells(w, s, e, n, |k, range| {
                 let [bw, bs, be, bn] = self.bounds[k];
                 if be < w || bw > e || bn < s || bs > n {
@@ -184,7 +214,7 @@ impl Grid {
     /// Calls `visit` with the members of each cell the circle reaches, their positions beside
     /// them, and whether all of them lie within it (otherwise each is to be checked).
     pub fn visit_within(&self, radius: &Radius, mut visit: impl FnMut(&[u32], &[[f64; 2]], bool)) {
-        self.visit_radius(radius, |range, whole| {
+        self.visit_radius(radius, |_, range, whole| {
             let (from, to) = (range.start as usize, range.end as usize);
             visit(&self.members[from..to], &self.positions[from..to], whole);
         });
@@ -205,7 +235,7 @@ impl Grid {
         }
         let mut visits = Vec::new();
         self.visit_box(&spans, |range, whole, span| {
-            visits.push((range, whole, span))
+            visits.push((range, whole, *span))
         });
         let expected = visits.iter().map(|(r, _, _)| r.len()).sum();
         let mut gather = Gather::new(expected, self.incidents);
@@ -273,13 +303,13 @@ impl Grid {
     ) -> (usize, Vec<u32>) {
         self.page_of(
             |cell| {
-                self.visit_radius(radius, |range, whole| {
+                self.visit_radius(radius, |k, range, whole| {
                     cell(
                         range,
                         if whole {
                             Check::Every
                         } else {
-                            Check::Within(radius)
+                            Check::Within(radius, k as u32)
                         },
                     )
                 })
@@ -305,7 +335,7 @@ impl Grid {
             Some((run, others)) => (Some(run), others),
             None => (None, Vec::new()),
         };
-        let mut runs: Vec<Run> = Vec::with_capacity(64);
+        let mut runs: Vec<Run> = Vec::with_capacity(256);
         let mut count = 0;
         cells(&mut |range, check| {
             // A cell's members ascend: those in the run of days are one slice of them.
@@ -320,10 +350,10 @@ impl Grid {
             }
             let cell = Run {
                 members: &self.members[from..to],
-                positions: &self.positions[from..to],
+                from: from as u32,
                 check,
             };
-            let inside = cell.count();
+            let inside = cell.count(self);
             if inside > 0 {
                 count += inside;
                 runs.push(cell);
@@ -333,18 +363,18 @@ impl Grid {
             count += others.len();
             runs.push(Run {
                 members: &others,
-                positions: &[],
+                from: 0,
                 check: Check::Every,
             });
         }
         let wanted = skip.saturating_add(take).min(count);
-        (count, merge(&runs, skip, wanted, descending))
+        (count, merge(self, &runs, skip, wanted, descending))
     }
 
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
     pub fn within(&self, radius: &Radius) -> RoaringBitmap {
         let mut ranges = Vec::new();
-        self.visit_radius(radius, |range, whole| ranges.push((range, whole)));
+        self.visit_radius(radius, |_, range, whole| ranges.push((range, whole)));
         let expected = ranges.iter().map(|(r, _)| r.len()).sum();
         let mut gather = Gather::new(expected, self.incidents);
         for (range, whole) in ranges {
@@ -362,14 +392,14 @@ impl Grid {
         gather.finish()
     }
 
-    /// Calls `visit` with each non-empty cell the circle reaches: where its incidents lie in
-    /// `members`, and whether the cell lies wholly inside the circle (its members need no
-    /// check).
-    fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(Range<u32>, bool)) {
+    /// Calls `visit` with each non-empty cell the circle reaches: its number, where its
+    /// incidents lie in `members`, and whether the cell lies wholly inside the circle (its
+    /// members need no check).
+    fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(usize, Range<u32>, bool)) {
         for [w, s, e, n] in radius.envelopes() {
             self.visit_cells(w, s, e, n, |k, range| match radius.covers(self.bounds[k]) {
                 Coverage::Outside => {}
-                coverage => visit(range, coverage == Coverage::Inside),
+                coverage => visit(k, range, coverage == Coverage::Inside),
             });
         }
     }
@@ -415,83 +445,119 @@ impl Grid {
 }
 
 /// Which members of a run count.
+#[derive(Clone, Copy)]
 enum Check<'a> {
     /// All of them.
     Every,
     /// Those whose position lies in the span (a cell on a box's edge).
-    Span([f64; 4]),
-    /// Those within the radius (a cell the circle crosses).
-    Within(&'a Radius),
+    Span(&'a [f64; 4]),
+    /// Those within the radius (a cell the circle crosses, whose number is given).
+    Within(&'a Radius, u32),
 }
 
 /// Ascending incident numbers of one cell (or a list known to match), of which those that
-/// pass the check count.
+/// pass the check count. Small (the cells of a town's circle number hundreds, and each
+/// request makes a list of them): the members' positions are read from the grid, at `from`.
 struct Run<'a> {
     members: &'a [u32],
-    positions: &'a [[f64; 2]],
+    /// Where the members lie in the grid's `members` (for a cell's run).
+    from: u32,
     check: Check<'a>,
 }
 
 impl Run<'_> {
-    fn counts(&self, k: usize) -> bool {
+    fn counts(&self, grid: &Grid, k: usize) -> bool {
+        let at = || grid.positions[self.from as usize + k];
         match self.check {
             Check::Every => true,
-            Check::Span(span) => inside(span, self.positions[k]),
-            Check::Within(radius) => {
-                let [lon, lat] = self.positions[k];
+            Check::Span(span) => inside(*span, at()),
+            Check::Within(radius, _) => {
+                let [lon, lat] = at();
                 radius.contains(Point::new(lon, lat))
             }
         }
     }
 
-    fn count(&self) -> usize {
+    fn count(&self, grid: &Grid) -> usize {
+        let (from, to) = (self.from as usize, self.from as usize + self.members.len());
         match self.check {
             Check::Every => self.members.len(),
-            Check::Within(radius) => radius.count_within(self.positions),
-            Check::Span(_) => (0..self.members.len()).filter(|k| self.counts(*k)).count(),
+            Check::Within(radius, cell) => {
+                let (lon, lat) = grid.columns();
+                let bounds = grid.bounds[cell as usize];
+                let positions = &grid.positions[from..to];
+                radius.count_within(bounds, positions, &lon[from..to], &lat[from..to])
+            }
+            Check::Span(span) => grid.positions[from..to]
+                .iter()
+                .filter(|p| inside(*span, **p))
+                .count(),
         }
     }
 
-    /// Where the next counted member lies after position `at` (`None`: before the first) in
-    /// the walk's direction.
-    fn next(&self, at: Option<usize>, descending: bool) -> Option<usize> {
+    /// Where the first counted member lies from position `at` on (inclusive) in the walk's
+    /// direction.
+    fn next_from(&self, grid: &Grid, at: usize, descending: bool) -> Option<usize> {
+        if matches!(self.check, Check::Every) {
+            return Some(at);
+        }
         if descending {
-            let before = at.unwrap_or(self.members.len());
-            (0..before).rev().find(|k| self.counts(*k))
+            (0..=at).rev().find(|k| self.counts(grid, *k))
         } else {
-            let from = at.map_or(0, |a| a + 1);
-            (from..self.members.len()).find(|k| self.counts(*k))
+            (at..self.members.len()).find(|k| self.counts(grid, *k))
         }
     }
 }
 
 /// The members from `skip` to `wanted` of the runs' union, in ascending order (descending
-/// with `descending`): a k-way merge through a heap of each run's next member.
-fn merge(runs: &[Run], skip: usize, wanted: usize, descending: bool) -> Vec<u32> {
+/// with `descending`): a k-way merge through a heap of each run's next member. A run joins
+/// the heap at its first member whether or not that one counts (it bounds the run's first
+/// that does), and is checked only when it reaches the top: most of a circle's hundreds of
+/// cells never do for a page of ten.
+fn merge(grid: &Grid, runs: &[Run], skip: usize, wanted: usize, descending: bool) -> Vec<u32> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    // Keys ordered so that the heap's top is the next member in the requested order.
-    let key = |i: u32| if descending { u32::MAX - i } else { i };
-    let mut heap: BinaryHeap<Reverse<(u32, usize, usize)>> = runs
+    // Keys ordered so that the heap's top is the next member in the requested order; an
+    // entry is the key and the run's number in one word.
+    let key = |i: u32| u64::from(if descending { u32::MAX - i } else { i });
+    let entry = |run: usize, k: usize| Reverse(key(runs[run].members[k]) << 32 | run as u64);
+    // Each run's position, and whether the member there is known to count.
+    let mut at: Vec<(usize, bool)> = runs
         .iter()
-        .enumerate()
-        .filter_map(|(r, run)| {
-            let at = run.next(None, descending)?;
-            Some(Reverse((key(run.members[at]), r, at)))
+        .map(|run| {
+            let first = if descending { run.members.len() - 1 } else { 0 };
+            (first, matches!(run.check, Check::Every))
         })
         .collect();
+    let mut heap: BinaryHeap<Reverse<u64>> = (0..runs.len()).map(|r| entry(r, at[r].0)).collect();
     let mut page = Vec::with_capacity(wanted.saturating_sub(skip));
     let mut seen = 0;
     while seen < wanted {
-        let Some(Reverse((_, r, at))) = heap.pop() else {
+        let Some(Reverse(top)) = heap.pop() else {
             break;
         };
+        let r = (top & u64::from(u32::MAX)) as usize;
+        let (k, known) = at[r];
+        if !known {
+            // Found at the top unchecked: move to the first member that counts, and back in.
+            if let Some(next) = runs[r].next_from(grid, k, descending) {
+                at[r] = (next, true);
+                heap.push(entry(r, next));
+            }
+            continue;
+        }
         if seen >= skip {
-            page.push(runs[r].members[at]);
+            page.push(runs[r].members[k]);
         }
         seen += 1;
-        if let Some(next) = runs[r].next(Some(at), descending) {
-            heap.push(Reverse((key(runs[r].members[next]), r, next)));
+        let next = if descending {
+            k.checked_sub(1)
+        } else {
+            Some(k + 1).filter(|n| *n < runs[r].members.len())
+        };
+        if let Some(next) = next {
+            at[r] = (next, matches!(runs[r].check, Check::Every));
+            heap.push(entry(r, next));
         }
     }
     page
