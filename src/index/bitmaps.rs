@@ -517,6 +517,21 @@ pub struct Bitmaps {
     /// numbers past it), so what is made stays true.
     #[serde(skip)]
     ranged_cells: std::sync::OnceLock<std::sync::Arc<super::Grid>>,
+    /// Their last days and positions again as plain columns, made on first use (and never
+    /// written, as `ranged_cells`).
+    #[serde(skip)]
+    ranged_columns: std::sync::OnceLock<std::sync::Arc<RangedColumns>>,
+}
+
+/// The range-dated incidents' last days (days from the common era) and positions (in single
+/// precision, longitudes and latitudes apart), in the order of [`Bitmaps::ranged`]: a box
+/// or circle with days marks the candidates that reach the days and may lie in it four at a
+/// time, with no branch per candidate, and checks only those exactly.
+#[derive(Debug, Default)]
+pub struct RangedColumns {
+    pub end: Vec<i32>,
+    pub lon: Vec<f32>,
+    pub lat: Vec<f32>,
 }
 
 /// Whether every set holds numbers below `n` only.
@@ -558,6 +573,24 @@ impl Bitmaps {
     pub fn ranged_cells(&self) -> &super::Grid {
         self.ranged_cells
             .get_or_init(|| std::sync::Arc::new(super::Grid::new(&self.ranged_at)))
+    }
+
+    /// The range-dated incidents as plain columns (see `ranged_columns`).
+    pub fn ranged_columns(&self) -> &RangedColumns {
+        self.ranged_columns.get_or_init(|| {
+            use chrono::Datelike;
+            let (lon, lat) = self
+                .ranged_at
+                .iter()
+                .map(|[lon, lat]| (*lon as f32, *lat as f32))
+                .unzip();
+            let end = self
+                .ranged_end
+                .iter()
+                .map(|d| d.num_days_from_ce())
+                .collect();
+            std::sync::Arc::new(RangedColumns { end, lon, lat })
+        })
     }
 
     /// Whether these sets can serve `incidents` incidents (sets read back from a snapshot

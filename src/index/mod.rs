@@ -12,7 +12,7 @@ mod tally;
 mod tiling;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
-pub use bitmaps::{Bitmaps, RangeIndex, Span};
+pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
 pub use grid::Grid;
 pub use slots::Slots;
 

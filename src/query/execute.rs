@@ -188,9 +188,11 @@ pub(super) fn days(
 }
 
 /// Where the range-dated incidents that reach into some days are wanted: at a position
-/// `inside` returns true for; for a circle, within it, whose grid cells may be searched.
+/// `inside` returns true for, which lies in `bounds` (`[west, south, east, north]`, west
+/// not past east) when given; for a circle, within it, whose grid cells may be searched.
 struct Place<'a> {
     inside: &'a dyn Fn([f64; 2]) -> bool,
+    bounds: Option<[f64; 4]>,
     circle: Option<&'a Radius>,
 }
 
@@ -238,15 +240,72 @@ fn built_days(
             (None, _) => {
                 reaching.extend((begin..end).filter(|k| reaches(*k)).map(|k| sets.ranged[k]))
             }
-            (Some(place), None) => reaching.extend(
-                (begin..end)
-                    .filter(|k| reaches(*k) && (place.inside)(sets.ranged_at[*k]))
-                    .map(|k| sets.ranged[k]),
-            ),
+            (Some(place), None) => reaching = reaching_in(sets, begin..end, s, &place),
             (Some(_), Some(circle)) => reaching = reaching_by_cells(sets, begin..end, s, circle),
         }
     }
     (from as u32..(to.max(from)) as u32, reaching)
+}
+
+/// Single precision moves a coordinate of at most 180° by at most 2^-24 of it, 1.1e-5°, and
+/// a bound as much: a position inside a box is inside the box widened by this, in single
+/// precision.
+const SINGLE_HAIR_DEG: f64 = 3e-5;
+
+/// The range-dated incidents at positions `window` of [`Bitmaps::ranged`] that reach `day`
+/// (their last day is on or after it) and lie in `place`, ascending. A first pass over plain
+/// columns (see [`crate::index::RangedColumns`]) marks, with no branch per candidate, those that reach the
+/// day and lie within a hair of the place's bounds; only those are checked exactly. A box
+/// around a town keeps a few hundred of the thousands that began within the longest range
+/// before the day.
+fn reaching_in(
+    sets: &Bitmaps,
+    window: std::ops::Range<usize>,
+    day: chrono::NaiveDate,
+    place: &Place,
+) -> Vec<u32> {
+    use chrono::Datelike;
+    let columns = sets.ranged_columns();
+    let day = day.num_days_from_ce();
+    let [west, south, east, north] =
+        place
+            .bounds
+            .map_or([f32::MIN, f32::MIN, f32::MAX, f32::MAX], |[w, s, e, n]| {
+                [
+                    w - SINGLE_HAIR_DEG,
+                    s - SINGLE_HAIR_DEG,
+                    e + SINGLE_HAIR_DEG,
+                    n + SINGLE_HAIR_DEG,
+                ]
+                .map(|b| b as f32)
+            });
+    const BLOCK: usize = 256;
+    let mut marked = [0u8; BLOCK];
+    let mut reaching = Vec::new();
+    for start in window.clone().step_by(BLOCK) {
+        let stop = (start + BLOCK).min(window.end);
+        let candidates = columns.end[start..stop]
+            .iter()
+            .zip(&columns.lon[start..stop])
+            .zip(&columns.lat[start..stop]);
+        let mut any = 0u32;
+        for (((end, lon), lat), mark) in candidates.zip(&mut marked) {
+            // Without short circuits: no branch per candidate.
+            let maybe =
+                (*end >= day) & (*lon >= west) & (*lon <= east) & (*lat >= south) & (*lat <= north);
+            *mark = u8::from(maybe);
+            any += u32::from(maybe);
+        }
+        if any == 0 {
+            continue;
+        }
+        for (k, mark) in (start..stop).zip(&marked) {
+            if *mark != 0 && (place.inside)(sets.ranged_at[k]) {
+                reaching.push(sets.ranged[k]);
+            }
+        }
+    }
+    reaching
 }
 
 /// The range-dated incidents at positions `window` of [`Bitmaps::ranged`] that reach `day`
@@ -1021,8 +1080,18 @@ fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     // Days, when asked, as a run of numbers and the range-dated incidents before it that
     // reach in and lie inside the area.
     let days = datetime.map(|d| {
+        let bounds = match (&area, &radius) {
+            (Area::Box(b), _) => Some([b.west, b.south, b.east, b.north]),
+            (_, Some(radius)) => match radius.envelopes()[..] {
+                [one] => Some(one),
+                _ => None,
+            },
+            _ => None,
+        };
         let place = Place {
             inside: &inside,
+            // Across the antimeridian, no bounds (west past east).
+            bounds: bounds.filter(|[w, _, e, _]| w <= e),
             circle: radius.as_ref(),
         };
         built_days(index, d.start, d.end, Some(place))
