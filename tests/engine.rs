@@ -799,9 +799,10 @@ fn a_radius_alone_is_counted_and_paged_as_checking_every_incident() {
 }
 
 /// A box or circle with days whose edge passes between range-dated incidents of one grid
-/// cell: the range-dated incidents that reach into the days are found among those of the
-/// area's cells, where a cell the edge crosses has its members checked one by one; those
-/// inside count and those outside do not.
+/// cell, or through one of them or a hair beside it: the range-dated incidents that reach
+/// into the days are found among those of the area's cells (or marked in single precision),
+/// where a cell the edge crosses has its members checked one by one; those inside count and
+/// those outside do not.
 #[test]
 fn range_dated_incidents_split_by_an_edge_are_counted_as_checking_every_incident() {
     // Dense enough that some cells of 0.005 degrees hold two range-dated incidents.
@@ -835,9 +836,15 @@ fn range_dated_incidents_split_by_an_edge_are_counted_as_checking_every_incident
         // An edge between the two, the box reaching a kilometre or so beyond them.
         let mid = (a.lon + b.lon) / 2.0;
         let (south, north) = (a.lat.min(b.lat) - 0.01, a.lat.max(b.lat) + 0.01);
+        // And edges through one of them (a box holds its edges) or a hair beside it.
+        let (lon, hair) = (a.lon, 1e-9);
         for bbox in [
             format!("{mid},{south},{},{north}", mid + 0.02),
             format!("{},{south},{mid},{north}", mid - 0.02),
+            format!("{lon},{south},{},{north}", lon + 0.02),
+            format!("{},{south},{lon},{north}", lon - 0.02),
+            format!("{},{south},{},{north}", lon + hair, lon + 0.02),
+            format!("{},{south},{},{north}", lon - 0.02, lon - hair),
         ] {
             agrees_as_a_page(&index, &[("bbox", bbox)], Some(&datetime), None, 100, 0);
         }

@@ -247,17 +247,14 @@ fn built_days(
     (from as u32..(to.max(from)) as u32, reaching)
 }
 
-/// Single precision moves a coordinate of at most 180° by at most 2^-24 of it, 1.1e-5°, and
-/// a bound as much: a position inside a box is inside the box widened by this, in single
-/// precision.
-const SINGLE_HAIR_DEG: f64 = 3e-5;
-
 /// The range-dated incidents at positions `window` of [`Bitmaps::ranged`] that reach `day`
 /// (their last day is on or after it) and lie in `place`, ascending. A first pass over plain
-/// columns (see [`crate::index::RangedColumns`]) marks, with no branch per candidate, those that reach the
-/// day and lie within a hair of the place's bounds; only those are checked exactly. A box
-/// around a town keeps a few hundred of the thousands that began within the longest range
-/// before the day.
+/// columns (see [`crate::index::RangedColumns`]) marks, with no branch per candidate, those
+/// that reach the day and lie in the place's bounds in single precision; only those are
+/// checked exactly. Rounding to single precision keeps order (a coordinate not below a bound
+/// is not below it rounded), so no position inside the bounds is left unmarked. A box around
+/// a town keeps a few hundred of the thousands that began within the longest range before
+/// the day.
 fn reaching_in(
     sets: &Bitmaps,
     window: std::ops::Range<usize>,
@@ -267,18 +264,11 @@ fn reaching_in(
     use chrono::Datelike;
     let columns = sets.ranged_columns();
     let day = day.num_days_from_ce();
-    let [west, south, east, north] =
-        place
-            .bounds
-            .map_or([f32::MIN, f32::MIN, f32::MAX, f32::MAX], |[w, s, e, n]| {
-                [
-                    w - SINGLE_HAIR_DEG,
-                    s - SINGLE_HAIR_DEG,
-                    e + SINGLE_HAIR_DEG,
-                    n + SINGLE_HAIR_DEG,
-                ]
-                .map(|b| b as f32)
-            });
+    let [west, south, east, north] = place
+        .bounds
+        .map_or([f32::MIN, f32::MIN, f32::MAX, f32::MAX], |b| {
+            b.map(|b| b as f32)
+        });
     const BLOCK: usize = 256;
     let mut marked = [0u8; BLOCK];
     let mut reaching = Vec::new();
