@@ -110,11 +110,12 @@ type Sets<'a> = Cow<'a, RoaringBitmap>;
 
 /// The intersection of `parts` (`None`: no part, every incident). With `wanted` (a page's
 /// offset plus limit), the largest part may be left beside the others' intersection rather
-/// than intersected (see [`Plan::also`]).
+/// than intersected (see [`Plan::also`]); the size of their intersection, counted to decide
+/// that, comes with it.
 fn intersect<'a>(
     mut parts: Vec<Sets<'a>>,
     wanted: Option<usize>,
-) -> (Option<Sets<'a>>, Option<Sets<'a>>) {
+) -> (Option<Sets<'a>>, Option<(Sets<'a>, u64)>) {
     // Smallest first: each intersection is then as small as it can be.
     parts.sort_unstable_by_key(|p| p.len());
     let last = if parts.len() > 1 { parts.pop() } else { None };
@@ -142,7 +143,7 @@ fn intersect<'a>(
         let matched = set.intersection_len(&last);
         // Reading `wanted` matches walks about wanted × |set| / matched members of `set`.
         if matched > 0 && (wanted as u64).saturating_mul(set.len()) / matched <= LAZY_WALK {
-            return (Some(set), Some(last));
+            return (Some(set), Some((last, matched)));
         }
     }
     *set.to_mut() &= &*last;
@@ -424,6 +425,12 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         }
     };
     let (mut set, also) = intersect(parts, wanted);
+    // Counted already, unless some of the set is dead (and taken out below).
+    let shared = also
+        .as_ref()
+        .map(|(_, n)| *n as usize)
+        .filter(|_| index.dead().is_empty());
+    let also = also.map(|(also, _)| also);
     // Every set above holds live incidents only; this keeps it so whatever a set came from.
     if let Some(s) = &mut set
         && !index.dead().is_empty()
@@ -445,7 +452,9 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
             // One span alone (two alone were counted by `leave_spans`): it holds live
             // incidents only.
             (None, _) => plan.spans.first().map_or(0, Span::len),
-            (Some(set), Some(also)) if plan.spans.is_empty() => set.intersection_len(also) as usize,
+            (Some(set), Some(also)) if plan.spans.is_empty() => {
+                shared.unwrap_or_else(|| set.intersection_len(also) as usize)
+            }
             (Some(set), _) => set.iter().filter(|i| plan.passes(index, *i)).count(),
         });
     }
