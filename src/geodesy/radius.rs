@@ -156,6 +156,27 @@ impl Flat {
         })
     }
 
+    /// The tallest box between longitudes `west` and `east` whose every point is inside by
+    /// [`Flat::covers`]'s test: at most the farthest longitude's distance east-west, the
+    /// rest of the inside radius north-south (within the latitudes trusted). `None` when no
+    /// such box, or the span straddles the antimeridian opposite the centre.
+    fn inner_box(&self, centre: Point, west: f64, east: f64) -> Option<[f64; 4]> {
+        let (lon, lat) = (centre.x(), centre.y());
+        let (w, e) = (wrap(west - lon), wrap(east - lon));
+        if w > e {
+            return None;
+        }
+        let [kx, ky] = self.per_degree;
+        let across = (kx * w.abs().max(e.abs())).powi(2);
+        let left = self.inside_2 - across;
+        if left <= 0.0 {
+            return None;
+        }
+        // Shaved by a part in a billion for the rounding of the root and the squares.
+        let reach = ((left.sqrt() / ky) * (1.0 - 1e-9)).min(self.max_dlat);
+        Some([west, lat - reach, east, lat + reach])
+    }
+
     /// The squared flat distance of a difference of longitude and latitude (degrees), with
     /// the centre's scales.
     fn squared_m(&self, dlon: f64, dlat: f64) -> f64 {
@@ -420,6 +441,14 @@ impl Radius {
         } else {
             Coverage::Partly
         }
+    }
+
+    /// A box `[west, south, east, north]` between longitudes `west` and `east` (a column of
+    /// grid cells) wholly inside the circle, as tall as it can be shown to be cheaply; a grid
+    /// cell within it needs no test of its own. `None` where none is known.
+    pub fn inner_box(&self, west: f64, east: f64) -> Option<[f64; 4]> {
+        self.flat
+            .and_then(|flat| flat.inner_box(self.centre, west, east))
     }
 
     /// Local flat distance with the meridional and prime-vertical radii of curvature at the
@@ -703,6 +732,47 @@ mod tests {
             }
         }
         assert!(decided > 1_000, "only {decided} boxes decided");
+    }
+
+    /// Every point of an inner box is within the radius (checked on a lattice, the box's
+    /// corners and edges included), and a box around a town's centre is most of the circle's
+    /// height.
+    #[test]
+    fn an_inner_box_holds_only_points_within_the_radius() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let mut boxes = 0;
+        for _ in 0..2_000 {
+            let lat: f64 = rng.random_range(-78.0..78.0);
+            let lon: f64 = rng.random_range(-180.0..180.0);
+            let radius_m: f64 = rng.random_range(100.0..100_000.0);
+            let radius = Radius::new(Point::new(lon, lat), radius_m);
+            let reach = radius_m / 60_000.0;
+            let west = lon + rng.random_range(-reach..reach);
+            let east = west + rng.random_range(0.0..reach / 4.0);
+            let Some([w, s, e, n]) = radius.inner_box(west, east) else {
+                continue;
+            };
+            boxes += 1;
+            assert_eq!([w, e], [west, east]);
+            for i in 0..=6 {
+                for j in 0..=6 {
+                    let p = Point::new(
+                        w + (e - w) * f64::from(i) / 6.0,
+                        s + (n - s) * f64::from(j) / 6.0,
+                    );
+                    assert!(
+                        crate::geodesy::distance_m(radius.centre(), p) <= radius_m,
+                        "{p:?} in {:?} around ({lon}, {lat}) r {radius_m}",
+                        [w, s, e, n]
+                    );
+                }
+            }
+        }
+        assert!(boxes > 500, "only {boxes} inner boxes");
+        let town = Radius::new(Point::new(46.75, 39.82), 5_000.0);
+        let [_, s, _, n] = town.inner_box(46.749, 46.751).expect("an inner box");
+        let height = degrees_of_latitude_within(5_000.0) * 2.0;
+        assert!(n - s > 0.9 * height, "{} of {height}", n - s);
     }
 
     /// The coarse first test's promise: wherever it is trusted, the flat distance with the

@@ -395,11 +395,32 @@ impl Grid {
     /// Calls `visit` with each non-empty cell the circle reaches: its number, where its
     /// incidents lie in `members`, and whether the cell lies wholly inside the circle (its
     /// members need no check).
+    /// A cell whose members' bounds lie in its column's inner box (see
+    /// [`Radius::inner_box`], found once a column) is inside without a test of its own: most
+    /// of a town's circle.
     fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(usize, Range<u32>, bool)) {
         for [w, s, e, n] in radius.envelopes() {
-            self.visit_cells(w, s, e, n, |k, range| match radius.covers(self.bounds[k]) {
-                Coverage::Outside => {}
-                coverage => visit(k, range, coverage == Coverage::Inside),
+            let mut column: Option<(i32, Option<[f64; 4]>)> = None;
+            self.visit_cells(w, s, e, n, |k, range| {
+                let x = self.keys[k].0;
+                let inner = match column {
+                    Some((at, inner)) if at == x => inner,
+                    _ => {
+                        let west = f64::from(x) * CELL_DEG;
+                        let inner = radius.inner_box(west, west + CELL_DEG);
+                        column = Some((x, inner));
+                        inner
+                    }
+                };
+                let [bw, bs, be, bn] = self.bounds[k];
+                if inner.is_some_and(|[w, s, e, n]| w <= bw && be <= e && s <= bs && bn <= n) {
+                    visit(k, range, true);
+                    return;
+                }
+                match radius.covers(self.bounds[k]) {
+                    Coverage::Outside => {}
+                    coverage => visit(k, range, coverage == Coverage::Inside),
+                }
             });
         }
     }
@@ -427,11 +448,12 @@ impl Grid {
             }
             return;
         }
-        // Column by column: the cells from (x, y0) to (x, y1) are one run of keys.
+        // Column by column: the cells from (x, y0) to (x, y1) are one run of keys, found from
+        // where the last one ended.
         let mut k = self.keys.partition_point(|key| *key < (x0, y0));
         for x in x0..=x1 {
             if k < self.keys.len() && self.keys[k] < (x, y0) {
-                k += self.keys[k..].partition_point(|key| *key < (x, y0));
+                k = gallop(&self.keys, k, (x, y0));
             }
             while k < self.keys.len() && self.keys[k] <= (x, y1) {
                 visit(k, range(k));
@@ -442,6 +464,21 @@ impl Grid {
             }
         }
     }
+}
+
+/// The first position from `from` on whose key is not below `key` (the keys ascend), found
+/// by steps doubling from `from` and then halving: a circle's or box's next column begins a
+/// few dozen cells on, where a search of all the keys after it would touch a dozen far
+/// apart.
+fn gallop(keys: &[(i32, i32)], from: usize, key: (i32, i32)) -> usize {
+    let mut step = 1;
+    let mut low = from;
+    while low + step < keys.len() && keys[low + step] < key {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step).min(keys.len());
+    low + keys[low..high].partition_point(|k| *k < key)
 }
 
 /// Which members of a run count.
@@ -672,6 +709,22 @@ mod tests {
             let (_, back) = grid.page_within(&radius, None, 2, 15, true);
             let reversed: Vec<u32> = all.iter().rev().skip(2).take(15).copied().collect();
             assert_eq!(back, reversed, "{lon} {lat} {metres}");
+        }
+    }
+
+    #[test]
+    fn galloping_finds_what_a_search_of_the_rest_finds() {
+        let keys: Vec<(i32, i32)> = (0..40)
+            .flat_map(|x| (0..(x % 7) * 3).map(move |y| (x, y * 2)))
+            .collect();
+        for from in 0..keys.len() {
+            for x in -1..42 {
+                for y in [-1, 0, 1, 5, 40] {
+                    let key = (x, y);
+                    let want = from + keys[from..].partition_point(|k| *k < key);
+                    assert_eq!(gallop(&keys, from, key), want, "{from} {key:?}");
+                }
+            }
         }
     }
 
