@@ -581,17 +581,8 @@ mod tests {
                 let by_cells: usize = cells
                     .values()
                     .map(|cell| {
-                        let [w, s] = cell
-                            .iter()
-                            .fold([f64::MAX; 2], |[w, s], [x, y]| [w.min(*x), s.min(*y)]);
-                        let [e, n] = cell
-                            .iter()
-                            .fold([f64::MIN; 2], |[e, n], [x, y]| [e.max(*x), n.max(*y)]);
-                        let (lon, lat): (Vec<f32>, Vec<f32>) = cell
-                            .iter()
-                            .map(|[x, y]| ((x - w) as f32, (y - s) as f32))
-                            .unzip();
-                        radius.count_within([w, s, e, n], cell, &lon, &lat)
+                        let (bounds, lon, lat) = as_a_cell(cell);
+                        radius.count_within(bounds, cell, &lon, &lat)
                     })
                     .sum();
                 assert_eq!(by_cells, one_by_one, "r {radius_m} at ({lon}, {lat})");
@@ -609,6 +600,22 @@ mod tests {
             undecided > 100,
             "only {undecided} points needed the second pass"
         );
+    }
+
+    /// Points as the grid hands a cell to [`Radius::count_within`]: their extent, and their
+    /// offsets from its south-west corner in single precision.
+    fn as_a_cell(points: &[[f64; 2]]) -> ([f64; 4], Vec<f32>, Vec<f32>) {
+        let [w, s] = points
+            .iter()
+            .fold([f64::MAX; 2], |[w, s], [x, y]| [w.min(*x), s.min(*y)]);
+        let [e, n] = points
+            .iter()
+            .fold([f64::MIN; 2], |[e, n], [x, y]| [e.max(*x), n.max(*y)]);
+        let (lon, lat) = points
+            .iter()
+            .map(|[x, y]| ((x - w) as f32, (y - s) as f32))
+            .unzip();
+        ([w, s, e, n], lon, lat)
     }
 
     /// The cells a circle's rim crosses, dense with points and some of them within a
@@ -653,16 +660,7 @@ mod tests {
                     points.push([x, y]);
                 }
             }
-            let [w, s] = points
-                .iter()
-                .fold([f64::MAX; 2], |[w, s], [x, y]| [w.min(*x), s.min(*y)]);
-            let [e, n] = points
-                .iter()
-                .fold([f64::MIN; 2], |[e, n], [x, y]| [e.max(*x), n.max(*y)]);
-            let (lon_off, lat_off): (Vec<f32>, Vec<f32>) = points
-                .iter()
-                .map(|[x, y]| ((x - w) as f32, (y - s) as f32))
-                .unzip();
+            let ([w, s, e, n], lon_off, lat_off) = as_a_cell(&points);
             let one_by_one = points
                 .iter()
                 .filter(|[x, y]| radius.contains(Point::new(*x, *y)))
