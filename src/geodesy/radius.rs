@@ -693,6 +693,15 @@ mod tests {
         );
     }
 
+    /// The points of a lattice of `steps` × `steps` cells over the box `[west, south, east,
+    /// north]`, its corners and edges included.
+    fn lattice([w, s, e, n]: [f64; 4], steps: u32) -> impl Iterator<Item = Point> {
+        let at = move |i: u32| f64::from(i) / f64::from(steps);
+        (0..=steps).flat_map(move |i| {
+            (0..=steps).map(move |j| Point::new(w + (e - w) * at(i), s + (n - s) * at(j)))
+        })
+    }
+
     /// A box said to be inside (outside) has every point inside (outside), checked at a lattice
     /// of points over boxes the size of grid cells and larger, at every distance from the rim.
     #[test]
@@ -714,19 +723,13 @@ mod tests {
                 continue;
             }
             decided += 1;
-            for i in 0..=8 {
-                for j in 0..=8 {
-                    let p = Point::new(
-                        west + size * f64::from(i) / 8.0,
-                        south + size * f64::from(j) / 8.0,
-                    );
-                    let inside = crate::geodesy::distance_m(radius.centre(), p) <= radius_m;
-                    assert_eq!(
-                        inside,
-                        coverage == Coverage::Inside,
-                        "{cell:?} around ({lon}, {lat}) r {radius_m}"
-                    );
-                }
+            for p in lattice(cell, 8) {
+                let inside = crate::geodesy::distance_m(radius.centre(), p) <= radius_m;
+                assert_eq!(
+                    inside,
+                    coverage == Coverage::Inside,
+                    "{cell:?} around ({lon}, {lat}) r {radius_m}"
+                );
             }
         }
         assert!(decided > 1_000, "only {decided} boxes decided");
@@ -752,18 +755,12 @@ mod tests {
             };
             boxes += 1;
             assert_eq!([w, e], [west, east]);
-            for i in 0..=6 {
-                for j in 0..=6 {
-                    let p = Point::new(
-                        w + (e - w) * f64::from(i) / 6.0,
-                        s + (n - s) * f64::from(j) / 6.0,
-                    );
-                    assert!(
-                        crate::geodesy::distance_m(radius.centre(), p) <= radius_m,
-                        "{p:?} in {:?} around ({lon}, {lat}) r {radius_m}",
-                        [w, s, e, n]
-                    );
-                }
+            for p in lattice([w, s, e, n], 6) {
+                assert!(
+                    crate::geodesy::distance_m(radius.centre(), p) <= radius_m,
+                    "{p:?} in {:?} around ({lon}, {lat}) r {radius_m}",
+                    [w, s, e, n]
+                );
             }
         }
         assert!(boxes > 500, "only {boxes} inner boxes");

@@ -395,6 +395,7 @@ impl Grid {
     /// Calls `visit` with each non-empty cell the circle reaches: its number, where its
     /// incidents lie in `members`, and whether the cell lies wholly inside the circle (its
     /// members need no check).
+    ///
     /// A cell whose members' bounds lie in its column's inner box (see
     /// [`Radius::inner_box`], found once a column) is inside without a test of its own: most
     /// of a town's circle.
