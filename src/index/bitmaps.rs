@@ -124,10 +124,6 @@ impl Span<'_> {
     pub(super) fn to(&self) -> usize {
         self.to
     }
-
-    pub(super) fn index(&self) -> &RangeIndex {
-        self.index
-    }
 }
 
 /// Positions `from..to` of an order, as whole chunks and what is left at either end.
@@ -205,15 +201,6 @@ impl RangeIndex {
             *slot = at as u32;
         }
         Some(rank)
-    }
-
-    /// The incidents at positions `from..to` of the order.
-    pub(super) fn run(&self, from: usize, to: usize) -> Span<'_> {
-        Span {
-            index: self,
-            from,
-            to,
-        }
     }
 
     /// What tables of two indexes know this one by.
