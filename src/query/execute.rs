@@ -280,6 +280,8 @@ fn reaching_in(
             .zip(&columns.lon[start..stop])
             .zip(&columns.lat[start..stop]);
         let mut any = 0u32;
+        // Marks past the block's end (the last block may be short) stay clear.
+        marked[stop - start..].fill(0);
         for (((end, lon), lat), mark) in candidates.zip(&mut marked) {
             // Without short circuits: no branch per candidate.
             let maybe =
@@ -290,9 +292,16 @@ fn reaching_in(
         if any == 0 {
             continue;
         }
-        for (k, mark) in (start..stop).zip(&marked) {
-            if *mark != 0 && (place.inside)(sets.ranged_at[k]) {
-                reaching.push(sets.ranged[k]);
+        // Eight marks a word: most words of a town's box are empty, and each set byte is
+        // one set bit, cleared in turn.
+        for (word_at, word) in (start..stop).step_by(8).zip(marked.chunks_exact(8)) {
+            let mut word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            while word != 0 {
+                let k = word_at + (word.trailing_zeros() / 8) as usize;
+                word &= word - 1;
+                if (place.inside)(sets.ranged_at[k]) {
+                    reaching.push(sets.ranged[k]);
+                }
             }
         }
     }
