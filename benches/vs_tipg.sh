@@ -23,6 +23,8 @@ if [ ! -x "$pg_bin/postgres" ] || [ ! -d /usr/share/postgresql/15/extension ] ||
   $sudo_cmd apt-get install -y -qq postgresql postgresql-15-postgis-3 wrk bc >/dev/null
 fi
 command -v wrk >/dev/null || $sudo_cmd apt-get install -y -qq wrk bc >/dev/null
+# ogr2ogr loads the GeoJSON into PostGIS.
+command -v ogr2ogr >/dev/null || $sudo_cmd apt-get install -y -qq gdal-bin >/dev/null
 venv=target/bench-venv
 if [ ! -x "$venv/bin/uvicorn" ]; then
   python3 -m venv "$venv"

@@ -338,6 +338,7 @@ impl Grid {
         let mut kept = Cells {
             grid: self,
             days: run,
+            // A town's circle hands over about 400 cells.
             runs: Vec::with_capacity(512),
             count: 0,
         };
@@ -474,8 +475,8 @@ fn gallop(keys: &[(i32, i32)], from: usize, key: (i32, i32)) -> usize {
 /// `partition_point` would find it. A cell's incidents spread over the days about evenly, so
 /// where `value` falls between its first and last numbers is close to where it falls among
 /// them: the search starts there and gallops outwards, reading two or three nearby cache
-/// lines where halving a cell of a few hundred reads eight or nine far apart (with days,
-/// each of a box's few hundred cells is searched twice).
+/// lines where halving a cell of a few hundred reads half a dozen far apart (with days, each
+/// of a box's few hundred cells is searched twice).
 fn first_not_below(cell: &[u32], value: u32) -> usize {
     let n = cell.len();
     match (cell.first(), cell.last()) {
@@ -507,9 +508,9 @@ fn first_not_below(cell: &[u32], value: u32) -> usize {
     }
 }
 
-/// The cells of a box or circle as they are handed over, kept as runs of what counts (a
-/// plain type, not a closure behind a pointer: each of hundreds of cells is added with its
-/// check in registers).
+/// The cells of a box or circle as they are handed over, kept as runs of what counts: a plain
+/// type whose `add` inlines into the visit, not a closure called through a pointer with its
+/// check written out and read back for each of hundreds of cells.
 struct Cells<'a> {
     grid: &'a Grid,
     /// The run of numbers within the days, when the query has days.
