@@ -460,7 +460,7 @@ impl Grid {
 /// by steps doubling from `from` and then halving: a circle's or box's next column begins a
 /// few dozen cells on, where a search of all the keys after it would touch a dozen far
 /// apart.
-fn gallop(keys: &[(i32, i32)], from: usize, key: (i32, i32)) -> usize {
+fn gallop<K: Ord + Copy>(keys: &[K], from: usize, key: K) -> usize {
     let mut step = 1;
     let mut low = from;
     while low + step < keys.len() && keys[low + step] < key {
@@ -485,13 +485,7 @@ fn first_not_below(cell: &[u32], value: u32) -> usize {
             let guess = (guess as usize).min(n - 1);
             if cell[guess] < value {
                 // Up from a number below `value`.
-                let (mut low, mut step) = (guess, 1);
-                while low + step < n && cell[low + step] < value {
-                    low += step;
-                    step *= 2;
-                }
-                let high = (low + step).min(n);
-                low + 1 + cell[low + 1..high].partition_point(|i| *i < value)
+                gallop(cell, guess, value)
             } else {
                 // Down from a number not below it (the first number is below it).
                 let (mut high, mut step) = (guess, 1);
@@ -811,6 +805,8 @@ mod tests {
                 .map(|i| (f64::from(i).sqrt() * 1e4) as u32)
                 .collect(),
             [1, 1, 1, 4, 4, 9, 9, 9, 9].into(),
+            // Repeats found by galloping up.
+            [0, 5, 5, 5, 5, 5, 5, 5, 5, 100].into(),
         ];
         for cell in &cells {
             let top = cell.last().copied().unwrap_or(10) + 2;
