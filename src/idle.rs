@@ -81,6 +81,31 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         }
     }
 
+    /// Passed through, so that hyper writes a response's head and body with one `writev`
+    /// instead of first copying the body into its own buffer (a socket that says it cannot
+    /// write vectors gets every body flattened: a copy of each page's bytes).
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    this.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.check(cx).map(Err),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         match Pin::new(&mut this.inner).poll_flush(cx) {
@@ -98,7 +123,27 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
 mod tests {
     use super::IdleTimeout;
     use std::time::Duration;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncReadExt, AsyncWrite as _, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn writes_vectors_when_the_socket_can() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        let mut wrapped = IdleTimeout::new(accepted.unwrap().0, Duration::from_secs(5));
+        // hyper copies every body into its own buffer unless the socket says it writes vectors.
+        assert!(wrapped.is_write_vectored());
+        let slices = [
+            std::io::IoSlice::new(b"head,"),
+            std::io::IoSlice::new(b"body"),
+        ];
+        let written = wrapped.write_vectored(&slices).await.unwrap();
+        wrapped.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        client.unwrap().read_to_end(&mut got).await.unwrap();
+        assert_eq!(&got[..], &b"head,body"[..written]);
+        assert!(written > 5, "both slices in one write, got {written} bytes");
+    }
 
     #[tokio::test]
     async fn gives_up_only_when_nothing_moves() {
