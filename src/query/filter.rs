@@ -18,6 +18,70 @@ use geo::{Contains, Intersects, Point};
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Most nodes a filter may have (operators, properties and literals).
 pub const MAX_FILTER_NODES: usize = 500;
+/// Deepest a filter may nest: brackets within brackets, and negations and signs in a row.
+/// The third-party parser descends once per level on the thread's stack, and a filter of
+/// 1,300 nested parentheses (well within [`MAX_FILTER_LEN`]) overflowed a 2 MB stack,
+/// which aborts the whole server: the depth is measured before the parser sees the text.
+pub const MAX_FILTER_DEPTH: usize = 64;
+
+/// How deep `text` nests, read as `lang` without parsing it: the most brackets (round, square
+/// or curly) open at once outside quoted strings, or the most negations (`NOT`) and signs
+/// in a row, whichever is deeper. Unbalanced text is left for the parser to refuse.
+fn nesting(text: &str, lang: FilterLang) -> usize {
+    let quote = match lang {
+        FilterLang::Text => b'\'',
+        FilterLang::Json => b'"',
+    };
+    let (mut depth, mut deepest, mut in_row) = (0usize, 0usize, 0usize);
+    let mut quoted = false;
+    let mut escaped = false;
+    let bytes = text.as_bytes();
+    let mut k = 0;
+    while k < bytes.len() {
+        let b = bytes[k];
+        k += 1;
+        if quoted {
+            // JSON escapes with a backslash; CQL2 text doubles the quote, which reads here
+            // as the string closing and opening again.
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' && lang == FilterLang::Json {
+                escaped = true;
+            } else if b == quote {
+                quoted = false;
+            }
+            continue;
+        }
+        match b {
+            _ if b == quote => quoted = true,
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' | b'+' => {
+                in_row += 1;
+                deepest = deepest.max(in_row);
+                continue;
+            }
+            b'n' | b'N'
+                if bytes[k - 1..].len() >= 3
+                    && (k < 2 || !bytes[k - 2].is_ascii_alphanumeric())
+                    && bytes[k - 1..k + 2].eq_ignore_ascii_case(b"not")
+                    && bytes.get(k + 2).is_none_or(|c| !c.is_ascii_alphanumeric()) =>
+            {
+                k += 2;
+                in_row += 1;
+                deepest = deepest.max(in_row);
+                continue;
+            }
+            _ if b.is_ascii_whitespace() => continue,
+            _ => {}
+        }
+        in_row = 0;
+    }
+    deepest
+}
 
 /// The encodings accepted in `filter-lang`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -220,6 +284,14 @@ pub fn parse_filter(
     if text.chars().count() > MAX_FILTER_LEN {
         return Err(bad(
             format!("a filter of at most {MAX_FILTER_LEN} characters"),
+            text,
+        ));
+    }
+    if nesting(text, lang) > MAX_FILTER_DEPTH {
+        return Err(bad(
+            format!(
+                "a filter nested at most {MAX_FILTER_DEPTH} levels deep (brackets within brackets, or NOT and signs in a row)"
+            ),
             text,
         ));
     }
@@ -1014,8 +1086,35 @@ impl Filter {
 
 #[cfg(test)]
 mod tests {
-    use super::{FilterLang, like, parse_filter};
+    use super::{FilterLang, like, nesting, parse_filter};
     use crate::gazetteer::Gazetteer;
+
+    /// Nesting is measured outside quoted strings, by brackets open at once and by negations
+    /// and signs in a row; a word holding "not" is no negation.
+    #[test]
+    fn nesting_counts_brackets_negations_and_signs_outside_strings() {
+        let text = FilterLang::Text;
+        assert_eq!(nesting("killed = 1", text), 0);
+        assert_eq!(nesting("((killed = 1) AND (depth_km > 3))", text), 2);
+        assert_eq!(nesting("title = '((((it''s ((('", text), 0);
+        assert_eq!(nesting("NOT NOT not killed = 1", text), 3);
+        assert_eq!(nesting("NOT (NOT killed = 1) AND NOT x = 2", text), 1);
+        assert_eq!(nesting("cannot = 1 AND notes = 2 AND knot = 3", text), 0);
+        assert_eq!(nesting("killed = - - -1", text), 3);
+        assert_eq!(nesting("NOTE = 1 AND NOT(x = 1)", text), 1);
+        let json = FilterLang::Json;
+        assert_eq!(
+            nesting(r#"{"op":"=","args":[{"property":"killed"},1]}"#, json),
+            3
+        );
+        assert_eq!(nesting(r#"{"args":["[[[\"[[["]}"#, json), 2);
+        let deep = format!("{}killed = 1{}", "(".repeat(65), ")".repeat(65));
+        let refused = parse_filter(&deep, text, &Gazetteer::new(Vec::new())).unwrap_err();
+        assert!(
+            refused.to_string().contains("nested at most 64 levels"),
+            "{refused}"
+        );
+    }
 
     /// A parse kept for a text answers that text in that language only: the same text in the
     /// other language is parsed (and refused) as that language.
