@@ -705,6 +705,35 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     }
 }
 
+/// A query filtered by days alone is counted and paged from where the days begin and the
+/// range-dated incidents that reach into them, without a set: every interval, order and
+/// page must be what checking every incident gives, past the last match included.
+#[test]
+fn days_alone_are_counted_and_paged_as_checking_every_incident() {
+    let (_dir, index) = dataset(4_000);
+    for datetime in [
+        "2020-10-01/2020-10-15",
+        "../2020-10-05",
+        "2020-10-20/..",
+        "2020-10-04",
+        "2020-09-27",
+        "2019-01-01/2019-02-01",
+        "2030-01-01/..",
+    ] {
+        for (sort, limit, offset) in [
+            (None, 10, 0),
+            (None, 100, 37),
+            (Some("-date"), 10, 0),
+            (Some("date"), 7, 3),
+            (Some("-date"), 50, 400),
+            (None, 10_000, 0),
+            (None, 5, 3_999),
+        ] {
+            agrees_as_a_page(&index, &[], Some(datetime), sort, limit, offset);
+        }
+    }
+}
+
 /// Which queries a server answers where it stands (small, bounded work) and which it hands
 /// to a thread for heavy work: a page of at most 100, at most 1,000 deep, of everything or of
 /// a box of at most 128 by 128 cells, with days or not, in date order; of one dense range

@@ -54,9 +54,53 @@ impl Gather {
     }
 }
 
+/// The set of `numbers` (strictly ascending, as a scan in order finds them). When they are
+/// many and close together, as the range-dated incidents reaching a day are (thousands within
+/// a week's numbers), bits are marked over the band they span and read into the set at once:
+/// pushing them into the set one by one cost two thirds of a one-day query (a million
+/// incidents, 35 µs).
+pub fn sorted_set(numbers: &[u32]) -> RoaringBitmap {
+    match (numbers.first(), numbers.last()) {
+        (Some(&low), Some(&high)) if numbers.len() >= 64 => {
+            // Byte-aligned, so the set reads the bytes as they are.
+            let low = low & !7;
+            let span = u64::from(high - low) + 1;
+            if span > numbers.len() as u64 * 256 {
+                return RoaringBitmap::from_sorted_iter(numbers.iter().copied())
+                    .unwrap_or_default();
+            }
+            let mut bits = vec![0u8; span.div_ceil(8) as usize];
+            for i in numbers {
+                let k = i - low;
+                bits[(k >> 3) as usize] |= 1 << (k & 7);
+            }
+            RoaringBitmap::from_lsb0_bytes(low, &bits)
+        }
+        _ => RoaringBitmap::from_sorted_iter(numbers.iter().copied()).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Gather;
+    use super::{Gather, sorted_set};
+
+    #[test]
+    fn a_sorted_list_becomes_the_same_set_dense_or_sparse() {
+        let lists: Vec<Vec<u32>> = vec![
+            vec![],
+            vec![5],
+            // Dense, starting off a byte boundary, reaching the top of the numbers.
+            (0..5_000u32).map(|i| 70_003 + i * 3).collect(),
+            (0..100u32).map(|i| u32::MAX - 99 + i).collect(),
+            // Many, but spread too thin for bits.
+            (0..100u32).map(|i| i * 1_000_000).collect(),
+        ];
+        for list in lists {
+            let want: RoaringBitmap = list.iter().copied().collect();
+            assert_eq!(sorted_set(&list), want, "{} numbers", list.len());
+        }
+    }
+
     use roaring::RoaringBitmap;
 
     #[test]

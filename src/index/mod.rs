@@ -3,7 +3,9 @@
 
 mod bands;
 mod bitmaps;
+mod days;
 mod gather;
+pub use gather::sorted_set;
 mod grid;
 mod measure;
 mod shared;
@@ -13,6 +15,7 @@ mod tiling;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
+pub use days::DayStarts;
 pub use grid::Grid;
 pub use slots::Slots;
 
@@ -144,6 +147,9 @@ pub struct Index {
     /// The incidents of each vocabulary value and place (incidents are numbered in date
     /// order: first possible day, then id).
     pub sets: Arc<Bitmaps>,
+    /// Where each day's incidents begin among the numbers below `base` (dead ones keep
+    /// their place, so it holds across writes).
+    pub day_starts: Arc<DayStarts>,
     /// Incidents by distance from the line of contact (unknown depths last).
     pub by_depth: Arc<RangeIndex>,
     /// Incidents by highest reported death toll (no reported figure last).
@@ -439,6 +445,7 @@ impl Index {
             base: incidents.len() as u32,
             written: Vec::new(),
             dead: RoaringBitmap::new(),
+            day_starts: Arc::new(DayStarts::new(incidents.iter().map(|i| i.date))),
             incidents: Slots::from_vec(incidents),
             measures: Slots::from_vec(measures),
             gazetteer: shared.gazetteer,

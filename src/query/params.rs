@@ -154,12 +154,13 @@ fn text(params: &Params, name: &str) -> Result<Option<String>, QueryError> {
     Ok(Some(value.to_string()))
 }
 
-/// A comma-separated list of vocabulary values.
+/// A comma-separated list of vocabulary values. The accepted values are spelled out only for
+/// an error message (every query reads seven such lists, most of them absent).
 fn list<T>(
     params: &Params,
     name: &str,
     parse: fn(&str) -> Option<T>,
-    expected: String,
+    expected: fn() -> String,
 ) -> Result<Vec<T>, QueryError> {
     let Some(value) = params.get(name) else {
         return Ok(Vec::new());
@@ -168,7 +169,7 @@ fn list<T>(
         .split(',')
         .map(|item| {
             parse(item.trim())
-                .ok_or_else(|| invalid(name, format!("one or more of: {expected}"), item))
+                .ok_or_else(|| invalid(name, format!("one or more of: {}", expected()), item))
         })
         .collect()
 }
@@ -388,28 +389,23 @@ pub fn parse_incident_query(
             .map(|t| resolve_town(gazetteer, &t))
             .transpose()?,
         text: text(params, "q")?.map(|t| crate::gazetteer::fold(&t)),
-        types: list(
-            params,
-            "type",
-            IncidentType::parse,
-            IncidentType::expected(),
-        )?,
-        weapons: list(params, "weapon", Weapon::parse, Weapon::expected())?,
-        targets: list(params, "target", Target::parse, Target::expected())?,
+        types: list(params, "type", IncidentType::parse, IncidentType::expected)?,
+        weapons: list(params, "weapon", Weapon::parse, Weapon::expected)?,
+        targets: list(params, "target", Target::parse, Target::expected)?,
         perpetrators: list(
             params,
             "perpetrator",
             Perpetrator::parse,
-            Perpetrator::expected(),
+            Perpetrator::expected,
         )?,
-        reporters: list(params, "reported_by", Reporter::parse, Reporter::expected())?,
+        reporters: list(params, "reported_by", Reporter::parse, Reporter::expected)?,
         verifications: list(
             params,
             "verification",
             Verification::parse,
-            Verification::expected(),
+            Verification::expected,
         )?,
-        sides: list(params, "side", Side::parse, Side::expected())?,
+        sides: list(params, "side", Side::parse, Side::expected)?,
         min_killed: whole(params, "min_killed", 1_000_000)?.map(|n| n as u32),
         depth_min_km: number(params, "depth_min_km", 0.0, 20_000.0)?,
         depth_max_km: number(params, "depth_max_km", 0.0, 20_000.0)?,

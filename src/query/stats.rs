@@ -234,14 +234,15 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
 
 /// How many of the range-dated incidents `ranged` (ascending) there are of each (first day,
 /// last day). Below the index's base the incidents are numbered by first day, so that day is
-/// read once per run of numbers that share it (one record and a binary search), and the last
+/// read once per run of numbers that share it (one record, and where the day ends from
+/// [`crate::index::DayStarts`]), and the last
 /// day is kept beside the range-dated numbers ([`crate::index::Bitmaps::ranged_end`]); only
 /// incidents written since the build are read one by one.
 fn count_ranges(
     index: &Index,
     ranged: &[u32],
 ) -> std::collections::HashMap<(chrono::NaiveDate, chrono::NaiveDate), usize> {
-    let (sets, incidents, base) = (&index.sets, &index.incidents, index.base());
+    let (sets, incidents) = (&index.sets, &index.incidents);
     let mut counts = std::collections::HashMap::new();
     let mut at = 0;
     // Numbers below `day_end` begin on `day`; `ends` counts their last days (a handful).
@@ -259,7 +260,7 @@ fn count_ranges(
             if i >= day_end {
                 flush(&mut counts, day, &mut ends);
                 day = incidents[i as usize].date;
-                day_end = incidents.partition_point(base as usize, |x| x.date <= day) as u32;
+                day_end = index.day_starts.through(day);
             }
             let end = sets.ranged_end[at];
             match ends.iter_mut().find(|(e, _)| *e == end) {
