@@ -66,6 +66,7 @@ queries=(
   "bbox Stepanakert, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=10"
   "bbox Stepanakert, limit=100|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&limit=100"
   "bbox + datetime, limit=10|/collections/incidents/items?bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&limit=10"
+  "datetime one day, limit=10|/collections/incidents/items?datetime=2020-10-04&limit=10"
   "town + date, limit=100|/collections/incidents/items?town=khankendi&datetime=2020-10-04&limit=100"
   "weapon + type, limit=10|/collections/incidents/items?weapon=cluster_munition&type=shelling&limit=10"
   "depth_min_km=50, limit=10|/collections/incidents/items?depth_min_km=50&limit=10"
