@@ -1196,6 +1196,53 @@ mod tests {
     /// the window gives, in the same (ascending) order: for circles from a few hundred metres
     /// to tens of kilometres, around a town and anywhere, and windows across the war.
     #[test]
+    /// The range-dated incidents a box's column scan marks, block by block of 256, are those a
+    /// plain scan finds: windows longer than a block whose last block is short, with boxes
+    /// holding most candidates (so a mark left over from the block before would show).
+    fn a_boxs_marked_range_dated_incidents_are_those_a_scan_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        crate::generate::generate(&source, dir.path(), 12_000, 5, &|_| {}).unwrap();
+        let settings = crate::config::Settings::with_data(dir.path().to_path_buf());
+        let index = crate::load(&settings, &|_| {}).unwrap();
+        let sets = &index.sets;
+        let n = sets.ranged.len();
+        assert!(n > 300, "only {n} range-dated incidents");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let mut long = 0;
+        for round in 0..200 {
+            let (a, b) = (rng.random_range(0..=n), rng.random_range(0..=n));
+            let window = a.min(b)..a.max(b);
+            long += usize::from(window.len() > 256 && window.len() % 256 != 0);
+            // Early days reach most; wide boxes hold most.
+            let day = index.incidents[sets.ranged[rng.random_range(0..n)] as usize].date;
+            let (w, s) = (rng.random_range(44.5..46.8), rng.random_range(38.5..40.0));
+            let (e, north) = (
+                w + rng.random_range(0.01..3.0),
+                s + rng.random_range(0.01..2.5),
+            );
+            let inside =
+                |[lon, lat]: [f64; 2]| (w..=e).contains(&lon) && (s..=north).contains(&lat);
+            let place = Place {
+                inside: &inside,
+                bounds: Some([w, s, e, north]),
+                circle: None,
+            };
+            let scan: Vec<u32> = window
+                .clone()
+                .filter(|k| sets.ranged_end[*k] >= day && inside(sets.ranged_at[*k]))
+                .map(|k| sets.ranged[k])
+                .collect();
+            assert_eq!(
+                reaching_in(sets, window.clone(), day, &place),
+                scan,
+                "{round} {window:?}"
+            );
+        }
+        assert!(long > 50, "only {long} windows past one block");
+    }
+
+    #[test]
     fn a_circles_cells_give_the_range_dated_incidents_a_scan_gives() {
         let dir = tempfile::tempdir().unwrap();
         let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
