@@ -29,6 +29,25 @@ impl<T> IdleTimeout<T> {
         self.deadline.as_mut().reset(Instant::now() + self.timeout);
     }
 
+    /// What a write to the inner socket gave: bytes written are progress; not ready, the
+    /// deadline is checked.
+    fn wrote(
+        &mut self,
+        cx: &mut Context<'_>,
+        written: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match written {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    self.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => self.check(cx).map(Err),
+        }
+    }
+
     /// Called when the inner socket is not ready: fails once the deadline has passed (the
     /// sleep also wakes the task then, so an idle connection is noticed without traffic).
     fn check(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
@@ -69,16 +88,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write(cx, data) {
-            Poll::Ready(Ok(n)) => {
-                if n > 0 {
-                    this.progressed();
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => this.check(cx).map(Err),
-        }
+        let written = Pin::new(&mut this.inner).poll_write(cx, data);
+        this.wrote(cx, written)
     }
 
     /// Passed through, so that hyper writes a response's head and body with one `writev`
@@ -90,16 +101,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                if n > 0 {
-                    this.progressed();
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => this.check(cx).map(Err),
-        }
+        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.wrote(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {

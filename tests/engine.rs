@@ -655,6 +655,19 @@ fn agrees_as_a_page(
     assert_eq!(page.items, items, "{pairs:?}");
 }
 
+/// Orders and pages an area's or days' query is checked at: first pages, one in the middle,
+/// both orders, past the last match, the deepest page merged and one beyond it.
+const PAGES: [(Option<&str>, usize, usize); 8] = [
+    (None, 10, 0),
+    (None, 100, 37),
+    (Some("-date"), 10, 0),
+    (Some("date"), 7, 3),
+    (Some("-date"), 50, 400),
+    (Some("-date"), 50, 5000),
+    (None, 10_000, 0),
+    (None, 5, 9_999),
+];
+
 #[test]
 fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
@@ -690,15 +703,7 @@ fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     ];
     for (k, b) in boxes.iter().enumerate() {
         let datetime = intervals[k % intervals.len()];
-        for (sort, limit, offset) in [
-            (None, 10, 0),
-            (None, 100, 37),
-            (Some("-date"), 10, 0),
-            (Some("date"), 7, 3),
-            (Some("-date"), 50, 5000),
-            (None, 10_000, 0),
-            (None, 5, 9_999),
-        ] {
+        for (sort, limit, offset) in PAGES {
             let area = [("bbox", b.clone())];
             agrees_as_a_page(&index, &area, datetime, sort, limit, offset);
         }
@@ -720,15 +725,7 @@ fn days_alone_are_counted_and_paged_as_checking_every_incident() {
         "2019-01-01/2019-02-01",
         "2030-01-01/..",
     ] {
-        for (sort, limit, offset) in [
-            (None, 10, 0),
-            (None, 100, 37),
-            (Some("-date"), 10, 0),
-            (Some("date"), 7, 3),
-            (Some("-date"), 50, 400),
-            (None, 10_000, 0),
-            (None, 5, 3_999),
-        ] {
+        for (sort, limit, offset) in PAGES {
             agrees_as_a_page(&index, &[], Some(datetime), sort, limit, offset);
         }
     }

@@ -1192,19 +1192,23 @@ mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
 
-    /// The range-dated incidents a circle's cells give are those that reading every one in
-    /// the window gives, in the same (ascending) order: for circles from a few hundred metres
-    /// to tens of kilometres, around a town and anywhere, and windows across the war.
-    #[test]
+    /// An index of `count` synthetic incidents (the generator's `seed`), with the directory
+    /// it was loaded from.
+    fn generated(count: usize, seed: u64) -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        crate::generate::generate(&source, dir.path(), count, seed, &|_| {}).unwrap();
+        let settings = crate::config::Settings::with_data(dir.path().to_path_buf());
+        let index = crate::load(&settings, &|_| {}).unwrap();
+        (dir, index)
+    }
+
     /// The range-dated incidents a box's column scan marks, block by block of 256, are those a
     /// plain scan finds: windows longer than a block whose last block is short, with boxes
     /// holding most candidates (so a mark left over from the block before would show).
+    #[test]
     fn a_boxs_marked_range_dated_incidents_are_those_a_scan_finds() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        crate::generate::generate(&source, dir.path(), 12_000, 5, &|_| {}).unwrap();
-        let settings = crate::config::Settings::with_data(dir.path().to_path_buf());
-        let index = crate::load(&settings, &|_| {}).unwrap();
+        let (_dir, index) = generated(12_000, 5);
         let sets = &index.sets;
         let n = sets.ranged.len();
         assert!(n > 300, "only {n} range-dated incidents");
@@ -1242,13 +1246,12 @@ mod tests {
         assert!(long > 50, "only {long} windows past one block");
     }
 
+    /// The range-dated incidents a circle's cells give are those that reading every one in
+    /// the window gives, in the same (ascending) order: for circles from a few hundred metres
+    /// to tens of kilometres, around a town and anywhere, and windows across the war.
     #[test]
     fn a_circles_cells_give_the_range_dated_incidents_a_scan_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        crate::generate::generate(&source, dir.path(), 4_000, 3, &|_| {}).unwrap();
-        let settings = crate::config::Settings::with_data(dir.path().to_path_buf());
-        let index = crate::load(&settings, &|_| {}).unwrap();
+        let (_dir, index) = generated(4_000, 3);
         let sets = &index.sets;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
         let mut several = 0;
