@@ -5,27 +5,42 @@
 use roaring::RoaringBitmap;
 
 pub struct Gather {
-    /// One bit per incident; `None` while the numbers are few enough to sort instead.
+    /// One bit per number from `low` on; `None` while the numbers are few enough to sort
+    /// instead.
     bits: Option<Vec<u8>>,
+    /// The first number the bits stand for (a multiple of eight, so that the set reads the
+    /// bytes as they are).
+    low: u32,
     few: Vec<u32>,
 }
 
 impl Gather {
     /// For about `expected` numbers, all below `incidents`.
     pub fn new(expected: usize, incidents: usize) -> Gather {
+        Self::within(0, incidents as u64, expected)
+    }
+
+    /// For about `expected` numbers, all from `low` to `low + span` (exclusive).
+    fn within(low: u32, span: u64, expected: usize) -> Gather {
+        let (low, span) = (low & !7, span + u64::from(low & 7));
         // Sorting costs about log2(n) steps per number, and a sort's steps are slow (they
         // branch unpredictably); marking bits costs one per number plus a fast pass over one bit
-        // per incident. Measured at a million incidents, bits win from a few thousand numbers.
-        let dense = expected.saturating_mul(256) > incidents;
+        // per number of the span. Measured at a million incidents, bits win from a few thousand
+        // numbers.
+        let dense = (expected as u64).saturating_mul(256) > span;
         Gather {
-            bits: dense.then(|| vec![0u8; incidents.div_ceil(8)]),
+            bits: dense.then(|| vec![0u8; span.div_ceil(8) as usize]),
+            low,
             few: Vec::with_capacity(if dense { 0 } else { expected }),
         }
     }
 
     pub fn add(&mut self, i: u32) {
         match &mut self.bits {
-            Some(bits) => bits[(i >> 3) as usize] |= 1 << (i & 7),
+            Some(bits) => {
+                let k = i - self.low;
+                bits[(k >> 3) as usize] |= 1 << (k & 7);
+            }
             None => self.few.push(i),
         }
     }
@@ -34,7 +49,8 @@ impl Gather {
         match &mut self.bits {
             Some(bits) => {
                 for &i in numbers {
-                    bits[(i >> 3) as usize] |= 1 << (i & 7);
+                    let k = i - self.low;
+                    bits[(k >> 3) as usize] |= 1 << (k & 7);
                 }
             }
             None => self.few.extend_from_slice(numbers),
@@ -43,7 +59,7 @@ impl Gather {
 
     pub fn finish(self) -> RoaringBitmap {
         match self.bits {
-            Some(bits) => RoaringBitmap::from_lsb0_bytes(0, &bits),
+            Some(bits) => RoaringBitmap::from_lsb0_bytes(self.low, &bits),
             None => {
                 let mut few = self.few;
                 few.sort_unstable();
@@ -54,35 +70,23 @@ impl Gather {
     }
 }
 
-/// The set of `numbers` (strictly ascending, as a scan in order finds them). When they are
-/// many and close together, as the range-dated incidents reaching a day are (thousands within
-/// a week's numbers), bits are marked over the band they span and read into the set at once:
+/// The set of `numbers` (ascending, as a scan in order finds them), gathered over the band
+/// they span. The range-dated incidents reaching a day are thousands within a week's numbers:
 /// pushing them into the set one by one cost two thirds of a one-day query (a million
-/// incidents, 35 µs).
+/// incidents, 35 µs), where marking their bits over the band and reading it once costs little.
 pub fn sorted_set(numbers: &[u32]) -> RoaringBitmap {
-    match (numbers.first(), numbers.last()) {
-        (Some(&low), Some(&high)) if numbers.len() >= 64 => {
-            // Byte-aligned, so the set reads the bytes as they are.
-            let low = low & !7;
-            let span = u64::from(high - low) + 1;
-            if span > numbers.len() as u64 * 256 {
-                return RoaringBitmap::from_sorted_iter(numbers.iter().copied())
-                    .unwrap_or_default();
-            }
-            let mut bits = vec![0u8; span.div_ceil(8) as usize];
-            for i in numbers {
-                let k = i - low;
-                bits[(k >> 3) as usize] |= 1 << (k & 7);
-            }
-            RoaringBitmap::from_lsb0_bytes(low, &bits)
-        }
-        _ => RoaringBitmap::from_sorted_iter(numbers.iter().copied()).unwrap_or_default(),
-    }
+    let (Some(&low), Some(&high)) = (numbers.first(), numbers.last()) else {
+        return RoaringBitmap::new();
+    };
+    let mut gather = Gather::within(low, u64::from(high - low) + 1, numbers.len());
+    gather.add_all(numbers);
+    gather.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Gather, sorted_set};
+    use roaring::RoaringBitmap;
 
     #[test]
     fn a_sorted_list_becomes_the_same_set_dense_or_sparse() {
@@ -100,8 +104,6 @@ mod tests {
             assert_eq!(sorted_set(&list), want, "{} numbers", list.len());
         }
     }
-
-    use roaring::RoaringBitmap;
 
     #[test]
     fn sparse_and_dense_gather_the_same_set() {

@@ -235,9 +235,9 @@ pub fn stats(index: &Index, q: &IncidentQuery) -> Stats {
 /// How many of the range-dated incidents `ranged` (ascending) there are of each (first day,
 /// last day). Below the index's base the incidents are numbered by first day, so that day is
 /// read once per run of numbers that share it (one record, and where the day ends from
-/// [`crate::index::DayStarts`]), and the last
-/// day is kept beside the range-dated numbers ([`crate::index::Bitmaps::ranged_end`]); only
-/// incidents written since the build are read one by one.
+/// [`crate::index::DayStarts`]), and the last day is kept beside the range-dated numbers
+/// ([`crate::index::Bitmaps::ranged_end`]); only incidents written since the build are read
+/// one by one.
 fn count_ranges(
     index: &Index,
     ranged: &[u32],
