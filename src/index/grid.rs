@@ -1,12 +1,16 @@
 //! Incidents by grid cell, for boxes and radii. Each cell's incidents are stored together,
-//! with their positions beside them, so a box reads whole cells as runs of numbers and checks
-//! only the incidents of the cells on its edge, from memory that lies together. The numbers
+//! with their positions beside them, so a box reads whole cells as runs of numbers (its
+//! interior as blocks of 4 × 4 cells) and checks only the incidents of the cells on its edge,
+//! from memory that lies together. The numbers
 //! found are gathered into a set by marking a bit per incident rather than by uniting
 //! hundreds of small sets, so a box around a town holding 27,000 incidents costs about as
 //! much as touching 27,000 words.
 
+mod blocks;
+
 use super::gather::Gather;
 use crate::geodesy::{Coverage, Radius};
+use blocks::Blocks;
 use geo::Point;
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
@@ -42,6 +46,17 @@ pub struct Grid {
     /// them.
     #[serde(skip)]
     columns: OnceLock<(Vec<f32>, Vec<f32>)>,
+    /// Blocks of cells, read whole inside a box (see [`Blocks`]); made from the cells on the
+    /// first box (tens of milliseconds at a million), so a snapshot need not hold them.
+    #[serde(skip)]
+    blocks: OnceLock<Blocks>,
+}
+
+/// What a box reads: a cell's members (where they lie in the grid's), all inside the box or
+/// each to be checked, or a block's members, all inside.
+enum Part<'g> {
+    Cell(Range<u32>, bool),
+    Block(&'g [u32]),
 }
 
 fn cell_of(lon: f64, lat: f64) -> (i32, i32) {
@@ -61,6 +76,12 @@ fn extent_of(positions: &[[f64; 2]]) -> [f64; 4] {
         .fold([*lon, *lat, *lon, *lat], |[w, s, e, n], [lon, lat]| {
             [w.min(*lon), s.min(*lat), e.max(*lon), n.max(*lat)]
         })
+}
+
+/// Whether the box `inner` lies wholly in the box `outer` (both `[west, south, east, north]`,
+/// edges included).
+fn holds([w, s, e, n]: [f64; 4], [bw, bs, be, bn]: [f64; 4]) -> bool {
+    w <= bw && be <= e && s <= bs && bn <= n
 }
 
 /// Whether the position lies in the box (edges included).
@@ -113,7 +134,13 @@ impl Grid {
             incidents,
             extent,
             columns: OnceLock::new(),
+            blocks: OnceLock::new(),
         }
+    }
+
+    fn blocks(&self) -> &Blocks {
+        self.blocks
+            .get_or_init(|| Blocks::new(&self.keys, &self.starts, &self.members, &self.bounds))
     }
 
     /// The single-precision offsets of `positions` from their cells' corners (see
@@ -191,22 +218,31 @@ impl Grid {
             .sum()
     }
 
-    /// Calls `visit` with each cell that may have members in the box's spans: where its
-    /// incidents lie in `members`, whether they all lie inside the span (by the cell's bounds:
-    /// they need no check), and the span. Cells whose bounds miss the span are not visited.
-    fn visit_box<'s>(
-        &self,
+    /// Calls `visit` with each part of the box's spans that may have members in them, and the
+    /// span: a block of cells wholly inside a span (its members need no check), or a cell
+    /// with where its incidents lie in `members` and whether they all lie inside the span (by
+    /// the cell's bounds: they need no check). Cells whose bounds miss the span are not
+    /// visited.
+    fn visit_box<'g, 's>(
+        &'g self,
         spans: &'s [[f64; 4]],
-        mut visit: impl FnMut(Range<u32>, bool, &'s [f64; 4]),
+        mut visit: impl FnMut(Part<'g>, &'s [f64; 4]),
     ) {
+        let blocks = self.blocks();
         for span in spans {
             let [w, s, e, n] = *span;
             self.visit_cells(w, s, e, n, |k, range| {
+                if let Some(whole) = blocks.whole_at(k, |_, bounds| holds(*span, bounds)) {
+                    if let Some(members) = whole {
+                        visit(Part::Block(members), span);
+                    }
+                    return;
+                }
                 let [bw, bs, be, bn] = self.bounds[k];
                 if be < w || bw > e || bn < s || bs > n {
                     return;
                 }
-                visit(range, w <= bw && be <= e && s <= bs && bn <= n, span);
+                visit(Part::Cell(range, holds(*span, self.bounds[k])), span);
             });
         }
     }
@@ -223,10 +259,8 @@ impl Grid {
     /// Every incident inside the box (edges included); `west > east` crosses the antimeridian.
     pub fn in_bbox(&self, west: f64, south: f64, east: f64, north: f64) -> RoaringBitmap {
         let spans = Self::spans(west, south, east, north);
-        if let Some([w, s, e, n]) = self.extent
-            && spans
-                .iter()
-                .any(|b| b[0] <= w && b[1] <= s && b[2] >= e && b[3] >= n)
+        if let Some(extent) = self.extent
+            && spans.iter().any(|span| holds(*span, extent))
         {
             // The box holds everything.
             let mut all = RoaringBitmap::new();
@@ -234,11 +268,17 @@ impl Grid {
             return all;
         }
         let mut visits = Vec::new();
-        self.visit_box(&spans, |range, whole, span| {
-            visits.push((range, whole, *span))
+        let mut blocks = Vec::new();
+        self.visit_box(&spans, |part, span| match part {
+            Part::Cell(range, whole) => visits.push((range, whole, *span)),
+            Part::Block(members) => blocks.push(members),
         });
-        let expected = visits.iter().map(|(r, _, _)| r.len()).sum();
+        let expected = visits.iter().map(|(r, _, _)| r.len()).sum::<usize>()
+            + blocks.iter().map(|b| b.len()).sum::<usize>();
         let mut gather = Gather::new(expected, self.incidents);
+        for members in blocks {
+            gather.add_all(members);
+        }
         for (range, whole, [w, s, e, n]) in visits {
             let (from, to) = (range.start as usize, range.end as usize);
             if whole {
@@ -272,15 +312,16 @@ impl Grid {
         let spans = Self::spans(west, south, east, north);
         self.page_of(
             |cell| {
-                self.visit_box(&spans, |range, whole, span| {
-                    cell.add(
+                self.visit_box(&spans, |part, span| match part {
+                    Part::Cell(range, whole) => cell.add(
                         range,
                         if whole {
                             Check::Every
                         } else {
                             Check::Span(span)
                         },
-                    )
+                    ),
+                    Part::Block(members) => cell.add_block(members),
                 })
             },
             days,
@@ -303,15 +344,16 @@ impl Grid {
     ) -> (usize, Vec<u32>) {
         self.page_of(
             |cell| {
-                self.visit_radius(radius, |k, range, whole| {
-                    cell.add(
+                self.visit_radius_parts(radius, true, |(k, part)| match part {
+                    Part::Cell(range, whole) => cell.add(
                         range,
                         if whole {
                             Check::Every
                         } else {
                             Check::Within(radius, k as u32)
                         },
-                    )
+                    ),
+                    Part::Block(members) => cell.add_block(members),
                 })
             },
             days,
@@ -389,9 +431,46 @@ impl Grid {
     /// [`Radius::inner_box`], found once a column) is inside without a test of its own: most
     /// of a town's circle.
     fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(usize, Range<u32>, bool)) {
+        self.visit_radius_parts(radius, false, |part| match part {
+            (k, Part::Cell(range, whole)) => visit(k, range, whole),
+            (_, Part::Block(_)) => {}
+        })
+    }
+
+    /// As [`Grid::visit_radius`], with `blocks`: blocks of cells wholly inside the circle
+    /// handed over whole (see [`Blocks`]; their cells are not), with the number of their
+    /// first cell.
+    fn visit_radius_parts<'g>(
+        &'g self,
+        radius: &Radius,
+        blocks: bool,
+        mut visit: impl FnMut((usize, Part<'g>)),
+    ) {
+        let blocks = blocks.then(|| self.blocks());
         for [w, s, e, n] in radius.envelopes() {
             let mut column: Option<(i32, Option<[f64; 4]>)> = None;
+            let mut block_column: Option<(i32, Option<[f64; 4]>)> = None;
             self.visit_cells(w, s, e, n, |k, range| {
+                if let Some(blocks) = blocks {
+                    let inside = |(x, _), bounds| {
+                        let inner = match block_column {
+                            Some((at, inner)) if at == x => inner,
+                            _ => {
+                                let [west, east] = Blocks::columns_of(x, CELL_DEG);
+                                let inner = radius.inner_box(west, east);
+                                block_column = Some((x, inner));
+                                inner
+                            }
+                        };
+                        inner.is_some_and(|inner| holds(inner, bounds))
+                    };
+                    if let Some(whole) = blocks.whole_at(k, inside) {
+                        if let Some(members) = whole {
+                            visit((k, Part::Block(members)));
+                        }
+                        return;
+                    }
+                }
                 let x = self.keys[k].0;
                 let inner = match column {
                     Some((at, inner)) if at == x => inner,
@@ -402,14 +481,13 @@ impl Grid {
                         inner
                     }
                 };
-                let [bw, bs, be, bn] = self.bounds[k];
-                if inner.is_some_and(|[w, s, e, n]| w <= bw && be <= e && s <= bs && bn <= n) {
-                    visit(k, range, true);
+                if inner.is_some_and(|inner| holds(inner, self.bounds[k])) {
+                    visit((k, Part::Cell(range, true)));
                     return;
                 }
                 match radius.covers(self.bounds[k]) {
                     Coverage::Outside => {}
-                    coverage => visit(k, range, coverage == Coverage::Inside),
+                    coverage => visit((k, Part::Cell(range, coverage == Coverage::Inside))),
                 }
             });
         }
@@ -519,25 +597,45 @@ impl<'a> Cells<'a> {
     #[inline]
     fn add(&mut self, range: Range<u32>, check: Check<'a>) {
         let grid = self.grid;
-        // A cell's members ascend: those in the run of days are one slice of them.
-        let (mut from, mut to) = (range.start as usize, range.end as usize);
-        if let Some(days) = &self.days {
-            let cell = &grid.members[from..to];
-            to = from + first_not_below(cell, days.end);
-            from += first_not_below(cell, days.start);
-        }
-        if from >= to {
+        let from = range.start as usize;
+        let cell = &grid.members[from..range.end as usize];
+        let days = self.in_days(cell);
+        if days.is_empty() {
             return;
         }
         let cell = Run {
-            members: &grid.members[from..to],
-            from: from as u32,
+            members: &cell[days.clone()],
+            from: (from + days.start) as u32,
             check,
         };
         let inside = cell.count(grid);
         if inside > 0 {
             self.count += inside;
             self.runs.push(cell);
+        }
+    }
+
+    /// Keeps the members of a block (all inside) that lie in the days, if any do.
+    #[inline]
+    fn add_block(&mut self, members: &'a [u32]) {
+        let days = self.in_days(members);
+        if !days.is_empty() {
+            self.count += days.len();
+            self.runs.push(Run {
+                members: &members[days],
+                from: 0,
+                check: Check::Every,
+            });
+        }
+    }
+
+    /// Where the members in the run of days lie among ascending `members` (all of them
+    /// without days): one slice of them.
+    #[inline]
+    fn in_days(&self, members: &[u32]) -> Range<usize> {
+        match &self.days {
+            Some(days) => first_not_below(members, days.start)..first_not_below(members, days.end),
+            None => 0..members.len(),
         }
     }
 }
