@@ -1,10 +1,9 @@
 //! Incidents by grid cell, for boxes and radii. Each cell's incidents are stored together,
 //! with their positions beside them, so a box reads whole cells as runs of numbers (its
-//! interior as blocks of 4 × 4 cells) and checks only the incidents of the cells on its edge,
-//! from memory that lies together. The numbers
-//! found are gathered into a set by marking a bit per incident rather than by uniting
-//! hundreds of small sets, so a box around a town holding 27,000 incidents costs about as
-//! much as touching 27,000 words.
+//! interior as blocks of 4 × 4 cells) and checks only the incidents of the cells on its
+//! edge, from memory that lies together. The numbers found are gathered into a set by marking
+//! a bit per incident rather than by uniting hundreds of small sets, so a box around a town
+//! holding 27,000 incidents costs about as much as touching 27,000 words.
 
 mod blocks;
 
@@ -46,8 +45,8 @@ pub struct Grid {
     /// them.
     #[serde(skip)]
     columns: OnceLock<(Vec<f32>, Vec<f32>)>,
-    /// Blocks of cells, read whole inside a box (see [`Blocks`]); made from the cells on the
-    /// first box (tens of milliseconds at a million), so a snapshot need not hold them.
+    /// Blocks of cells, read whole inside a box or a circle (see [`Blocks`]); made from the
+    /// cells on the first of them (14 ms at a million), so a snapshot need not hold them.
     #[serde(skip)]
     blocks: OnceLock<Blocks>,
 }
