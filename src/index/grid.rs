@@ -447,21 +447,14 @@ impl Grid {
     ) {
         let blocks = blocks.then(|| self.blocks());
         for [w, s, e, n] in radius.envelopes() {
-            let mut column: Option<(i32, Option<[f64; 4]>)> = None;
-            let mut block_column: Option<(i32, Option<[f64; 4]>)> = None;
+            let mut cell_columns = ColumnBoxes::new(radius);
+            let mut block_columns = ColumnBoxes::new(radius);
             self.visit_cells(w, s, e, n, |k, range| {
                 if let Some(blocks) = blocks {
                     let inside = |(x, _), bounds| {
-                        let inner = match block_column {
-                            Some((at, inner)) if at == x => inner,
-                            _ => {
-                                let [west, east] = Blocks::columns_of(x, CELL_DEG);
-                                let inner = radius.inner_box(west, east);
-                                block_column = Some((x, inner));
-                                inner
-                            }
-                        };
-                        inner.is_some_and(|inner| holds(inner, bounds))
+                        block_columns
+                            .of(x, || Blocks::columns_of(x, CELL_DEG))
+                            .is_some_and(|inner| holds(inner, bounds))
                     };
                     if let Some(whole) = blocks.whole_at(k, inside) {
                         if let Some(members) = whole {
@@ -471,15 +464,10 @@ impl Grid {
                     }
                 }
                 let x = self.keys[k].0;
-                let inner = match column {
-                    Some((at, inner)) if at == x => inner,
-                    _ => {
-                        let west = f64::from(x) * CELL_DEG;
-                        let inner = radius.inner_box(west, west + CELL_DEG);
-                        column = Some((x, inner));
-                        inner
-                    }
-                };
+                let inner = cell_columns.of(x, || {
+                    let west = f64::from(x) * CELL_DEG;
+                    [west, west + CELL_DEG]
+                });
                 if inner.is_some_and(|inner| holds(inner, self.bounds[k])) {
                     visit((k, Part::Cell(range, true)));
                     return;
@@ -528,6 +516,33 @@ impl Grid {
             }
             if k >= self.keys.len() {
                 return;
+            }
+        }
+    }
+}
+
+/// The circle's inner box (see [`Radius::inner_box`]) of one column at a time, of cells or of
+/// blocks: found once a column, as the cells are visited column by column.
+struct ColumnBoxes<'r> {
+    radius: &'r Radius,
+    /// The column last asked for and its box.
+    at: Option<(i32, Option<[f64; 4]>)>,
+}
+
+impl<'r> ColumnBoxes<'r> {
+    fn new(radius: &'r Radius) -> Self {
+        ColumnBoxes { radius, at: None }
+    }
+
+    /// The inner box of column `x`, whose longitudes `span` gives (`[west, east]`).
+    fn of(&mut self, x: i32, span: impl FnOnce() -> [f64; 2]) -> Option<[f64; 4]> {
+        match self.at {
+            Some((at, inner)) if at == x => inner,
+            _ => {
+                let [west, east] = span();
+                let inner = self.radius.inner_box(west, east);
+                self.at = Some((x, inner));
+                inner
             }
         }
     }

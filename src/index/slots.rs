@@ -29,17 +29,6 @@ impl<T> Default for Slots<T> {
     }
 }
 
-impl<T> Slots<T> {
-    /// The slots `values`, in their order (kept, not copied).
-    pub fn from_vec(values: Vec<T>) -> Slots<T> {
-        Slots {
-            count: values.len(),
-            base: Arc::new(values),
-            chunks: Vec::new(),
-        }
-    }
-}
-
 impl<T: Clone> Slots<T> {
     /// Adds a slot at the end; only the last chunk is copied, and only if it is shared.
     pub fn push(&mut self, value: T) {
@@ -56,6 +45,15 @@ impl<T: Clone> Slots<T> {
 }
 
 impl<T> Slots<T> {
+    /// The slots `values`, in their order (kept, not copied).
+    pub fn from_vec(values: Vec<T>) -> Slots<T> {
+        Slots {
+            count: values.len(),
+            base: Arc::new(values),
+            chunks: Vec::new(),
+        }
+    }
+
     /// How many slots there are (live or not: the index knows which are).
     pub fn count(&self) -> usize {
         self.count

@@ -2,7 +2,7 @@
 //! one ascending list. A box's interior then counts and merges a dozen blocks where it would
 //! take two hundred cells; with days, each of those cells cost two searches and a run in the
 //! merge (a third of a box-and-days query at a million). Only blocks that lie wholly inside a
-//! box are read whole; its edges are read cell by cell as before.
+//! box or a circle are read whole; its edges are read cell by cell as before.
 
 /// Cells per side of a block.
 const SIDE: i32 = 4;
