@@ -6,6 +6,8 @@
 //! not the number of incidents, and its first page is read off the front of the result.
 
 use super::gather::Gather;
+use super::kept::Kept;
+use super::set_counts::{self, Named, SetCounts, Vocabulary};
 use super::shared::Tables;
 use crate::model::{Incident, Side};
 use roaring::RoaringBitmap;
@@ -39,6 +41,9 @@ pub struct RangeIndex {
     /// What it shares with others, counted by chunk ([`SharedCounts`](super::shared::SharedCounts)), made on first use.
     #[serde(skip)]
     tables: Tables,
+    /// What named sets it holds, counted by chunk ([`SetCounts`]), made on first use.
+    #[serde(skip)]
+    set_tables: Kept<Named, SetCounts, { set_counts::KEPT }>,
 }
 
 fn next_serial() -> u64 {
@@ -111,10 +116,30 @@ impl Span<'_> {
             (other, self)
         };
         let table = match make {
-            true => x.index.tables.with(x.index, y.index),
-            false => x.index.tables.kept(y.index)?,
+            true => super::shared::table_with(&x.index.tables, x.index, y.index),
+            false => x.index.tables.kept(&y.index.serial)?,
         };
         Some(table.count(x, y))
+    }
+
+    /// How many members of `set` it holds, without gathering it into a set: counted by the
+    /// table of `set` (named `named`) with this span's index ([`SetCounts`]), made on first
+    /// use. `set` must be the index's own set of that name, as this index was made with it.
+    pub fn count_in(&self, named: &Named, set: &RoaringBitmap) -> u64 {
+        self.index
+            .set_tables
+            .with(named.clone(), || SetCounts::new(set, self.index))
+            .count(set, self)
+    }
+
+    /// [`count_in`](Self::count_in) when the table is made; `None` otherwise.
+    pub fn count_in_if_ready(&self, named: &Named, set: &RoaringBitmap) -> Option<u64> {
+        let table = self.index.set_tables.kept(named)?;
+        Some(table.count(set, self))
+    }
+
+    pub(super) fn index(&self) -> &RangeIndex {
+        self.index
     }
 
     pub(super) fn from(&self) -> usize {
@@ -186,6 +211,7 @@ impl RangeIndex {
             rank: Default::default(),
             serial: next_serial(),
             tables: Tables::default(),
+            set_tables: Kept::default(),
         }
         .ranked()
     }
@@ -354,6 +380,7 @@ impl RangeIndex {
             rank: Default::default(),
             serial: next_serial(),
             tables: Tables::default(),
+            set_tables: Kept::default(),
         }
         .ranked()
     }
@@ -643,6 +670,20 @@ impl Bitmaps {
             visit(&mut self.sides, side as usize);
         }
         visit(&mut self.places, incident.place as usize);
+    }
+
+    /// The sets of each value of `vocabulary`.
+    pub fn of(&self, vocabulary: Vocabulary) -> &[RoaringBitmap] {
+        match vocabulary {
+            Vocabulary::Places => &self.places,
+            Vocabulary::Types => &self.types,
+            Vocabulary::Weapons => &self.weapons,
+            Vocabulary::Targets => &self.targets,
+            Vocabulary::Perpetrators => &self.perpetrators,
+            Vocabulary::Reporters => &self.reporters,
+            Vocabulary::Verifications => &self.verifications,
+            Vocabulary::Sides => &self.sides,
+        }
     }
 
     /// The union of the sets of `values` (empty when none has incidents).

@@ -7,7 +7,9 @@ mod days;
 mod gather;
 pub use gather::sorted_set;
 mod grid;
+mod kept;
 mod measure;
+mod set_counts;
 mod shared;
 mod slots;
 mod tally;
@@ -17,6 +19,7 @@ pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
 pub use days::DayStarts;
 pub use grid::Grid;
+pub use set_counts::{Named, Vocabulary};
 pub use slots::Slots;
 
 pub use measure::{Measurer, PointMeasures};

@@ -15,16 +15,16 @@
 //! their own.
 
 use super::bitmaps::{RangeIndex, Span};
+use super::kept::Kept;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How many fine chunks each order is cut into: the table of a pair holds the square of this
 /// (4 MB at 1,024, beside 8 bytes an incident of positions: 12 MB in all at a million), and a
 /// range checks up to two chunks' worth one by one.
 const FINE: usize = 1024;
 
-/// How many tables one index keeps (one per other index it has been counted against; the
-/// index holds five of them, and more only if an index outlives a write to another).
+/// How many tables one index keeps.
 const KEPT: usize = 8;
 
 /// The incidents of an index `x` and an index `y` counted by fine chunk of each: `below(a,
@@ -116,14 +116,14 @@ fn positions_in(positions: &[u32], range: Range<usize>) -> u64 {
 
 /// The whole chunks (of `width`) inside positions `from..to`, as chunk numbers `a..b`
 /// (`a == b` when there is none).
-fn whole(from: usize, to: usize, width: usize) -> (usize, usize) {
+pub(super) fn whole(from: usize, to: usize, width: usize) -> (usize, usize) {
     let (a, b) = (from.div_ceil(width), to / width);
     if a < b { (a, b) } else { (0, 0) }
 }
 
 /// Positions of `from..to` outside its whole chunks `start..end` (all of them when
 /// `start == end`), as runs.
-fn loose(from: usize, to: usize, start: usize, end: usize) -> [Range<usize>; 2] {
+pub(super) fn loose(from: usize, to: usize, start: usize, end: usize) -> [Range<usize>; 2] {
     if start == end {
         [from..to, 0..0]
     } else {
@@ -131,62 +131,14 @@ fn loose(from: usize, to: usize, start: usize, end: usize) -> [Range<usize>; 2] 
     }
 }
 
-/// The tables an index has made with others, by the other's serial number.
-#[derive(Default)]
-pub struct Tables(Mutex<Vec<(u64, Arc<SharedCounts>)>>);
+/// The tables an index has made with others, by the other's serial number (one per other
+/// index it has been counted against; the index holds five of them, and more only if an
+/// index outlives a write to another).
+pub type Tables = Kept<u64, SharedCounts, KEPT>;
 
-impl Tables {
-    /// The table with `y`, if it has been made.
-    pub fn kept(&self, y: &RangeIndex) -> Option<Arc<SharedCounts>> {
-        Self::find(&self.lock(), y.serial())
-    }
-
-    fn find(tables: &[(u64, Arc<SharedCounts>)], key: u64) -> Option<Arc<SharedCounts>> {
-        tables
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, t)| t.clone())
-    }
-
-    /// The table of `x` (whose tables these are) with `y`, made now if it is not kept.
-    pub fn with(&self, x: &RangeIndex, y: &RangeIndex) -> Arc<SharedCounts> {
-        let key = y.serial();
-        if let Some(table) = Self::find(&self.lock(), key) {
-            return table;
-        }
-        // Made outside the lock: other pairs are not held up (two requests may both make it
-        // once; the second keeps the first's).
-        let made = Arc::new(SharedCounts::new(x, y, FINE));
-        let mut tables = self.lock();
-        if let Some(table) = Self::find(&tables, key) {
-            return table;
-        }
-        if tables.len() >= KEPT {
-            tables.remove(0);
-        }
-        tables.push((key, made.clone()));
-        made
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Arc<SharedCounts>)>> {
-        // A table is pushed whole or not at all: a panic elsewhere leaves the list sound.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// A copy starts with no tables: they are made again on first use.
-impl Clone for Tables {
-    fn clone(&self) -> Tables {
-        Tables::default()
-    }
-}
-
-impl std::fmt::Debug for Tables {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tables({})", self.lock().len())
-    }
+/// The table of `x` (whose `tables` these are) with `y`, made now if it is not kept.
+pub fn table_with(tables: &Tables, x: &RangeIndex, y: &RangeIndex) -> Arc<SharedCounts> {
+    tables.with(y.serial(), || SharedCounts::new(x, y, FINE))
 }
 
 #[cfg(test)]
@@ -251,16 +203,19 @@ mod tests {
         let b = RangeIndex::new(&(0..300).map(|i| Some(f64::from(i % 5))).collect::<Vec<_>>());
         let c = RangeIndex::new(&(0..300).map(|i| Some(f64::from(i % 7))).collect::<Vec<_>>());
         let tables = Tables::default();
-        assert!(tables.kept(&b).is_none());
-        let first = tables.with(&a, &b);
-        assert!(Arc::ptr_eq(&first, &tables.kept(&b).unwrap()));
-        assert!(tables.kept(&c).is_none());
-        assert!(Arc::ptr_eq(&first, &tables.with(&a, &b)));
-        assert!(!Arc::ptr_eq(&first, &tables.with(&a, &c)));
+        assert!(tables.kept(&b.serial()).is_none());
+        let first = table_with(&tables, &a, &b);
+        assert!(Arc::ptr_eq(&first, &tables.kept(&b.serial()).unwrap()));
+        assert!(tables.kept(&c.serial()).is_none());
+        assert!(Arc::ptr_eq(&first, &table_with(&tables, &a, &b)));
+        assert!(!Arc::ptr_eq(&first, &table_with(&tables, &a, &c)));
         let (x, y) = (
             a.span(Some((4.0, false)), None, false).unwrap(),
             c.span(None, Some((2.0, false)), false).unwrap(),
         );
-        assert_eq!(tables.with(&a, &c).count(&x, &y), (x.set() & y.set()).len());
+        assert_eq!(
+            table_with(&tables, &a, &c).count(&x, &y),
+            (x.set() & y.set()).len()
+        );
     }
 }

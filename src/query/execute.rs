@@ -8,7 +8,7 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Bitmaps, Grid, Index, RangeIndex, Span};
+use crate::index::{Bitmaps, Grid, Index, Named, RangeIndex, Span, Vocabulary};
 use geo::Point;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -148,11 +148,6 @@ fn intersect<'a>(
     }
     *set.to_mut() &= &*last;
     (Some(set), None)
-}
-
-/// The incidents having any of `values` of one vocabulary (`None`: no such filter).
-fn vocab(sets: &[RoaringBitmap], values: Vec<usize>) -> Option<Sets<'_>> {
-    (!values.is_empty()).then(|| any_of(sets, values))
 }
 
 /// The union of the sets of `values`: the one set itself, borrowed, when there is one.
@@ -363,40 +358,9 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     let mut parts: Vec<Sets<'a>> = Vec::new();
     // Ranges of keys, as runs of an ordered index: left as spans or gathered into sets below.
     let mut spans: Vec<Span<'a>> = Vec::new();
-    if let Some(places) = &q.places {
-        parts.push(any_of(
-            &sets.places,
-            places.iter().map(|p| *p as usize).collect(),
-        ));
-    }
-    for s in [
-        vocab(&sets.types, q.types.iter().map(|v| *v as usize).collect()),
-        vocab(
-            &sets.weapons,
-            q.weapons.iter().map(|v| *v as usize).collect(),
-        ),
-        vocab(
-            &sets.targets,
-            q.targets.iter().map(|v| *v as usize).collect(),
-        ),
-        vocab(
-            &sets.perpetrators,
-            q.perpetrators.iter().map(|v| *v as usize).collect(),
-        ),
-        vocab(
-            &sets.reporters,
-            q.reporters.iter().map(|v| *v as usize).collect(),
-        ),
-        vocab(
-            &sets.verifications,
-            q.verifications.iter().map(|v| *v as usize).collect(),
-        ),
-        vocab(&sets.sides, q.sides.iter().map(|v| *v as usize).collect()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        parts.push(s);
+    let chosen = chosen(q);
+    for (vocabulary, values) in &chosen {
+        parts.push(any_of(sets.of(*vocabulary), values.clone()));
     }
     if let Some(d) = q.datetime {
         parts.push(Cow::Owned(days(index, d.start, d.end)));
@@ -435,8 +399,20 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         filter,
         ..IncidentQuery::default()
     });
+    // The one set a page may count a range with by table: the query's only set, named.
+    let named = match (chosen.as_slice(), parts.len()) {
+        ([(vocabulary, values)], 1) => Some(Named::new(*vocabulary, values.clone())),
+        _ => None,
+    };
     let (spans, counted) = match wanted {
-        Some(wanted) => leave_spans(index, &mut parts, spans, wanted, rest.is_some()),
+        Some(wanted) => leave_spans(
+            index,
+            &mut parts,
+            spans,
+            named.as_ref(),
+            wanted,
+            rest.is_some(),
+        ),
         None => {
             parts.extend(spans.iter().map(|s| Cow::Owned(s.set())));
             (Vec::new(), None)
@@ -479,6 +455,50 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     plan
 }
 
+/// The vocabulary values and places `q` filters by, a list for each vocabulary it names
+/// (places when it names any, even none that exists).
+fn chosen(q: &IncidentQuery) -> Vec<(Vocabulary, Vec<usize>)> {
+    let places = q
+        .places
+        .as_ref()
+        .map(|p| p.iter().map(|v| *v as usize).collect());
+    let lists: [(Vocabulary, Vec<usize>); 7] = [
+        (
+            Vocabulary::Types,
+            q.types.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Weapons,
+            q.weapons.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Targets,
+            q.targets.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Perpetrators,
+            q.perpetrators.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Reporters,
+            q.reporters.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Verifications,
+            q.verifications.iter().map(|v| *v as usize).collect(),
+        ),
+        (
+            Vocabulary::Sides,
+            q.sides.iter().map(|v| *v as usize).collect(),
+        ),
+    ];
+    places
+        .map(|p| (Vocabulary::Places, p))
+        .into_iter()
+        .chain(lists.into_iter().filter(|(_, v)| !v.is_empty()))
+        .collect()
+}
+
 /// The ranges of keys `q` asks for as parameters, as runs of the ordered indexes.
 fn range_spans<'a>(index: &'a Index, q: &IncidentQuery) -> Vec<Span<'a>> {
     let mut spans = Vec::new();
@@ -516,7 +536,13 @@ fn fills_alone(index: &Index, span: &Span, wanted: usize) -> bool {
 /// Whether `matched` incidents spread over every incident fill a page (`wanted`: its offset
 /// plus limit) within [`SPAN_WALK`] incidents read in date order.
 fn fills_with(index: &Index, matched: u64, wanted: usize) -> bool {
-    matched > 0 && (wanted as u64).saturating_mul(index.len() as u64) / matched <= SPAN_WALK
+    fills_from(index.len() as u64, matched, wanted)
+}
+
+/// Whether `matched` incidents spread over `members` fill a page (`wanted`: its offset plus
+/// limit) within [`SPAN_WALK`] members read in date order.
+fn fills_from(members: u64, matched: u64, wanted: usize) -> bool {
+    matched > 0 && (wanted as u64).saturating_mul(members) / matched <= SPAN_WALK
 }
 
 /// Which of `spans` a page (`wanted`: its offset plus limit) checks member by member; the
@@ -526,15 +552,31 @@ fn fills_with(index: &Index, matched: u64, wanted: usize) -> bool {
 /// gathered) no larger than what gathering a span reads one by one: counting the matches
 /// then checks each member of that set once, which costs less than gathering. Two large
 /// spans alone are counted together without gathering either ([`Span::count_with`]) and
-/// left when their matches fill a page as cheaply. Returns the spans left and, when it
-/// counted them, how many incidents they share.
+/// left when their matches fill a page as cheaply. One span beside the query's one set, a
+/// `named` one, is counted with it by table ([`Span::count_in`]) and left when its matches
+/// fill a page reading at most [`SPAN_WALK`] of the set's members. Returns the spans left
+/// and, when it counted them, how many incidents they share.
 fn leave_spans<'a>(
     index: &Index,
     parts: &mut Vec<Sets<'a>>,
     mut spans: Vec<Span<'a>>,
+    named: Option<&Named>,
     wanted: usize,
     checked_after: bool,
 ) -> (Vec<Span<'a>>, Option<usize>) {
+    if let (Some(named), [set], [span], false) =
+        (named, parts.as_slice(), spans.as_slice(), checked_after)
+    {
+        let shared = span.count_in(named, set);
+        if shared == 0 {
+            // Nothing matches: an empty set says so without reading the set for a page.
+            parts[0] = Cow::Owned(RoaringBitmap::new());
+            return (Vec::new(), None);
+        }
+        if fills_from(set.len(), shared, wanted) {
+            return (spans, Some(shared as usize));
+        }
+    }
     spans.sort_unstable_by_key(Span::len);
     let beside = spans.first().map_or(0, Span::gathered_one_by_one);
     let smallest_part = parts.iter().map(|p| p.len()).min();
@@ -980,6 +1022,23 @@ fn spans_only<'a>(index: &'a Index, q: &IncidentQuery) -> Option<Vec<Span<'a>>> 
     Some(spans)
 }
 
+/// The set a query names by one vocabulary's values (or places), those values, and the one
+/// range of keys it asks for as a parameter, when it filters by nothing else and is ordered
+/// by date (or not at all); `None` for any other query.
+fn named_and_span<'a>(
+    index: &'a Index,
+    q: &IncidentQuery,
+) -> Option<(Named, Vec<usize>, Span<'a>)> {
+    let shape = shape(q);
+    if shape.descending.is_none() || !shape.nowhere_and_never() || shape.other || shape.ranges != 1
+    {
+        return None;
+    }
+    let [(vocabulary, values)] = <[_; 1]>::try_from(chosen(q)).ok()?;
+    let [span] = <[_; 1]>::try_from(range_spans(index, q)).ok()?;
+    Some((Named::new(vocabulary, values.clone()), values, span))
+}
+
 /// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
 /// nothing else and is ordered by date (or not at all), and whether the order is descending;
 /// `None` for any other query.
@@ -1052,9 +1111,19 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
         }
         _ => {}
     }
+    let blocks = index.len().div_ceil(65_536).max(1);
     if let Some(sets) = sets_read(q) {
-        let blocks = index.len().div_ceil(65_536).max(1);
         return sets.saturating_mul(blocks) <= LIGHT_BLOCKS;
+    }
+    // One vocabulary's values (or places) with one range: when the table counting what
+    // they share is at hand (see [`Span::count_in_if_ready`]) and fills a page as cheaply.
+    if let Some((named, values, span)) = named_and_span(index, q)
+        && values.len().saturating_mul(blocks) <= LIGHT_BLOCKS
+    {
+        let set = any_of(index.sets.of(named.vocabulary()), values);
+        return span
+            .count_in_if_ready(&named, &set)
+            .is_some_and(|shared| shared == 0 || fills_from(set.len(), shared, wanted));
     }
     // Everything, with days or not, was a query of sets above.
     match area_and_days(q) {
