@@ -245,7 +245,8 @@ fn a_page_deep_in_the_matches_is_the_page_reading_them_all_gives() {
 /// One vocabulary's values (or one town) with one range of a measure: the range is counted
 /// with the set by a table made on first use and kept by the ordered index. Every such
 /// query, on one index (so one town's table never answers for another's), in both orders and
-/// past the first page, must count and page as checking every incident does; and so again
+/// past the first page, and by depth and toll (walking the order only where the set has
+/// members), must count and page as checking every incident does; and so again
 /// after writes that add incidents to the set and the range, move some out of them and
 /// retract others, while the index from before the writes still answers as it did.
 #[test]
@@ -271,6 +272,10 @@ fn a_named_set_with_a_range_counts_and_pages_as_checking_every_incident() {
         (Some("-date"), 10, 0),
         (None, 7, 40),
         (Some("-date"), 100, 900),
+        (Some("-depth_km"), 10, 0),
+        (Some("depth_km"), 10, 30),
+        (Some("-killed"), 10, 0),
+        (Some("killed"), 100, 200),
     ];
     let agree = |index: &Index| {
         let mut matched = 0;

@@ -229,6 +229,23 @@ impl RangeIndex {
         Some(rank)
     }
 
+    /// The table of the named set (one of `sets`, the sets of the index this one belongs
+    /// to) by chunk of this order, made now if it is not kept.
+    pub fn set_counts(&self, named: &Named, sets: &Bitmaps) -> std::sync::Arc<SetCounts> {
+        self.set_tables
+            .with(named.clone(), || SetCounts::new(&named.set(sets), self))
+    }
+
+    /// The keys in the order's order (finite for the first `known`).
+    pub fn keys(&self) -> &[f64] {
+        &self.keys
+    }
+
+    /// Each incident's position in the order (`u32::MAX`: not in it).
+    pub fn positions_of(&self) -> &[u32] {
+        self.rank()
+    }
+
     /// What tables of two indexes know this one by.
     pub(super) fn serial(&self) -> u64 {
         self.serial
@@ -385,15 +402,31 @@ impl RangeIndex {
         .ranked()
     }
 
-    /// The first position, before `end`, of the run of equal keys that ends at `end - 1`
-    /// (a binary search: runs of one toll can hold a third of all incidents).
+    /// The first position, before `end`, of the run of equal keys that ends at `end - 1`:
+    /// searched back in steps that double, then halved (most runs of depths are one
+    /// incident long and are found in one step; runs of one toll can hold a third of all
+    /// incidents).
     pub fn run_start(&self, end: usize) -> usize {
         let end = end.min(self.known);
         if end == 0 {
             return 0;
         }
         let key = self.keys[end - 1];
-        self.keys[..end].partition_point(|k| *k < key)
+        // The run starts after `low` (a smaller key, or before the order) and at or before
+        // `end - 1`.
+        let mut step = 1;
+        let mut high = end - 1;
+        let low = loop {
+            match high.checked_sub(step) {
+                Some(at) if self.keys[at] == key => {
+                    high = at;
+                    step *= 2;
+                }
+                Some(at) => break at + 1,
+                None => break 0,
+            }
+        };
+        low + self.keys[low..high].partition_point(|k| *k < key)
     }
 
     /// Positions `from..to` of the order split into whole chunks and loose ends.
@@ -731,6 +764,27 @@ mod tests {
                 want.contains(i),
                 "{i} in {low:?} {high:?}"
             );
+        }
+    }
+
+    /// Every run of equal keys, one long or hundreds, at the start of the order or not,
+    /// is found where it starts from any position in it.
+    #[test]
+    fn a_run_of_equal_keys_is_found_from_its_end() {
+        // Runs of 1, 2, 3, ... 40 incidents, then unknown keys.
+        let mut keys: Vec<Option<f64>> = (0..40)
+            .flat_map(|run| std::iter::repeat_n(Some(f64::from(run)), run as usize + 1))
+            .collect();
+        keys.extend([None, None]);
+        let index = RangeIndex::new(&keys);
+        for end in 0..=index.order.len() + 1 {
+            let last = end.min(index.known);
+            let want = (0..last)
+                .rev()
+                .take_while(|p| index.keys[*p] == index.keys[last - 1])
+                .last()
+                .unwrap_or(0);
+            assert_eq!(index.run_start(end), want, "{end}");
         }
     }
 

@@ -19,7 +19,7 @@ pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
 pub use days::DayStarts;
 pub use grid::Grid;
-pub use set_counts::{Named, Vocabulary};
+pub use set_counts::{Named, SetCounts, Vocabulary};
 pub use slots::Slots;
 
 pub use measure::{Measurer, PointMeasures};

@@ -12,9 +12,11 @@
 //! is made on first use (one lookup per member of the set) and kept by the ordered index it
 //! was made with: a write makes new sets and new ordered indexes, which make their own.
 
-use super::bitmaps::{RangeIndex, Span};
+use super::bitmaps::{Bitmaps, RangeIndex, Span};
 use super::shared::{loose, whole};
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
+use std::ops::Range;
 
 /// Positions in each fine chunk: a range checks fewer than twice this one by one, and a
 /// table takes 4 bytes per this many incidents (62.5 KB at a million).
@@ -52,8 +54,13 @@ impl Named {
         Named { vocabulary, values }
     }
 
-    pub fn vocabulary(&self) -> Vocabulary {
-        self.vocabulary
+    /// Its incidents among `sets`: the one set itself, borrowed, for one value.
+    pub fn set<'a>(&self, sets: &'a Bitmaps) -> Cow<'a, RoaringBitmap> {
+        let of = sets.of(self.vocabulary);
+        match self.values.as_slice() {
+            [one] if let Some(set) = of.get(*one) => Cow::Borrowed(set),
+            _ => Cow::Owned(Bitmaps::any_of(of, self.values.iter().copied())),
+        }
     }
 }
 
@@ -90,6 +97,31 @@ impl SetCounts {
         let ends = loose(span.from(), span.to(), a * WIDTH, b * WIDTH)
             .map(|run| order[run].iter().filter(|i| set.contains(**i)).count() as u64);
         inner + ends.iter().sum::<u64>()
+    }
+
+    /// `end` moved down past the chunks before it that hold no member of the set: a walk
+    /// down the order from `end` meets none of them before the position returned.
+    pub fn occupied_end(&self, mut end: usize) -> usize {
+        while end > 0 {
+            let chunk = (end - 1) / WIDTH;
+            if self.below[chunk + 1] > self.below[chunk] {
+                break;
+            }
+            end = chunk * WIDTH;
+        }
+        end
+    }
+
+    /// The parts of positions `from..to` of the order that lie in chunks holding a member of
+    /// the set, ascending: an ordered walk looking for the set's members reads only these.
+    pub fn occupied(&self, from: usize, to: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+        let chunks = match from < to {
+            true => from / WIDTH..(to - 1) / WIDTH + 1,
+            false => 0..0,
+        };
+        chunks
+            .filter(|c| self.below[c + 1] > self.below[*c])
+            .map(move |c| (c * WIDTH).max(from)..((c + 1) * WIDTH).min(to))
     }
 }
 
@@ -142,6 +174,80 @@ mod tests {
             overlapping * 2 > compared && overlapping < compared,
             "{overlapping} of {compared}"
         );
+    }
+
+    /// The occupied parts of any run hold every member of the set in the run, and only
+    /// parts of chunks that hold one.
+    #[test]
+    fn a_walk_reads_every_member_of_the_set_in_the_occupied_parts_only() {
+        let keys: Vec<Option<f64>> = (0..1000u32)
+            .map(|i| Some(f64::from((i * 7) % 997)))
+            .collect();
+        let index = RangeIndex::new(&keys);
+        // Members clustered in one stretch of the order and a few apart.
+        let set: RoaringBitmap = (0..1000u32)
+            .filter(|i| (300..420).contains(&((i * 7) % 997)) || i % 331 == 0)
+            .collect();
+        let table = SetCounts::new(&set, &index);
+        for (from, to) in [
+            (0, 1000),
+            (0, 0),
+            (5, 6),
+            (63, 65),
+            (250, 700),
+            (999, 1000),
+            (640, 640),
+        ] {
+            let parts: Vec<Range<usize>> = table.occupied(from, to).collect();
+            let read: Vec<u32> = parts
+                .iter()
+                .flat_map(|r| index.order[r.clone()].to_vec())
+                .collect();
+            let want: Vec<u32> = index.order[from..to]
+                .iter()
+                .copied()
+                .filter(|i| set.contains(*i))
+                .collect();
+            assert_eq!(
+                read.iter()
+                    .copied()
+                    .filter(|i| set.contains(*i))
+                    .collect::<Vec<_>>(),
+                want,
+                "{from}..{to}"
+            );
+            assert!(parts.windows(2).all(|w| w[0].end <= w[1].start));
+            assert!(
+                parts
+                    .iter()
+                    .all(|r| from <= r.start && r.end <= to && r.len() <= WIDTH)
+            );
+            // Each part lies in one chunk, which holds a member (maybe outside the part).
+            let chunk = |r: &Range<usize>| {
+                r.start / WIDTH * WIDTH..((r.start / WIDTH + 1) * WIDTH).min(1000)
+            };
+            assert!(parts.iter().all(|r| r.end <= chunk(r).end));
+            assert!(
+                parts
+                    .iter()
+                    .all(|r| index.order[chunk(r)].iter().any(|i| set.contains(*i)))
+            );
+        }
+        // Walking down, the first member below any end is below where the walk resumes.
+        for end in 0..=1000 {
+            let resume = table.occupied_end(end);
+            assert!(resume <= end);
+            assert!(
+                !index.order[resume..end].iter().any(|i| set.contains(*i)),
+                "{end}"
+            );
+            assert!(
+                resume == 0 || table.occupied(resume - 1, resume).count() == 1,
+                "{end}"
+            );
+        }
+        // Most of the order is skipped.
+        assert!(table.occupied(0, 1000).map(|r| r.len()).sum::<usize>() < 600);
     }
 
     #[test]

@@ -94,6 +94,10 @@ struct Plan<'a> {
     /// check one by one (counted while planning).
     counted: Option<usize>,
     rest: Option<IncidentQuery>,
+    /// The smallest set the query names by one vocabulary's values (or places): every match
+    /// is in it, so a walk of an ordered index looking for matches skips the stretches of
+    /// the order that hold none of its members ([`occupied`](crate::index::SetCounts::occupied)).
+    within: Option<Named>,
 }
 
 /// A page may be read lazily from `set` (checking `also` member by member) when it is
@@ -362,6 +366,11 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     for (vocabulary, values) in &chosen {
         parts.push(any_of(sets.of(*vocabulary), values.clone()));
     }
+    let within = chosen
+        .iter()
+        .zip(&parts)
+        .min_by_key(|(_, set)| set.len())
+        .map(|((vocabulary, values), _)| Named::new(*vocabulary, values.clone()));
     if let Some(d) = q.datetime {
         parts.push(Cow::Owned(days(index, d.start, d.end)));
     }
@@ -400,19 +409,9 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         ..IncidentQuery::default()
     });
     // The one set a page may count a range with by table: the query's only set, named.
-    let named = match (chosen.as_slice(), parts.len()) {
-        ([(vocabulary, values)], 1) => Some(Named::new(*vocabulary, values.clone())),
-        _ => None,
-    };
+    let named = within.as_ref().filter(|_| parts.len() == 1);
     let (spans, counted) = match wanted {
-        Some(wanted) => leave_spans(
-            index,
-            &mut parts,
-            spans,
-            named.as_ref(),
-            wanted,
-            rest.is_some(),
-        ),
+        Some(wanted) => leave_spans(index, &mut parts, spans, named, wanted, rest.is_some()),
         None => {
             parts.extend(spans.iter().map(|s| Cow::Owned(s.set())));
             (Vec::new(), None)
@@ -437,6 +436,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         spans,
         counted,
         rest,
+        within,
     };
     if plan.counted.is_none()
         && plan.rest.is_none()
@@ -734,7 +734,9 @@ impl Plan<'_> {
     }
 
     /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
-    /// `skip` on, at most `take`: walks the index's order and stops once the page is full.
+    /// `skip` on, at most `take`: walks the index's order (only the stretches holding members
+    /// of the named set the matches lie in, when there is one) and stops once the page is
+    /// full; `None` once it has checked `budget` incidents without filling it.
     fn by_key(
         &self,
         index: &Index,
@@ -742,44 +744,117 @@ impl Plan<'_> {
         descending: bool,
         skip: usize,
         take: usize,
-    ) -> Vec<u32> {
+        budget: u64,
+    ) -> Option<Vec<u32>> {
         let mut out = Vec::with_capacity(take.min(1024));
-        let mut skipped = 0;
-        let mut visit = |i: u32| -> bool {
-            if self.contains(index, i) {
+        if take == 0 {
+            return Some(out);
+        }
+        let (mut skipped, mut checked) = (0, 0u64);
+        let guide = self.within.as_ref().map(|n| by.set_counts(n, &index.sets));
+        // Positions `from..to` of the order, ascending: `Some(true)` once the page is full,
+        // `None` past the budget.
+        let mut check = |run: std::ops::Range<usize>| -> Option<bool> {
+            for &i in &by.order[run] {
+                checked += 1;
+                if checked > budget {
+                    return None;
+                }
+                if !self.contains(index, i) {
+                    continue;
+                }
                 if skipped < skip {
                     skipped += 1;
-                } else {
-                    out.push(i);
+                    continue;
+                }
+                out.push(i);
+                if out.len() >= take {
+                    return Some(true);
                 }
             }
-            out.len() < take
+            Some(false)
+        };
+        let mut walk = |from: usize, to: usize| -> Option<bool> {
+            match &guide {
+                Some(guide) => {
+                    for run in guide.occupied(from, to) {
+                        if check(run)? {
+                            return Some(true);
+                        }
+                    }
+                    Some(false)
+                }
+                None => check(from..to),
+            }
         };
         if !descending {
-            for &i in &by.order {
-                if !visit(i) {
-                    return out;
-                }
-            }
-            return out;
+            walk(0, by.order.len())?;
+            return Some(out);
         }
-        // Known keys from the largest down, each run of equal keys in date order.
+        // Known keys from the largest down, each run of equal keys in date order (stretches
+        // holding no member of the named set skipped).
         let mut end = by.known;
         while end > 0 {
-            let start = by.run_start(end);
-            for &i in &by.order[start..end] {
-                if !visit(i) {
-                    return out;
+            if let Some(guide) = &guide {
+                end = guide.occupied_end(end);
+                if end == 0 {
+                    break;
                 }
+            }
+            let start = by.run_start(end);
+            if walk(start, end)? {
+                return Some(out);
             }
             end = start;
         }
-        for &i in &by.order[by.known..] {
-            if !visit(i) {
-                return out;
-            }
-        }
-        out
+        walk(by.known, by.order.len())?;
+        Some(out)
+    }
+}
+
+/// The page from `skip` on, at most `take`, of `matched` in the order of `by` (ties in date
+/// order, unknown keys last, as [`Plan::by_key`] reads them): each match is keyed by its
+/// position in the order, and only the page's worth is sorted (a few matches of hundreds of
+/// thousands, sorted whole by their values, took milliseconds).
+fn top_by_key(
+    by: &RangeIndex,
+    matched: Vec<u32>,
+    descending: bool,
+    skip: usize,
+    take: usize,
+) -> Vec<u32> {
+    let rank = by.positions_of();
+    let keys = by.keys();
+    // Known keys ascending, or descending with ties still in date order (their positions
+    // ascending); unknown ones after, in date order.
+    let mut keyed: Vec<(u64, u32, u32)> = matched
+        .into_iter()
+        .map(|i| {
+            let at = rank.get(i as usize).copied().unwrap_or(u32::MAX);
+            let key = match keys.get(at as usize) {
+                _ if at as usize >= by.known => u64::MAX,
+                Some(k) if descending => u64::MAX - 1 - ascending_bits(*k),
+                _ => 0,
+            };
+            (key, at, i)
+        })
+        .collect();
+    let wanted = skip.saturating_add(take);
+    if wanted < keyed.len() {
+        keyed.select_nth_unstable(wanted);
+        keyed.truncate(wanted);
+    }
+    keyed.sort_unstable();
+    keyed.into_iter().skip(skip).map(|(_, _, i)| i).collect()
+}
+
+/// The bits of a finite number, as an integer in the same order, below `u64::MAX - 1`.
+fn ascending_bits(k: f64) -> u64 {
+    let bits = k.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
@@ -897,9 +972,10 @@ fn sort(
     }
 }
 
-/// Below this share of all incidents, a sorted page sorts the matches rather than walking
-/// the whole order looking for them.
-const SPARSE: usize = 32;
+/// How many times the positions a walk of an ordered index is expected to read (were the
+/// matches spread evenly along it) it reads before giving up for keying every match: the
+/// matches may lie together far from the end it starts at.
+const WALK_SLACK: u64 = 4;
 
 /// The deepest page (offset plus limit) that a box-only query reads by merging the grid's
 /// cells; deeper pages gather the box into a set.
@@ -1120,7 +1196,7 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if let Some((named, values, span)) = named_and_span(index, q)
         && values.len().saturating_mul(blocks) <= LIGHT_BLOCKS
     {
-        let set = any_of(index.sets.of(named.vocabulary()), values);
+        let set = named.set(&index.sets);
         return span
             .count_in_if_ready(&named, &set)
             .is_some_and(|shared| shared == 0 || fills_from(set.len(), shared, wanted));
@@ -1220,6 +1296,16 @@ fn days_page(index: &Index, d: DateInterval, q: &IncidentQuery, descending: bool
     }
 }
 
+/// `plan` (a page's), or when a span is left alone (it would be checked against every
+/// incident) the plan with every span gathered: to read all the matches.
+fn plan_all<'a>(index: &'a Index, q: &IncidentQuery, plan: Plan<'a>) -> Plan<'a> {
+    if plan.set.is_none() && !plan.spans.is_empty() {
+        self::plan(index, q)
+    } else {
+        plan
+    }
+}
+
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     if let Some(page) = box_page(index, q) {
@@ -1228,24 +1314,34 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     let (skip, take) = (q.offset, q.limit);
     let plan = plan_page(index, q, skip.saturating_add(take));
     let number_matched = plan.count(index);
-    let sparse = number_matched.saturating_mul(SPARSE) < index.len();
     let items = match q.sort.as_slice() {
         [] => plan.by_date(index, false, skip, take),
         [(SortKey::Date, descending)] => plan.by_date(index, *descending, skip, take),
-        [(SortKey::Depth, descending)] if !sparse => {
-            plan.by_key(index, &index.by_depth, *descending, skip, take)
-        }
-        [(SortKey::Killed, descending)] if !sparse => {
-            plan.by_key(index, &index.by_killed, *descending, skip, take)
+        [(key @ (SortKey::Depth | SortKey::Killed), descending)] => {
+            let by = match key {
+                SortKey::Depth => &index.by_depth,
+                _ => &index.by_killed,
+            };
+            // Walked when the matches are expected to fill the page soon; else (or when
+            // the walk finds them rarer than expected where it reads) all of them keyed.
+            let expected = (skip.saturating_add(take) as u64)
+                .saturating_mul(index.len() as u64)
+                .checked_div(number_matched as u64)
+                .unwrap_or(u64::MAX);
+            let walked = (expected <= SPAN_WALK).then(|| {
+                let budget = expected.saturating_mul(WALK_SLACK).max(SPAN_WALK);
+                plan.by_key(index, by, *descending, skip, take, budget)
+            });
+            match walked.flatten() {
+                Some(page) => page,
+                None => {
+                    let every = plan_all(index, q, plan);
+                    top_by_key(by, every.all(index), *descending, skip, take)
+                }
+            }
         }
         _ => {
-            // A span left alone would be checked against every incident: gathered instead.
-            let every = if plan.set.is_none() && !plan.spans.is_empty() {
-                self::plan(index, q)
-            } else {
-                plan
-            };
-            let mut matched = every.all(index);
+            let mut matched = plan_all(index, q, plan).all(index);
             order(index, q, &mut matched);
             matched.into_iter().skip(skip).take(take).collect()
         }
