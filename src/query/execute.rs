@@ -582,13 +582,22 @@ fn leave_spans<'a>(
     let smallest_part = parts.iter().map(|p| p.len()).min();
     let left = match (smallest_part, spans.as_slice()) {
         (_, []) => 0,
-        (Some(least), _) => {
-            if least <= beside {
-                spans.len()
-            } else {
-                0
+        (Some(least), _) if least <= beside => spans.len(),
+        // Several sets, each larger: their intersection may be small enough to check the
+        // spans beside it (it is made below in any case).
+        (Some(_), _) if parts.len() > 1 => {
+            let mut sets = std::mem::take(parts);
+            sets.sort_unstable_by_key(|p| p.len());
+            let mut sets = sets.into_iter();
+            let mut set = sets.next().map(Cow::into_owned).unwrap_or_default();
+            for other in sets {
+                set &= &*other;
             }
+            let small = set.len() <= beside;
+            parts.push(Cow::Owned(set));
+            if small { spans.len() } else { 0 }
         }
+        (Some(_), _) => 0,
         (None, [only]) if !checked_after && fills_alone(index, only, wanted) => 1,
         // The smallest span gathered, the others checked beside it.
         (None, [first, ..]) if first.len() as u64 <= beside => spans.len() - 1,
