@@ -70,6 +70,7 @@ queries=(
   "town + date, limit=100|/collections/incidents/items?town=khankendi&datetime=2020-10-04&limit=100"
   "weapon + type, limit=10|/collections/incidents/items?weapon=cluster_munition&type=shelling&limit=10"
   "town + depth_min_km=10, limit=10|/collections/incidents/items?town=khankendi&depth_min_km=10&limit=10"
+  "town + depth_min_km=10 by -depth_km, limit=10|/collections/incidents/items?town=khankendi&depth_min_km=10&sortby=-depth_km&limit=10"
   "depth_min_km=50, limit=10|/collections/incidents/items?depth_min_km=50&limit=10"
   "sortby=-depth_km, limit=10|/collections/incidents/items?sortby=-depth_km&limit=10"
   "sortby=-killed, limit=10|/collections/incidents/items?sortby=-killed&limit=10"
