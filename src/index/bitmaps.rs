@@ -11,6 +11,7 @@ use super::set_counts::{self, Named, SetCounts, Vocabulary};
 use super::shared::Tables;
 use crate::model::{Incident, Side};
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
 
 /// Incidents ordered by a key (unknown keys last, ties in date order), with the sets of the
 /// first `bounds[k]` of them precomputed, so that the incidents whose key lies in a range are
@@ -127,8 +128,7 @@ impl Span<'_> {
     /// use. `set` must be the index's own set of that name, as this index was made with it.
     pub fn count_in(&self, named: &Named, set: &RoaringBitmap) -> u64 {
         self.index
-            .set_tables
-            .with(named.clone(), || SetCounts::new(set, self.index))
+            .set_counts_made(named, || Cow::Borrowed(set))
             .count(set, self)
     }
 
@@ -232,8 +232,17 @@ impl RangeIndex {
     /// The table of the named set (one of `sets`, the sets of the index this one belongs
     /// to) by chunk of this order, made now if it is not kept.
     pub fn set_counts(&self, named: &Named, sets: &Bitmaps) -> std::sync::Arc<SetCounts> {
+        self.set_counts_made(named, || named.set(sets))
+    }
+
+    /// The table of the named set, made from the set `set` gives if it is not kept.
+    fn set_counts_made<'s>(
+        &self,
+        named: &Named,
+        set: impl FnOnce() -> Cow<'s, RoaringBitmap>,
+    ) -> std::sync::Arc<SetCounts> {
         self.set_tables
-            .with(named.clone(), || SetCounts::new(&named.set(sets), self))
+            .with(named.clone(), || SetCounts::new(&set(), self))
     }
 
     /// The keys in the order's order (finite for the first `known`).
@@ -241,17 +250,13 @@ impl RangeIndex {
         &self.keys
     }
 
-    /// Each incident's position in the order (`u32::MAX`: not in it).
-    pub fn positions_of(&self) -> &[u32] {
-        self.rank()
-    }
-
     /// What tables of two indexes know this one by.
     pub(super) fn serial(&self) -> u64 {
         self.serial
     }
 
-    pub(super) fn rank(&self) -> &[u32] {
+    /// Each incident's position in the order (`u32::MAX`: not in it).
+    pub fn rank(&self) -> &[u32] {
         // Made when the index is built, changed or checked; this only guards the unexpected.
         self.rank
             .get_or_init(|| self.ranks().unwrap_or_else(|| vec![u32::MAX; self.numbers]))

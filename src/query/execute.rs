@@ -586,15 +586,9 @@ fn leave_spans<'a>(
         // Several sets, each larger: their intersection may be small enough to check the
         // spans beside it (it is made below in any case).
         (Some(_), _) if parts.len() > 1 => {
-            let mut sets = std::mem::take(parts);
-            sets.sort_unstable_by_key(|p| p.len());
-            let mut sets = sets.into_iter();
-            let mut set = sets.next().map(Cow::into_owned).unwrap_or_default();
-            for other in sets {
-                set &= &*other;
-            }
+            let set = intersect(std::mem::take(parts), None).0.unwrap_or_default();
             let small = set.len() <= beside;
-            parts.push(Cow::Owned(set));
+            parts.push(set);
             if small { spans.len() } else { 0 }
         }
         (Some(_), _) => 0,
@@ -832,18 +826,20 @@ fn top_by_key(
     skip: usize,
     take: usize,
 ) -> Vec<u32> {
-    let rank = by.positions_of();
+    let rank = by.rank();
     let keys = by.keys();
-    // Known keys ascending, or descending with ties still in date order (their positions
-    // ascending); unknown ones after, in date order.
+    // Known keys ascending (their positions alone), or descending with ties still in date
+    // order (their positions ascending); unknown ones after, in date order.
     let mut keyed: Vec<(u64, u32, u32)> = matched
         .into_iter()
         .map(|i| {
             let at = rank.get(i as usize).copied().unwrap_or(u32::MAX);
-            let key = match keys.get(at as usize) {
-                _ if at as usize >= by.known => u64::MAX,
-                Some(k) if descending => u64::MAX - 1 - ascending_bits(*k),
-                _ => 0,
+            let key = if at as usize >= by.known {
+                u64::MAX
+            } else if descending {
+                u64::MAX - 1 - ascending_bits(keys[at as usize])
+            } else {
+                0
             };
             (key, at, i)
         })
