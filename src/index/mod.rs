@@ -14,6 +14,7 @@ mod shared;
 mod slots;
 mod tally;
 mod tiling;
+mod words;
 
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
@@ -25,6 +26,7 @@ pub use slots::Slots;
 pub use measure::{Measurer, PointMeasures};
 pub use tally::{TALLY_BAND_KM, Tally};
 pub use tiling::{MAP_CLASSES, MapClass, MapPoint};
+pub use words::Words;
 
 use crate::gazetteer::Gazetteer;
 use crate::model::{Dataset, Layer, LineOfContact};
@@ -32,6 +34,7 @@ use crate::model::{Incident, PlaceIdx, Side};
 use geo::Point;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
@@ -179,6 +182,8 @@ pub struct Index {
     pub last_day: Option<chrono::NaiveDate>,
     /// Lowercased, diacritic-folded title and description, for `q` searches.
     pub search_text: Slots<Box<str>>,
+    /// The words of `search_text` as built (written incidents are read text by text).
+    words: Arc<Words>,
     /// Display bands of distance from the line of contact.
     pub depth_bands: Arc<Vec<DepthBand>>,
     /// When the line the bands are drawn around began to stand (the default version).
@@ -206,6 +211,9 @@ pub struct Index {
 /// and grid from scratch, in date order), so that the merges of written incidents into
 /// what reads in date order stay short.
 pub const COMPACT_AFTER: usize = 4096;
+
+/// The most texts written since the build that a light text search reads one by one.
+const LIGHT_WRITTEN: usize = 512;
 
 /// The next build's numbering (see [`Index::numbering`]).
 static NUMBERINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -335,6 +343,7 @@ impl Index {
             (None, None, None, None, None);
         let (mut by_depth, mut by_killed, mut by_killed_low) = (None, None, None);
         let (mut by_military_km, mut by_protected_km, mut search_text) = (None, None, None);
+        let mut words = None;
         if let Some(built) = built {
             sets = Some(built.sets);
             grid = Some(built.grid);
@@ -359,6 +368,7 @@ impl Index {
             let tallies = &mut tallies;
             let map_points = &mut map_points;
             let search_text = &mut search_text;
+            let words = &mut words;
             let ids = &mut ids;
             if sets.is_none() {
                 s.spawn(move |_| *sets = Some(Bitmaps::new(incidents, sides, places)));
@@ -401,9 +411,9 @@ impl Index {
                 ))
             });
             s.spawn(move |_| {
-                *search_text = Some(Slots::from_vec(
-                    folded.unwrap_or_else(|| fold_all(incidents)),
-                ))
+                let folded = folded.unwrap_or_else(|| fold_all(incidents));
+                *words = Some(Arc::new(Words::new(&folded)));
+                *search_text = Some(Slots::from_vec(folded));
             });
             s.spawn(move |_| {
                 let mut by_hash: Vec<(u64, u32)> = incidents
@@ -433,6 +443,7 @@ impl Index {
             by_protected_km.expect(built),
             search_text.expect(built),
         );
+        let words = words.expect(built);
         Index {
             depth_bands: Arc::new(
                 shared
@@ -473,6 +484,7 @@ impl Index {
             first_day,
             last_day,
             search_text,
+            words,
         }
     }
 
@@ -686,6 +698,33 @@ impl Index {
     /// Whether nothing was written since the build: every number live and in date order.
     pub fn is_as_built(&self) -> bool {
         self.written.is_empty() && self.dead.is_empty()
+    }
+
+    /// The live incidents whose search text holds `query` (folded), and whether exactly those
+    /// (`false`: each holds every word of the query, and the query whole is to be checked
+    /// text by text). `None` when the query has no word: every text holds it.
+    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, bool)> {
+        let (mut set, exact) = self.words.containing(query)?;
+        if !self.dead.is_empty() && !set.is_empty() {
+            *set.to_mut() -= &self.dead;
+        }
+        // Written since the build: a few thousand at most, read text by text.
+        let finder = memchr::memmem::Finder::new(query.as_bytes());
+        for i in &self.written {
+            if finder
+                .find(self.search_text[*i as usize].as_bytes())
+                .is_some()
+            {
+                set.to_mut().insert(*i);
+            }
+        }
+        Some((set, exact))
+    }
+
+    /// Whether finding the incidents whose text holds `query` costs a small, bounded amount
+    /// of work (see [`Words::is_light`]; the texts written since the build are few).
+    pub fn text_is_light(&self, query: &str) -> bool {
+        self.written.len() <= LIGHT_WRITTEN && self.words.is_light(query)
     }
 
     /// Numbers no longer live.

@@ -371,6 +371,15 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         .zip(&parts)
         .min_by_key(|(_, set)| set.len())
         .map(|((vocabulary, values), _)| Named::new(*vocabulary, values.clone()));
+    // The incidents of the words holding the text: exactly its matches when it is one word,
+    // else every match and maybe more, the text then checked one by one.
+    let mut text = q.text.clone();
+    if let Some((set, exact)) = q.text.as_deref().and_then(|t| index.containing(t)) {
+        parts.push(set);
+        if exact {
+            text = None;
+        }
+    }
     if let Some(d) = q.datetime {
         parts.push(Cow::Owned(days(index, d.start, d.end)));
     }
@@ -403,8 +412,8 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         1 => residual.pop(),
         _ => Some(Filter::And(residual)),
     };
-    let rest = (q.text.is_some() || filter.is_some()).then(|| IncidentQuery {
-        text: q.text.clone(),
+    let rest = (text.is_some() || filter.is_some()).then(|| IncidentQuery {
+        text,
         filter,
         ..IncidentQuery::default()
     });
@@ -1174,6 +1183,18 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
     }
+    let blocks = index.len().div_ceil(65_536).max(1);
+    // A text found exactly by its words, cheaply, as one more set beside vocabulary values,
+    // places and days.
+    if let Some(text) = &q.text {
+        let bare = IncidentQuery {
+            text: None,
+            ..q.clone()
+        };
+        return index.text_is_light(text)
+            && sets_read(&bare)
+                .is_some_and(|sets| (sets + 1).saturating_mul(blocks) <= LIGHT_BLOCKS);
+    }
     let shape = shape(q);
     // Every incident in the order of a key: read from one end of its ordered index.
     if shape.everything() && matches!(q.sort.as_slice(), [(SortKey::Depth | SortKey::Killed, _)]) {
@@ -1192,7 +1213,6 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
         }
         _ => {}
     }
-    let blocks = index.len().div_ceil(65_536).max(1);
     if let Some(sets) = sets_read(q) {
         return sets.saturating_mul(blocks) <= LIGHT_BLOCKS;
     }

@@ -1,0 +1,554 @@
+//! The words of every incident's folded search text, each with the incidents holding it, so
+//! that a `q` search reads the incidents of the words that contain what was asked instead of
+//! every incident's text (a million texts take about 100 ms to read; the words containing a
+//! query are found through their three-byte pieces in microseconds).
+//!
+//! Words are what lies between spaces. A query without a space lies inside one word of every
+//! text it is in, so the incidents of the words containing it are exactly the incidents whose
+//! text contains it. A query with spaces is in texts holding, for each of its parts, a word
+//! containing that part: their intersection holds every match and may hold more, so it is
+//! checked text by text.
+
+use super::kept::Kept;
+use memchr::memmem::Finder;
+use rayon::prelude::*;
+use roaring::RoaringBitmap;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
+/// A word held by at least this many incidents keeps them as a set, which a query naming
+/// that word alone borrows; a word held by fewer keeps them as a run of one sorted list
+/// (a million single-incident words cost four bytes each, not a set each).
+const DENSE: usize = 4096;
+
+/// A part of a query found in more words than this has the union of their incidents kept
+/// (a few, the latest) for the next query asking for the same part: a part of one or two
+/// letters is in most words, and their union takes milliseconds.
+const KEEP_UNION: usize = 256;
+
+/// A light search (see [`Words::is_light`]) reads at most this many words holding the
+/// query's rarest piece, and its words hold at most this many incidents as runs of lists.
+const LIGHT_WORDS: usize = 4096;
+const LIGHT_POSTINGS: usize = 65_536;
+
+/// How many texts one worker reads at a time while the index is built.
+const CHUNK: usize = 16_384;
+
+/// One chunk of texts' words: each distinct word once, and each text's distinct words by
+/// their place in that list (then, once every chunk is read, by their place in the whole
+/// sorted vocabulary).
+struct Chunk<'t> {
+    words: Vec<&'t str>,
+    words_of_texts: Vec<u32>,
+    /// How many of `words_of_texts` each text has.
+    lens: Vec<u32>,
+}
+
+impl<'t> Chunk<'t> {
+    fn new(texts: &'t [Box<str>]) -> Chunk<'t> {
+        let mut number: HashMap<&str, u32, Xxh3DefaultBuilder> =
+            HashMap::with_hasher(Xxh3DefaultBuilder);
+        let mut chunk = Chunk {
+            words: Vec::new(),
+            words_of_texts: Vec::new(),
+            lens: Vec::with_capacity(texts.len()),
+        };
+        let mut mine = Vec::new();
+        for text in texts {
+            mine.clear();
+            for word in text.split_whitespace() {
+                let next = chunk.words.len() as u32;
+                let w = *number.entry(word).or_insert(next);
+                if w == next {
+                    chunk.words.push(word);
+                }
+                mine.push(w);
+            }
+            mine.sort_unstable();
+            mine.dedup();
+            chunk.words_of_texts.extend_from_slice(&mine);
+            chunk.lens.push(mine.len() as u32);
+        }
+        chunk
+    }
+}
+
+/// The words of incidents `0..count` and the incidents of each word.
+pub struct Words {
+    count: u32,
+    /// Every distinct word, sorted, one after the other.
+    text: String,
+    /// Where each word ends in `text` (a word starts where the one before it ends).
+    ends: Vec<usize>,
+    /// The incidents of a word held by fewer than [`DENSE`]: `postings[starts[w]..starts[w
+    /// + 1]]`, ascending (an empty run for a dense word).
+    starts: Vec<usize>,
+    postings: Vec<u32>,
+    /// The incidents of every word held by [`DENSE`] or more, by word (ascending).
+    dense: Vec<(u32, RoaringBitmap)>,
+    /// Every three-byte piece of any word, ascending, and the words holding each:
+    /// `piece_words[piece_starts[p]..piece_starts[p + 1]]`, ascending.
+    pieces: Vec<u32>,
+    piece_starts: Vec<usize>,
+    piece_words: Vec<u32>,
+    /// Unions kept for parts found in many words (see [`KEEP_UNION`]).
+    unions: Kept<Box<str>, RoaringBitmap, 8>,
+}
+
+/// A three-byte piece of a word, as a number.
+fn piece(bytes: &[u8]) -> u32 {
+    u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]])
+}
+
+/// The distinct three-byte pieces of `bytes`, ascending.
+fn pieces_of(bytes: &[u8]) -> Vec<u32> {
+    let mut pieces: Vec<u32> = bytes.windows(3).map(piece).collect();
+    pieces.sort_unstable();
+    pieces.dedup();
+    pieces
+}
+
+impl Words {
+    /// The words of `texts` (incident `i`'s text at `i`).
+    pub fn new(texts: &[Box<str>]) -> Words {
+        // Each chunk of texts numbers the words it meets; most words recur, so the words of
+        // every chunk together are few beside the words of every text.
+        let mut chunks: Vec<Chunk> = texts.par_chunks(CHUNK).map(Chunk::new).collect();
+        // Every chunk's words, sorted: equal words side by side, each then given its number
+        // in the whole vocabulary for every chunk that met it.
+        let mut met: Vec<(&str, u32, u32)> = chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(c, chunk)| {
+                (chunk.words.iter())
+                    .enumerate()
+                    .map(move |(w, word)| (*word, c as u32, w as u32))
+            })
+            .collect();
+        met.par_sort_unstable();
+        let mut number: Vec<Vec<u32>> = chunks.iter().map(|c| vec![0; c.words.len()]).collect();
+        let mut sorted: Vec<&str> = Vec::new();
+        for (word, c, w) in met {
+            if sorted.last() != Some(&word) {
+                sorted.push(word);
+            }
+            number[c as usize][w as usize] = sorted.len() as u32 - 1;
+        }
+        chunks
+            .par_iter_mut()
+            .zip(&number)
+            .for_each(|(chunk, number)| {
+                for w in &mut chunk.words_of_texts {
+                    *w = number[*w as usize];
+                }
+            });
+        drop(number);
+        // Every word's incidents, ascending, one run of one list per word.
+        let mut starts = vec![0usize; sorted.len() + 1];
+        for chunk in &chunks {
+            for w in &chunk.words_of_texts {
+                starts[*w as usize + 1] += 1;
+            }
+        }
+        for w in 0..sorted.len() {
+            starts[w + 1] += starts[w];
+        }
+        let mut all = vec![0u32; starts[sorted.len()]];
+        let mut next = starts.clone();
+        let mut incident = 0u32;
+        for chunk in &chunks {
+            let mut words = chunk.words_of_texts.iter();
+            for len in &chunk.lens {
+                for w in words.by_ref().take(*len as usize) {
+                    all[next[*w as usize]] = incident;
+                    next[*w as usize] += 1;
+                }
+                incident += 1;
+            }
+        }
+        drop(next);
+        drop(chunks);
+        let run = |w: usize| &all[starts[w]..starts[w + 1]];
+        let dense: Vec<(u32, RoaringBitmap)> = (0..sorted.len())
+            .into_par_iter()
+            .filter(|w| run(*w).len() >= DENSE)
+            .map(|w| {
+                let set = RoaringBitmap::from_sorted_iter(run(w).iter().copied())
+                    .expect("a word's incidents are ascending");
+                (w as u32, set)
+            })
+            .collect();
+        // The dense words' runs leave the list.
+        let sparse: usize = (0..sorted.len())
+            .map(|w| run(w).len())
+            .filter(|n| *n < DENSE)
+            .sum();
+        let mut postings = Vec::with_capacity(sparse);
+        let mut sparse_starts = Vec::with_capacity(starts.len());
+        sparse_starts.push(0);
+        for w in 0..sorted.len() {
+            if run(w).len() < DENSE {
+                postings.extend_from_slice(run(w));
+            }
+            sparse_starts.push(postings.len());
+        }
+        drop(all);
+        let starts = sparse_starts;
+        let mut text = String::with_capacity(sorted.iter().map(|w| w.len()).sum());
+        let mut ends = Vec::with_capacity(sorted.len());
+        for word in &sorted {
+            text.push_str(word);
+            ends.push(text.len());
+        }
+        let mut pairs: Vec<(u32, u32)> = sorted
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(w, word)| {
+                pieces_of(word.as_bytes())
+                    .into_iter()
+                    .map(move |p| (p, w as u32))
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        let mut pieces = Vec::new();
+        let mut piece_starts = Vec::new();
+        let mut piece_words = Vec::with_capacity(pairs.len());
+        for (p, w) in pairs {
+            if pieces.last() != Some(&p) {
+                pieces.push(p);
+                piece_starts.push(piece_words.len());
+            }
+            piece_words.push(w);
+        }
+        piece_starts.push(piece_words.len());
+        Words {
+            count: texts.len() as u32,
+            text,
+            ends,
+            starts,
+            postings,
+            dense,
+            pieces,
+            piece_starts,
+            piece_words,
+            unions: Kept::default(),
+        }
+    }
+
+    /// How many incidents (numbers `0..count`) the words cover.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// How many distinct words there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn word(&self, w: u32) -> &str {
+        let w = w as usize;
+        let start = if w == 0 { 0 } else { self.ends[w - 1] };
+        &self.text[start..self.ends[w]]
+    }
+
+    /// The words holding the three-byte piece `p`.
+    fn holding(&self, p: u32) -> &[u32] {
+        match self.pieces.binary_search(&p) {
+            Ok(k) => &self.piece_words[self.piece_starts[k]..self.piece_starts[k + 1]],
+            Err(_) => &[],
+        }
+    }
+
+    /// The words containing `part` (no space in it), ascending; only those beginning with
+    /// it when it follows a space in the query (`starts`), only those ending with it when
+    /// a space follows it (`ends`).
+    fn words_with(&self, part: &str, starts: bool, ends: bool) -> Vec<u32> {
+        if starts {
+            // The words beginning with it are side by side in the sorted vocabulary.
+            let from = self.first_not_below(part);
+            let mut found = Vec::new();
+            for w in from..self.len() as u32 {
+                let word = self.word(w);
+                if !word.starts_with(part) || (ends && word.len() > part.len()) {
+                    break;
+                }
+                found.push(w);
+            }
+            return found;
+        }
+        let finder = Finder::new(part.as_bytes());
+        let holds = |w: &u32| {
+            let word = self.word(*w);
+            finder.find(word.as_bytes()).is_some() && (!ends || word.ends_with(part))
+        };
+        let bytes = part.as_bytes();
+        if bytes.len() < 3 {
+            // Too short to have a piece: every word is read (what is found is kept).
+            return (0..self.len() as u32).filter(holds).collect();
+        }
+        let mut lists: Vec<&[u32]> = pieces_of(bytes)
+            .into_iter()
+            .map(|p| self.holding(p))
+            .collect();
+        lists.sort_by_key(|l| l.len());
+        let mut found = lists[0].to_vec();
+        for list in &lists[1..] {
+            if found.len() <= 64 {
+                break;
+            }
+            found.retain(|w| list.binary_search(w).is_ok());
+        }
+        found.retain(holds);
+        found
+    }
+
+    /// The first word (in sorted order) not below `text`.
+    fn first_not_below(&self, text: &str) -> u32 {
+        let (mut low, mut high) = (0u32, self.len() as u32);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.word(mid) < text {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
+    }
+
+    /// The incidents of `words`: borrowed when that is one dense word's set.
+    fn incidents_of(&self, words: &[u32]) -> Cow<'_, RoaringBitmap> {
+        let dense_of = |w: u32| self.dense_of(w);
+        if let [w] = words
+            && let Some(set) = dense_of(*w)
+        {
+            return Cow::Borrowed(set);
+        }
+        let mut sparse: Vec<u32> = Vec::new();
+        let mut sets: Vec<&RoaringBitmap> = Vec::new();
+        for w in words {
+            match dense_of(*w) {
+                Some(set) => sets.push(set),
+                None => sparse.extend_from_slice(
+                    &self.postings[self.starts[*w as usize]..self.starts[*w as usize + 1]],
+                ),
+            }
+        }
+        sparse.par_sort_unstable();
+        sparse.dedup();
+        let mut union = RoaringBitmap::from_sorted_iter(sparse).expect("sorted and deduplicated");
+        for set in sets {
+            union |= set;
+        }
+        Cow::Owned(union)
+    }
+
+    /// The incidents whose text holds `part` (no space in it) as [`Words::words_with`]
+    /// finds it.
+    fn with_part(&self, part: &str, starts: bool, ends: bool) -> Cow<'_, RoaringBitmap> {
+        let key = Self::key(part, starts, ends);
+        if let Some(kept) = self.unions.kept(&key) {
+            return Cow::Owned((*kept).clone());
+        }
+        let words = self.words_with(part, starts, ends);
+        let set = self.incidents_of(&words);
+        if words.len() > KEEP_UNION {
+            self.unions.with(key, || set.clone().into_owned());
+        }
+        set
+    }
+
+    /// Whether [`Words::containing`] finds `query` exactly with a small, bounded amount of
+    /// work: one part, with no space before or after it, whose incidents are kept, or which
+    /// has a piece held by at most [`LIGHT_WORDS`] words and is found in words holding at
+    /// most [`LIGHT_POSTINGS`] incidents as runs and a few as sets.
+    /// (Or when there are at most [`LIGHT_WORDS`] words in all.)
+    pub fn is_light(&self, query: &str) -> bool {
+        let parts: Vec<&str> = query.split_whitespace().collect();
+        let [part] = parts.as_slice() else {
+            return false;
+        };
+        if part.len() != query.len() {
+            return false;
+        }
+        if self.len() <= LIGHT_WORDS || self.unions.kept(&Self::key(part, false, false)).is_some() {
+            return true;
+        }
+        let rarest = pieces_of(part.as_bytes())
+            .into_iter()
+            .map(|p| self.holding(p).len())
+            .min();
+        if rarest.is_none_or(|n| n > LIGHT_WORDS) {
+            return false;
+        }
+        let words = self.words_with(part, false, false);
+        let (mut sets, mut postings) = (0, 0);
+        for w in words {
+            match self.dense_of(w) {
+                Some(_) => sets += 1,
+                None => postings += self.starts[w as usize + 1] - self.starts[w as usize],
+            }
+        }
+        sets <= 4 && postings <= LIGHT_POSTINGS
+    }
+
+    fn key(part: &str, starts: bool, ends: bool) -> Box<str> {
+        format!("{}{}{part}", u8::from(starts), u8::from(ends)).into()
+    }
+
+    fn dense_of(&self, w: u32) -> Option<&RoaringBitmap> {
+        self.dense
+            .binary_search_by_key(&w, |(d, _)| *d)
+            .ok()
+            .map(|k| &self.dense[k].1)
+    }
+
+    /// The incidents (of `0..count`) whose text holds `query` (folded as the texts are), and
+    /// whether they are exactly those (`false`: every one of them has the query's words in
+    /// it, each where the query puts it, and the query whole is to be checked text by text).
+    /// `None` when the query has no word (every text holds it).
+    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, bool)> {
+        let parts: Vec<&str> = query.split_whitespace().collect();
+        let (before, after) = (
+            query.starts_with(char::is_whitespace),
+            query.ends_with(char::is_whitespace),
+        );
+        let last = parts.len().checked_sub(1)?;
+        let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(parts.len());
+        for (k, part) in parts.iter().enumerate() {
+            let set = self.with_part(part, k > 0 || before, k < last || after);
+            if set.is_empty() {
+                return Some((set, true));
+            }
+            sets.push(set);
+        }
+        sets.sort_by_key(|s| s.len());
+        let mut sets = sets.into_iter();
+        let mut first = sets.next()?;
+        for set in sets {
+            *first.to_mut() &= &*set;
+        }
+        Some((first, last == 0 && !before && !after))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(list: &[&str]) -> Vec<Box<str>> {
+        list.iter().map(|t| (*t).into()).collect()
+    }
+
+    /// What checking every text gives.
+    fn checked(texts: &[Box<str>], query: &str) -> RoaringBitmap {
+        (0..texts.len() as u32)
+            .filter(|i| texts[*i as usize].contains(query))
+            .collect()
+    }
+
+    #[test]
+    fn a_query_finds_what_checking_every_text_finds() {
+        let mut list: Vec<Box<str>> = texts(&[
+            "school hit in khankendi",
+            "preschool damaged near ganja",
+            "the schools were closed",
+            "hospital in stepanakert shelled; school nearby",
+            "market",
+            "",
+            "ab abc abcd",
+            "x",
+        ]);
+        // Enough texts for some words to be dense.
+        for n in 0..(DENSE as u32 + 500) {
+            list.push(format!("synthetic incident {n} near town{}", n % 7).into());
+        }
+        let words = Words::new(&list);
+        assert_eq!(words.count(), list.len() as u32);
+        assert!(!words.dense.is_empty(), "some words are dense");
+        assert!(
+            words.len() > LIGHT_WORDS,
+            "too many words to read them all lightly"
+        );
+        for light in ["synthetic", "school", "zzz", "4095", "town3"] {
+            assert!(words.is_light(light), "{light}");
+        }
+        for heavy in ["1", "incident 12", " school", "school "] {
+            assert!(!words.is_light(heavy), "{heavy}");
+        }
+        for query in [
+            "school",
+            "chool",
+            "schools",
+            "sch",
+            "s",
+            "ab",
+            "abc",
+            "abcd",
+            "a",
+            "x",
+            "ket",
+            "market",
+            "nearby",
+            "synthetic",
+            "incident",
+            "12",
+            "123",
+            "4095",
+            "town3",
+            "own",
+            "zzz",
+            "ganja",
+            "incident 12",
+            "school hit",
+            "n 4",
+            "d; school",
+            "near town1",
+            "12 near",
+            "2 near",
+            "incident 12 near town1",
+            "ab abc",
+            "b ab",
+            "hit in khankendi",
+            "t in k",
+            "ab abc abcd",
+        ] {
+            let (set, exact) = words.containing(query).expect("the query has a word");
+            let truth = checked(&list, query);
+            if exact {
+                assert_eq!(*set, truth, "{query:?}: exactly what checking finds");
+            } else {
+                assert!(query.contains(' '), "{query:?} is exact without a space");
+                assert!(truth.is_subset(&set), "{query:?}: every match is found");
+                let checked: RoaringBitmap = set
+                    .iter()
+                    .filter(|i| list[*i as usize].contains(query))
+                    .collect();
+                assert_eq!(checked, truth, "{query:?}");
+            }
+            // A second time, through what is kept.
+            assert_eq!(words.containing(query).expect("a word").0, set, "{query:?}");
+        }
+        assert!(words.unions.count() > 0, "a short part's union is kept");
+        words.containing("1");
+        assert!(words.is_light("1"), "a short part once its union is kept");
+        assert!(words.containing("").is_none());
+        assert!(words.containing("  ").is_none());
+    }
+
+    #[test]
+    fn a_query_with_a_leading_or_trailing_space_is_checked_text_by_text() {
+        let list = texts(&["ab cd", "abcd", "cd ab"]);
+        let words = Words::new(&list);
+        for query in [" cd", "ab ", " ab", " abcd", "abcd ", " ab cd "] {
+            let (set, exact) = words.containing(query).expect("a word");
+            assert!(!exact, "{query:?}");
+            assert!(checked(&list, query).is_subset(&set), "{query:?}");
+        }
+    }
+}
