@@ -68,6 +68,7 @@ pub struct Built {
     pub sets: Bitmaps,
     pub ranges: Vec<RangeIndex>,
     pub grid: Grid,
+    pub words: Words,
 }
 
 /// [`Built`] borrowed from an index, to be written (the same layout).
@@ -76,6 +77,7 @@ pub struct BuiltRef<'a> {
     sets: &'a Bitmaps,
     ranges: Vec<&'a RangeIndex>,
     grid: &'a Grid,
+    words: &'a Words,
 }
 
 impl Built {
@@ -89,7 +91,8 @@ impl Built {
         for range in &self.ranges {
             range.check(incidents)?;
         }
-        self.grid.check(incidents)
+        self.grid.check(incidents)?;
+        self.words.check(incidents)
     }
 }
 
@@ -347,6 +350,7 @@ impl Index {
         if let Some(built) = built {
             sets = Some(built.sets);
             grid = Some(built.grid);
+            words = Some(Arc::new(built.words));
             let mut ranges = built.ranges.into_iter().map(Arc::new);
             by_depth = ranges.next();
             by_killed = ranges.next();
@@ -412,7 +416,9 @@ impl Index {
             });
             s.spawn(move |_| {
                 let folded = folded.unwrap_or_else(|| fold_all(incidents));
-                *words = Some(Arc::new(Words::new(&folded)));
+                if words.is_none() {
+                    *words = Some(Arc::new(Words::new(&folded)));
+                }
                 *search_text = Some(Slots::from_vec(folded));
             });
             s.spawn(move |_| {
@@ -673,6 +679,7 @@ impl Index {
                 &self.by_protected_km,
             ],
             grid: &self.grid,
+            words: &self.words,
         }
     }
 

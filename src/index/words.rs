@@ -74,7 +74,9 @@ impl<'t> Chunk<'t> {
     }
 }
 
-/// The words of incidents `0..count` and the incidents of each word.
+/// The words of incidents `0..count` and the incidents of each word (kept in a snapshot:
+/// building them takes about a second at a million incidents).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Words {
     count: u32,
     /// Every distinct word, sorted, one after the other.
@@ -93,6 +95,7 @@ pub struct Words {
     piece_starts: Vec<usize>,
     piece_words: Vec<u32>,
     /// Unions kept for parts found in many words (see [`KEEP_UNION`]).
+    #[serde(skip)]
     unions: Kept<Box<str>, RoaringBitmap, 8>,
 }
 
@@ -234,6 +237,69 @@ impl Words {
             piece_words,
             unions: Kept::default(),
         }
+    }
+
+    /// Whether these words can serve `incidents` incidents without a read out of bounds, a
+    /// slice off a character's edge or a list out of order (they come from a file).
+    pub fn check(&self, incidents: usize) -> Result<(), String> {
+        let fail = |what: &str| Err(format!("the words' {what}"));
+        let n = self.ends.len();
+        if self.count as usize != incidents {
+            return fail("count differs from the incidents'");
+        }
+        let mut start = 0;
+        for end in &self.ends {
+            if *end < start || !self.text.is_char_boundary(*end) {
+                return fail("ends are out of order or off a character");
+            }
+            start = *end;
+        }
+        if start != self.text.len() {
+            return fail("ends miss the end of their text");
+        }
+        let runs_ok = |starts: &[usize], len: usize, items: usize| {
+            starts.len() == len + 1
+                && starts.first() == Some(&0)
+                && starts.last() == Some(&items)
+                && starts.windows(2).all(|w| w[0] <= w[1])
+        };
+        if !runs_ok(&self.starts, n, self.postings.len())
+            || !runs_ok(
+                &self.piece_starts,
+                self.pieces.len(),
+                self.piece_words.len(),
+            )
+        {
+            return fail("runs do not cover their lists");
+        }
+        let ascending_below = |run: &[u32], bound: usize| {
+            run.windows(2).all(|w| w[0] < w[1]) && run.last().is_none_or(|l| (*l as usize) < bound)
+        };
+        for w in 0..n {
+            if !ascending_below(
+                &self.postings[self.starts[w]..self.starts[w + 1]],
+                incidents,
+            ) {
+                return fail("incidents are out of order or out of bounds");
+            }
+        }
+        for k in 0..self.pieces.len() {
+            let run = &self.piece_words[self.piece_starts[k]..self.piece_starts[k + 1]];
+            if !ascending_below(run, n) {
+                return fail("pieces' words are out of order or out of bounds");
+            }
+        }
+        let dense: Vec<u32> = self.dense.iter().map(|(w, _)| *w).collect();
+        if !self.pieces.windows(2).all(|w| w[0] < w[1])
+            || !ascending_below(&dense, n)
+            || self
+                .dense
+                .iter()
+                .any(|(_, set)| set.max().is_some_and(|m| m as usize >= incidents))
+        {
+            return fail("pieces or dense words are out of order or out of bounds");
+        }
+        Ok(())
     }
 
     /// How many incidents (numbers `0..count`) the words cover.
@@ -539,6 +605,34 @@ mod tests {
         assert!(words.is_light("1"), "a short part once its union is kept");
         assert!(words.containing("").is_none());
         assert!(words.containing("  ").is_none());
+    }
+
+    #[test]
+    fn words_from_a_file_are_checked_before_they_are_read() {
+        let list = texts(&["école ab", "ab cd", "ééé"]);
+        let words = Words::new(&list);
+        assert_eq!(words.check(3), Ok(()));
+        assert!(words.check(4).is_err(), "another count");
+        let bytes = bincode::serde::encode_to_vec(&words, bincode::config::standard()).unwrap();
+        let read = |bytes: &[u8]| -> Words {
+            bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+                .unwrap()
+                .0
+        };
+        assert_eq!(read(&bytes).check(3), Ok(()));
+        let damaged: [fn(&mut Words); 6] = [
+            |w| w.ends[2] = 5, // inside the "é" of "école"
+            |w| w.ends.swap(0, 1),
+            |w| w.postings[0] = 3,
+            |w| w.postings.swap(0, 1),
+            |w| *w.piece_starts.last_mut().unwrap() += 1,
+            |w| w.piece_words[0] = 99,
+        ];
+        for (k, damage) in damaged.iter().enumerate() {
+            let mut w = read(&bytes);
+            damage(&mut w);
+            assert!(w.check(3).is_err(), "damage {k}");
+        }
     }
 
     #[test]
