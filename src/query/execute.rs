@@ -1,7 +1,7 @@
 //! Running an [`IncidentQuery`] against the index. Every filter the index holds as a set
-//! (vocabularies, places, days, box, radius, depth, death toll, distances to reference objects)
-//! is intersected first; what is left (text, a CQL2 filter) is checked incident by incident on
-//! that set only. Incidents are numbered in date order, so the default page is the first
+//! (vocabularies, places, days, box, radius, depth, death toll, distances to reference objects,
+//! the incidents of the words a text is in) is intersected first; what is left (a text of
+//! several words, a CQL2 filter) is checked incident by incident on that set only. Incidents are numbered in date order, so the default page is the first
 //! members of the set and its count is the set's size: a query that matches hundreds of
 //! thousands of incidents costs about as much as one that matches ten.
 
@@ -94,6 +94,9 @@ struct Plan<'a> {
     /// check one by one (counted while planning).
     counted: Option<usize>,
     rest: Option<IncidentQuery>,
+    /// The text left to check one by one (a search of several words), found in each folded
+    /// text by one searcher made once for the query; `rest` is then set, without it.
+    text: Option<memchr::memmem::Finder<'static>>,
     /// The smallest set the query names by one vocabulary's values (or places): every match
     /// is in it, so a walk of an ordered index looking for matches skips the stretches of
     /// the order that hold none of its members ([`occupied`](crate::index::SetCounts::occupied)).
@@ -413,7 +416,6 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         _ => Some(Filter::And(residual)),
     };
     let rest = (text.is_some() || filter.is_some()).then(|| IncidentQuery {
-        text,
         filter,
         ..IncidentQuery::default()
     });
@@ -445,6 +447,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         spans,
         counted,
         rest,
+        text: text.map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned()),
         within,
     };
     if plan.counted.is_none()
@@ -622,6 +625,10 @@ impl Plan<'_> {
     fn passes(&self, index: &Index, i: u32) -> bool {
         self.also.as_ref().is_none_or(|a| a.contains(i))
             && self.spans.iter().all(|s| s.contains(i))
+            && self.text.as_ref().is_none_or(|text| {
+                text.find(index.search_text[i as usize].as_bytes())
+                    .is_some()
+            })
             && self
                 .rest
                 .as_ref()
@@ -1178,7 +1185,8 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// numbers in all (at a million incidents, sixteen sets), of one range of keys (a parameter
 /// or a CQL2 comparison) dense enough to be checked member by member (see [`fills_alone`]),
 /// or of two whose shared count is at hand and fills a page as cheaply; or a page of every
-/// incident by depth or toll (read from one end of that ordered index).
+/// incident by depth or toll (read from one end of that ordered index); or a text of one
+/// word found cheaply by the words (see [`Index::text_is_light`]), with sets as above.
 pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
