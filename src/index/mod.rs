@@ -8,6 +8,7 @@ mod gather;
 pub use gather::sorted_set;
 mod grid;
 mod kept;
+mod lists;
 mod measure;
 mod set_counts;
 mod shared;

@@ -10,17 +10,13 @@
 //! checked text by text.
 
 use super::kept::Kept;
+use super::lists::{ChunkKeys, Lists, ascending_below, numbered};
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
-
-/// A word held by at least this many incidents keeps them as a set, which a query naming
-/// that word alone borrows; a word held by fewer keeps them as a run of one sorted list
-/// (a million single-incident words cost four bytes each, not a set each).
-const DENSE: usize = 4096;
 
 /// A part of a query found in more words than this has the union of their incidents kept
 /// (a few, the latest) for the next query asking for the same part: a part of one or two
@@ -35,14 +31,15 @@ const LIGHT_POSTINGS: usize = 65_536;
 /// How many texts one worker reads at a time while the index is built.
 const CHUNK: usize = 16_384;
 
-/// One chunk of texts' words: each distinct word once, and each text's distinct words by
-/// their place in that list (then, once every chunk is read, by their place in the whole
-/// sorted vocabulary).
+/// One chunk of texts' words: each distinct word once, each text's words in order by their
+/// place in that list (then, once every chunk is read, by their number in the whole sorted
+/// vocabulary), and whether every text is its words with one space between each two.
 struct Chunk<'t> {
     words: Vec<&'t str>,
-    words_of_texts: Vec<u32>,
-    /// How many of `words_of_texts` each text has.
+    in_order: Vec<u32>,
+    /// How many of `in_order` each text has.
     lens: Vec<u32>,
+    spaced: bool,
 }
 
 impl<'t> Chunk<'t> {
@@ -51,31 +48,69 @@ impl<'t> Chunk<'t> {
             HashMap::with_hasher(Xxh3DefaultBuilder);
         let mut chunk = Chunk {
             words: Vec::new(),
-            words_of_texts: Vec::new(),
+            in_order: Vec::new(),
             lens: Vec::with_capacity(texts.len()),
+            spaced: true,
         };
-        let mut mine = Vec::new();
         for text in texts {
-            mine.clear();
+            let mut len = 0;
             for word in text.split_whitespace() {
                 let next = chunk.words.len() as u32;
                 let w = *number.entry(word).or_insert(next);
                 if w == next {
                     chunk.words.push(word);
                 }
-                mine.push(w);
+                chunk.in_order.push(w);
+                len += 1;
             }
-            mine.sort_unstable();
-            mine.dedup();
-            chunk.words_of_texts.extend_from_slice(&mine);
-            chunk.lens.push(mine.len() as u32);
+            chunk.lens.push(len);
+            chunk.spaced &= text.is_empty()
+                || text
+                    .split(' ')
+                    .all(|w| !w.is_empty() && !w.contains(char::is_whitespace));
         }
         chunk
     }
+
+    /// Each text's keys from its words in order (`key` of each text's words), distinct, and
+    /// the chunk's distinct keys they number.
+    fn keys<K: Copy + Eq + std::hash::Hash>(
+        &self,
+        key: impl Fn(&[u32]) -> Vec<K>,
+    ) -> (Vec<K>, ChunkKeys) {
+        let mut number: HashMap<K, u32, Xxh3DefaultBuilder> =
+            HashMap::with_hasher(Xxh3DefaultBuilder);
+        let (mut distinct, mut keys, mut lens) = (Vec::new(), Vec::new(), Vec::new());
+        let mut words = self.in_order.as_slice();
+        let mut mine = Vec::new();
+        for len in &self.lens {
+            let (of_text, rest) = words.split_at(*len as usize);
+            words = rest;
+            mine.clear();
+            for k in key(of_text) {
+                let next = distinct.len() as u32;
+                let n = *number.entry(k).or_insert(next);
+                if n == next {
+                    distinct.push(k);
+                }
+                mine.push(n);
+            }
+            mine.sort_unstable();
+            mine.dedup();
+            keys.extend_from_slice(&mine);
+            lens.push(mine.len() as u32);
+        }
+        (distinct, ChunkKeys { keys, lens })
+    }
 }
 
-/// The words of incidents `0..count` and the incidents of each word (kept in a snapshot:
-/// building them takes about a second at a million incidents).
+/// Two words side by side (by number), as one key.
+fn pair(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// The words of incidents `0..count`, the incidents of each word and of each two words side
+/// by side (kept in a snapshot: building them takes a second or two at a million incidents).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Words {
     count: u32,
@@ -83,12 +118,15 @@ pub struct Words {
     text: String,
     /// Where each word ends in `text` (a word starts where the one before it ends).
     ends: Vec<usize>,
-    /// The incidents of a word held by fewer than [`DENSE`]: `postings[starts[w]..starts[w
-    /// + 1]]`, ascending (an empty run for a dense word).
-    starts: Vec<usize>,
-    postings: Vec<u32>,
-    /// The incidents of every word held by [`DENSE`] or more, by word (ascending).
-    dense: Vec<(u32, RoaringBitmap)>,
+    /// The incidents of each word.
+    incidents: Lists,
+    /// Every two words found side by side in a text (`pair(first, second)`), ascending, and
+    /// the incidents of each.
+    pairs: Vec<u64>,
+    pair_incidents: Lists,
+    /// Whether every text is its words with one space between each two, so that two words
+    /// side by side are exactly the two words around a space.
+    spaced: bool,
     /// Every three-byte piece of any word, ascending, and the words holding each:
     /// `piece_words[piece_starts[p]..piece_starts[p + 1]]`, ascending.
     pieces: Vec<u32>,
@@ -97,6 +135,9 @@ pub struct Words {
     /// Unions kept for parts found in many words (see [`KEEP_UNION`]).
     #[serde(skip)]
     unions: Kept<Box<str>, RoaringBitmap, 8>,
+    /// The words found for parts too short to have a piece (every word read).
+    #[serde(skip)]
+    scanned: Kept<Box<str>, Vec<u32>, 8>,
 }
 
 /// A three-byte piece of a word, as a number.
@@ -118,93 +159,57 @@ impl Words {
         // Each chunk of texts numbers the words it meets; most words recur, so the words of
         // every chunk together are few beside the words of every text.
         let mut chunks: Vec<Chunk> = texts.par_chunks(CHUNK).map(Chunk::new).collect();
-        // Every chunk's words, sorted: equal words side by side, each then given its number
-        // in the whole vocabulary for every chunk that met it.
-        let mut met: Vec<(&str, u32, u32)> = chunks
-            .iter()
-            .enumerate()
-            .flat_map(|(c, chunk)| {
-                (chunk.words.iter())
-                    .enumerate()
-                    .map(move |(w, word)| (*word, c as u32, w as u32))
-            })
+        let met: Vec<Vec<&str>> = chunks
+            .iter_mut()
+            .map(|c| std::mem::take(&mut c.words))
             .collect();
-        met.par_sort_unstable();
-        let mut number: Vec<Vec<u32>> = chunks.iter().map(|c| vec![0; c.words.len()]).collect();
-        let mut sorted: Vec<&str> = Vec::new();
-        for (word, c, w) in met {
-            if sorted.last() != Some(&word) {
-                sorted.push(word);
-            }
-            number[c as usize][w as usize] = sorted.len() as u32 - 1;
-        }
+        let (sorted, number) = numbered(&met);
         chunks
             .par_iter_mut()
             .zip(&number)
             .for_each(|(chunk, number)| {
-                for w in &mut chunk.words_of_texts {
+                for w in &mut chunk.in_order {
                     *w = number[*w as usize];
                 }
             });
         drop(number);
-        // Every word's incidents, ascending, one run of one list per word.
-        let mut starts = vec![0usize; sorted.len() + 1];
-        for chunk in &chunks {
-            for w in &chunk.words_of_texts {
-                starts[*w as usize + 1] += 1;
-            }
-        }
-        for w in 0..sorted.len() {
-            starts[w + 1] += starts[w];
-        }
-        let mut all = vec![0u32; starts[sorted.len()]];
-        let mut next = starts.clone();
-        let mut incident = 0u32;
-        for chunk in &chunks {
-            let mut words = chunk.words_of_texts.iter();
-            for len in &chunk.lens {
-                for w in words.by_ref().take(*len as usize) {
-                    all[next[*w as usize]] = incident;
-                    next[*w as usize] += 1;
+        let spaced = chunks.iter().all(|c| c.spaced);
+        let (words_of, pairs_of): (Vec<ChunkKeys>, Vec<(Vec<u64>, ChunkKeys)>) = chunks
+            .par_iter()
+            .map(|chunk| {
+                // Words are numbered in the whole vocabulary already.
+                let (numbers, mut words) = chunk.keys(|words| words.to_vec());
+                for w in &mut words.keys {
+                    *w = numbers[*w as usize];
                 }
-                incident += 1;
-            }
-        }
-        drop(next);
-        drop(chunks);
-        let run = |w: usize| &all[starts[w]..starts[w + 1]];
-        let dense: Vec<(u32, RoaringBitmap)> = (0..sorted.len())
-            .into_par_iter()
-            .filter(|w| run(*w).len() >= DENSE)
-            .map(|w| {
-                let set = RoaringBitmap::from_sorted_iter(run(w).iter().copied())
-                    .expect("a word's incidents are ascending");
-                (w as u32, set)
+                let pairs =
+                    chunk.keys(|words| words.windows(2).map(|w| pair(w[0], w[1])).collect());
+                (words, pairs)
             })
-            .collect();
-        // The dense words' runs leave the list.
-        let sparse: usize = (0..sorted.len())
-            .map(|w| run(w).len())
-            .filter(|n| *n < DENSE)
-            .sum();
-        let mut postings = Vec::with_capacity(sparse);
-        let mut sparse_starts = Vec::with_capacity(starts.len());
-        sparse_starts.push(0);
-        for w in 0..sorted.len() {
-            if run(w).len() < DENSE {
-                postings.extend_from_slice(run(w));
-            }
-            sparse_starts.push(postings.len());
-        }
-        drop(all);
-        let starts = sparse_starts;
+            .unzip();
+        drop(chunks);
+        let incidents = Lists::new(sorted.len(), &words_of);
+        drop(words_of);
+        let (met, mut pair_keys): (Vec<Vec<u64>>, Vec<ChunkKeys>) = pairs_of.into_iter().unzip();
+        let (pairs, number) = numbered(&met);
+        drop(met);
+        pair_keys
+            .par_iter_mut()
+            .zip(&number)
+            .for_each(|(chunk, number)| {
+                for k in &mut chunk.keys {
+                    *k = number[*k as usize];
+                }
+            });
+        let pair_incidents = Lists::new(pairs.len(), &pair_keys);
+        drop(pair_keys);
         let mut text = String::with_capacity(sorted.iter().map(|w| w.len()).sum());
         let mut ends = Vec::with_capacity(sorted.len());
         for word in &sorted {
             text.push_str(word);
             ends.push(text.len());
         }
-        let mut pairs: Vec<(u32, u32)> = sorted
+        let mut by_piece: Vec<(u32, u32)> = sorted
             .par_iter()
             .enumerate()
             .flat_map_iter(|(w, word)| {
@@ -213,11 +218,11 @@ impl Words {
                     .map(move |p| (p, w as u32))
             })
             .collect();
-        pairs.par_sort_unstable();
+        by_piece.par_sort_unstable();
         let mut pieces = Vec::new();
         let mut piece_starts = Vec::new();
-        let mut piece_words = Vec::with_capacity(pairs.len());
-        for (p, w) in pairs {
+        let mut piece_words = Vec::with_capacity(by_piece.len());
+        for (p, w) in by_piece {
             if pieces.last() != Some(&p) {
                 pieces.push(p);
                 piece_starts.push(piece_words.len());
@@ -229,13 +234,15 @@ impl Words {
             count: texts.len() as u32,
             text,
             ends,
-            starts,
-            postings,
-            dense,
+            incidents,
+            pairs,
+            pair_incidents,
+            spaced,
             pieces,
             piece_starts,
             piece_words,
             unions: Kept::default(),
+            scanned: Kept::default(),
         }
     }
 
@@ -257,31 +264,12 @@ impl Words {
         if start != self.text.len() {
             return fail("ends miss the end of their text");
         }
-        let runs_ok = |starts: &[usize], len: usize, items: usize| {
-            starts.len() == len + 1
-                && starts.first() == Some(&0)
-                && starts.last() == Some(&items)
-                && starts.windows(2).all(|w| w[0] <= w[1])
-        };
-        if !runs_ok(&self.starts, n, self.postings.len())
-            || !runs_ok(
-                &self.piece_starts,
-                self.pieces.len(),
-                self.piece_words.len(),
-            )
-        {
-            return fail("runs do not cover their lists");
-        }
-        let ascending_below = |run: &[u32], bound: usize| {
-            run.windows(2).all(|w| w[0] < w[1]) && run.last().is_none_or(|l| (*l as usize) < bound)
-        };
-        for w in 0..n {
-            if !ascending_below(
-                &self.postings[self.starts[w]..self.starts[w + 1]],
-                incidents,
-            ) {
-                return fail("incidents are out of order or out of bounds");
-            }
+        let covered = self.piece_starts.len() == self.pieces.len() + 1
+            && self.piece_starts.first() == Some(&0)
+            && self.piece_starts.last() == Some(&self.piece_words.len())
+            && self.piece_starts.windows(2).all(|w| w[0] <= w[1]);
+        if !covered || !self.pieces.windows(2).all(|w| w[0] < w[1]) {
+            return fail("pieces are out of order or do not cover their words");
         }
         for k in 0..self.pieces.len() {
             let run = &self.piece_words[self.piece_starts[k]..self.piece_starts[k + 1]];
@@ -289,16 +277,15 @@ impl Words {
                 return fail("pieces' words are out of order or out of bounds");
             }
         }
-        let dense: Vec<u32> = self.dense.iter().map(|(w, _)| *w).collect();
-        if !self.pieces.windows(2).all(|w| w[0] < w[1])
-            || !ascending_below(&dense, n)
-            || self
-                .dense
-                .iter()
-                .any(|(_, set)| set.max().is_some_and(|m| m as usize >= incidents))
-        {
-            return fail("pieces or dense words are out of order or out of bounds");
+        let words_in_bounds = |p: &u64| ((p >> 32) as usize) < n && ((*p as u32) as usize) < n;
+        if !self.pairs.windows(2).all(|w| w[0] < w[1]) || !self.pairs.iter().all(words_in_bounds) {
+            return fail("pairs are out of order or out of bounds");
         }
+        self.incidents
+            .check(n, incidents)
+            .map_err(|e| format!("the words' {e}"))?;
+        (self.pair_incidents.check(self.pairs.len(), incidents))
+            .map_err(|e| format!("the pairs' {e}"))?;
         Ok(())
     }
 
@@ -354,8 +341,12 @@ impl Words {
         };
         let bytes = part.as_bytes();
         if bytes.len() < 3 {
-            // Too short to have a piece: every word is read (what is found is kept).
-            return (0..self.len() as u32).filter(holds).collect();
+            // Too short to have a piece: every word is read, and what is found kept.
+            let key = Self::key(part, false, ends);
+            let found = self
+                .scanned
+                .with(key, || (0..self.len() as u32).filter(holds).collect());
+            return found.to_vec();
         }
         let mut lists: Vec<&[u32]> = pieces_of(bytes)
             .into_iter()
@@ -387,33 +378,6 @@ impl Words {
         low
     }
 
-    /// The incidents of `words`: borrowed when that is one dense word's set.
-    fn incidents_of(&self, words: &[u32]) -> Cow<'_, RoaringBitmap> {
-        let dense_of = |w: u32| self.dense_of(w);
-        if let [w] = words
-            && let Some(set) = dense_of(*w)
-        {
-            return Cow::Borrowed(set);
-        }
-        let mut sparse: Vec<u32> = Vec::new();
-        let mut sets: Vec<&RoaringBitmap> = Vec::new();
-        for w in words {
-            match dense_of(*w) {
-                Some(set) => sets.push(set),
-                None => sparse.extend_from_slice(
-                    &self.postings[self.starts[*w as usize]..self.starts[*w as usize + 1]],
-                ),
-            }
-        }
-        sparse.par_sort_unstable();
-        sparse.dedup();
-        let mut union = RoaringBitmap::from_sorted_iter(sparse).expect("sorted and deduplicated");
-        for set in sets {
-            union |= set;
-        }
-        Cow::Owned(union)
-    }
-
     /// The incidents whose text holds `part` (no space in it) as [`Words::words_with`]
     /// finds it.
     fn with_part(&self, part: &str, starts: bool, ends: bool) -> Cow<'_, RoaringBitmap> {
@@ -422,7 +386,7 @@ impl Words {
             return Cow::Owned((*kept).clone());
         }
         let words = self.words_with(part, starts, ends);
-        let set = self.incidents_of(&words);
+        let set = self.incidents.incidents_of(&words);
         if words.len() > KEEP_UNION {
             self.unions.with(key, || set.clone().into_owned());
         }
@@ -455,9 +419,9 @@ impl Words {
         let words = self.words_with(part, false, false);
         let (mut sets, mut postings) = (0, 0);
         for w in words {
-            match self.dense_of(w) {
+            match self.incidents.dense_of(w) {
                 Some(_) => sets += 1,
-                None => postings += self.starts[w as usize + 1] - self.starts[w as usize],
+                None => postings += self.incidents.run_len(w),
             }
         }
         sets <= 4 && postings <= LIGHT_POSTINGS
@@ -467,11 +431,61 @@ impl Words {
         format!("{}{}{part}", u8::from(starts), u8::from(ends)).into()
     }
 
-    fn dense_of(&self, w: u32) -> Option<&RoaringBitmap> {
-        self.dense
-            .binary_search_by_key(&w, |(d, _)| *d)
-            .ok()
-            .map(|k| &self.dense[k].1)
+    /// The incidents holding a word of `firsts` followed by a word of `seconds` (both
+    /// ascending) after one space: every pair of the two is looked up, or every pair found
+    /// after a word of `firsts` is read, whichever is fewer (a word followed by a million
+    /// others, or a million words each followed by a few).
+    fn side_by_side(&self, firsts: &[u32], seconds: &[u32]) -> Cow<'_, RoaringBitmap> {
+        let after = |a: u32| {
+            let from = self.pairs.partition_point(|p| *p < pair(a, 0));
+            let to = self.pairs.partition_point(|p| *p <= pair(a, u32::MAX));
+            from..to
+        };
+        let ranges: Vec<std::ops::Range<usize>> = firsts.iter().map(|a| after(*a)).collect();
+        let following: usize = ranges.iter().map(|r| r.len()).sum();
+        let mut found = Vec::new();
+        if firsts.len().saturating_mul(seconds.len()) <= following {
+            for (a, range) in firsts.iter().zip(ranges) {
+                let after_a = &self.pairs[range.clone()];
+                for b in seconds {
+                    if let Ok(k) = after_a.binary_search(&pair(*a, *b)) {
+                        found.push((range.start + k) as u32);
+                    }
+                }
+            }
+        } else {
+            for range in ranges {
+                for k in range {
+                    if seconds.binary_search(&(self.pairs[k] as u32)).is_ok() {
+                        found.push(k as u32);
+                    }
+                }
+            }
+        }
+        self.pair_incidents.incidents_of(&found)
+    }
+
+    /// [`Words::containing`] for a query of several words with one space between each two
+    /// and none around them, by the words found side by side: exactly when there are two.
+    fn containing_spaced(&self, parts: &[&str]) -> (Cow<'_, RoaringBitmap>, bool) {
+        let last = parts.len() - 1;
+        let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(last);
+        for k in 0..last {
+            let firsts = self.words_with(parts[k], k > 0, true);
+            let seconds = self.words_with(parts[k + 1], true, k + 1 < last);
+            let set = self.side_by_side(&firsts, &seconds);
+            if set.is_empty() {
+                return (set, true);
+            }
+            sets.push(set);
+        }
+        sets.sort_by_key(|s| s.len());
+        let mut sets = sets.into_iter();
+        let mut first = sets.next().expect("two parts or more make a pair");
+        for set in sets {
+            *first.to_mut() &= &*set;
+        }
+        (first, last == 1)
     }
 
     /// The incidents (of `0..count`) whose text holds `query` (folded as the texts are), and
@@ -485,6 +499,13 @@ impl Words {
             query.ends_with(char::is_whitespace),
         );
         let last = parts.len().checked_sub(1)?;
+        if last > 0
+            && self.spaced
+            && query.len() == parts.iter().map(|p| p.len() + 1).sum::<usize>() - 1
+            && !query.contains(|c: char| c.is_whitespace() && c != ' ')
+        {
+            return Some(self.containing_spaced(&parts));
+        }
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(parts.len());
         for (k, part) in parts.iter().enumerate() {
             let set = self.with_part(part, k > 0 || before, k < last || after);
@@ -506,6 +527,7 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::lists::DENSE;
 
     fn texts(list: &[&str]) -> Vec<Box<str>> {
         list.iter().map(|t| (*t).into()).collect()
@@ -536,7 +558,11 @@ mod tests {
         }
         let words = Words::new(&list);
         assert_eq!(words.count(), list.len() as u32);
-        assert!(!words.dense.is_empty(), "some words are dense");
+        assert!(
+            (0..words.len() as u32).any(|w| words.incidents.dense_of(w).is_some()),
+            "some words are dense"
+        );
+        assert!(words.spaced);
         assert!(
             words.len() > LIGHT_WORDS,
             "too many words to read them all lightly"
@@ -600,8 +626,8 @@ mod tests {
             // A second time, through what is kept.
             assert_eq!(words.containing(query).expect("a word").0, set, "{query:?}");
         }
-        assert!(words.unions.count() > 0, "a short part's union is kept");
         words.containing("1");
+        assert!(words.unions.count() > 0, "a short part's union is kept");
         assert!(words.is_light("1"), "a short part once its union is kept");
         assert!(words.containing("").is_none());
         assert!(words.containing("  ").is_none());
@@ -623,8 +649,8 @@ mod tests {
         let damaged: [fn(&mut Words); 6] = [
             |w| w.ends[2] = 5, // inside the "é" of "école"
             |w| w.ends.swap(0, 1),
-            |w| w.postings[0] = 3,
-            |w| w.postings.swap(0, 1),
+            |w| w.pairs.swap(0, 1),
+            |w| w.pairs[0] = pair(99, 0),
             |w| *w.piece_starts.last_mut().unwrap() += 1,
             |w| w.piece_words[0] = 99,
         ];

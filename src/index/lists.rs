@@ -1,0 +1,179 @@
+//! Lists of incidents, one for each of many keys (the words of the search texts, or two words
+//! side by side), built chunk by chunk of incidents: a key held by thousands keeps a set, the
+//! others a run of one sorted list (a million keys held once cost four bytes each, not a set
+//! each).
+
+use rayon::prelude::*;
+use roaring::RoaringBitmap;
+use std::borrow::Cow;
+
+/// A key held by at least this many incidents keeps them as a set, which a query naming that
+/// key alone borrows.
+pub const DENSE: usize = 4096;
+
+/// The keys of one chunk of incidents: each text's distinct keys (by their number in the
+/// whole key list), and how many each text has.
+pub struct ChunkKeys {
+    pub keys: Vec<u32>,
+    pub lens: Vec<u32>,
+}
+
+/// Each of `chunks`' distinct keys (`chunks[c][k]`) numbered by its place among every chunk's
+/// keys, sorted: the sorted keys, and the number of each chunk's key.
+pub fn numbered<K: Ord + Copy + Send + Sync>(chunks: &[Vec<K>]) -> (Vec<K>, Vec<Vec<u32>>) {
+    let mut met: Vec<(K, u32, u32)> = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(c, keys)| {
+            (keys.iter())
+                .enumerate()
+                .map(move |(k, key)| (*key, c as u32, k as u32))
+        })
+        .collect();
+    met.par_sort_unstable();
+    let mut number: Vec<Vec<u32>> = chunks.iter().map(|c| vec![0; c.len()]).collect();
+    let mut sorted: Vec<K> = Vec::new();
+    for (key, c, k) in met {
+        if sorted.last() != Some(&key) {
+            sorted.push(key);
+        }
+        number[c as usize][k as usize] = sorted.len() as u32 - 1;
+    }
+    (sorted, number)
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Lists {
+    /// The incidents of a key held by fewer than [`DENSE`]: `postings[starts[k]..starts[k +
+    /// 1]]`, ascending (an empty run for a dense key).
+    starts: Vec<usize>,
+    postings: Vec<u32>,
+    /// The incidents of every key held by [`DENSE`] or more, by key (ascending).
+    dense: Vec<(u32, RoaringBitmap)>,
+}
+
+impl Lists {
+    /// The lists of `keys` keys from the chunks of incidents `0..` in order.
+    pub fn new(keys: usize, chunks: &[ChunkKeys]) -> Lists {
+        let mut starts = vec![0usize; keys + 1];
+        for chunk in chunks {
+            for k in &chunk.keys {
+                starts[*k as usize + 1] += 1;
+            }
+        }
+        for k in 0..keys {
+            starts[k + 1] += starts[k];
+        }
+        let mut all = vec![0u32; starts[keys]];
+        let mut next = starts.clone();
+        let mut incident = 0u32;
+        for chunk in chunks {
+            let mut of_text = chunk.keys.iter();
+            for len in &chunk.lens {
+                for k in of_text.by_ref().take(*len as usize) {
+                    all[next[*k as usize]] = incident;
+                    next[*k as usize] += 1;
+                }
+                incident += 1;
+            }
+        }
+        drop(next);
+        let run = |k: usize| &all[starts[k]..starts[k + 1]];
+        let dense: Vec<(u32, RoaringBitmap)> = (0..keys)
+            .into_par_iter()
+            .filter(|k| run(*k).len() >= DENSE)
+            .map(|k| {
+                let set = RoaringBitmap::from_sorted_iter(run(k).iter().copied())
+                    .expect("a key's incidents are ascending");
+                (k as u32, set)
+            })
+            .collect();
+        // The dense keys' runs leave the list.
+        let sparse: usize = (0..keys).map(|k| run(k).len()).filter(|n| *n < DENSE).sum();
+        let mut postings = Vec::with_capacity(sparse);
+        let mut sparse_starts = Vec::with_capacity(starts.len());
+        sparse_starts.push(0);
+        for k in 0..keys {
+            if run(k).len() < DENSE {
+                postings.extend_from_slice(run(k));
+            }
+            sparse_starts.push(postings.len());
+        }
+        Lists {
+            starts: sparse_starts,
+            postings,
+            dense,
+        }
+    }
+
+    pub fn dense_of(&self, k: u32) -> Option<&RoaringBitmap> {
+        self.dense
+            .binary_search_by_key(&k, |(d, _)| *d)
+            .ok()
+            .map(|i| &self.dense[i].1)
+    }
+
+    /// How many incidents key `k` holds as a run (none for a dense key).
+    pub fn run_len(&self, k: u32) -> usize {
+        self.starts[k as usize + 1] - self.starts[k as usize]
+    }
+
+    /// The incidents of `keys`: borrowed when that is one dense key's set.
+    pub fn incidents_of(&self, keys: &[u32]) -> Cow<'_, RoaringBitmap> {
+        if let [k] = keys
+            && let Some(set) = self.dense_of(*k)
+        {
+            return Cow::Borrowed(set);
+        }
+        let mut sparse: Vec<u32> = Vec::new();
+        let mut sets: Vec<&RoaringBitmap> = Vec::new();
+        for k in keys {
+            match self.dense_of(*k) {
+                Some(set) => sets.push(set),
+                None => sparse.extend_from_slice(
+                    &self.postings[self.starts[*k as usize]..self.starts[*k as usize + 1]],
+                ),
+            }
+        }
+        sparse.par_sort_unstable();
+        sparse.dedup();
+        let mut union = RoaringBitmap::from_sorted_iter(sparse).expect("sorted and deduplicated");
+        for set in sets {
+            union |= set;
+        }
+        Cow::Owned(union)
+    }
+
+    /// Whether these lists can serve `keys` keys and `incidents` incidents without a read
+    /// out of bounds or a list out of order (they come from a file).
+    pub fn check(&self, keys: usize, incidents: usize) -> Result<(), String> {
+        let covered = self.starts.len() == keys + 1
+            && self.starts.first() == Some(&0)
+            && self.starts.last() == Some(&self.postings.len())
+            && self.starts.windows(2).all(|w| w[0] <= w[1]);
+        if !covered {
+            return Err("runs do not cover their list".into());
+        }
+        for k in 0..keys {
+            let run = &self.postings[self.starts[k]..self.starts[k + 1]];
+            if !ascending_below(run, incidents) {
+                return Err("incidents are out of order or out of bounds".into());
+            }
+        }
+        let dense: Vec<u32> = self.dense.iter().map(|(k, _)| *k).collect();
+        if !ascending_below(&dense, keys)
+            || self
+                .dense
+                .iter()
+                .any(|(_, set)| set.max().is_some_and(|m| m as usize >= incidents))
+        {
+            return Err("dense keys are out of order or out of bounds".into());
+        }
+        Ok(())
+    }
+}
+
+/// Whether `run` is strictly ascending and below `bound`.
+pub fn ascending_below(run: &[u32], bound: usize) -> bool {
+    run.windows(2).all(|w| w[0] < w[1]) && run.last().is_none_or(|l| (*l as usize) < bound)
+}
