@@ -551,6 +551,9 @@ mod tests {
             "",
             "ab abc abcd",
             "x",
+            "one two three",
+            // Both pairs of "one two three", apart.
+            "one two and two three",
         ]);
         // Enough texts for some words to be dense.
         for n in 0..(DENSE as u32 + 500) {
@@ -609,6 +612,9 @@ mod tests {
             "hit in khankendi",
             "t in k",
             "ab abc abcd",
+            "one two three",
+            "two three",
+            "o two t",
         ] {
             let (set, exact) = words.containing(query).expect("the query has a word");
             let truth = checked(&list, query);
@@ -665,6 +671,15 @@ mod tests {
     fn a_query_with_a_leading_or_trailing_space_is_checked_text_by_text() {
         let list = texts(&["ab cd", "abcd", "cd ab"]);
         let words = Words::new(&list);
+        // Words side by side are two words around a space only when every text has single
+        // spaces: with a tab or two spaces somewhere, "ab cd" is checked text by text.
+        for odd in ["ab\tcd", "ab  cd"] {
+            let list = texts(&["ab cd", odd]);
+            let words = Words::new(&list);
+            assert!(!words.spaced, "{odd:?}");
+            let (set, exact) = words.containing("ab cd").expect("a word");
+            assert!(!exact && set.contains(1), "{odd:?}");
+        }
         for query in [" cd", "ab ", " ab", " abcd", "abcd ", " ab cd "] {
             let (set, exact) = words.containing(query).expect("a word");
             assert!(!exact, "{query:?}");
