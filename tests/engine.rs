@@ -251,7 +251,6 @@ fn a_page_deep_in_the_matches_is_the_page_reading_them_all_gives() {
 /// retract others, while the index from before the writes still answers as it did.
 #[test]
 fn a_named_set_with_a_range_counts_and_pages_as_checking_every_incident() {
-    use strikemap::index::Change;
     let (_dir, built) = dataset(4_000);
     let queries = [
         "town=Stepanakert&depth_min_km=10",
@@ -278,57 +277,78 @@ fn a_named_set_with_a_range_counts_and_pages_as_checking_every_incident() {
         (Some("killed"), 100, 200),
     ];
     let agree = |index: &Index| {
-        let mut matched = 0;
-        for query in queries {
-            let area: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-            let area: Vec<(&str, String)> =
-                area.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            for (sort, limit, offset) in pages {
-                agrees_as_a_page(index, &area, None, sort, limit, offset);
-            }
-            let q = parse(
-                index,
-                &area
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect::<Vec<_>>(),
-            );
-            matched += usize::from(query::execute(index, &q).number_matched > 0);
-        }
+        let matched = agree_on_pages(index, &queries, &pages, |_, _| {});
         // The queries really match, though not all.
         assert!(matched >= queries.len() - 2, "{matched}");
     };
     agree(&built);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(33);
-    let live: Vec<u32> = built.live_in_date_order().collect();
-    let mut changes = Vec::new();
-    for k in 0..300 {
-        let mut incident = built.incidents[live[rng.random_range(0..live.len())] as usize].clone();
-        match k % 3 {
-            0 => changes.push(Change::Remove(incident.id.clone())),
-            1 => {
-                // Another place, another toll, somewhere else: out of one set and range,
-                // into others.
-                let other = &built.incidents[live[rng.random_range(0..live.len())] as usize];
-                (incident.place, incident.lon, incident.lat) = (other.place, other.lon, other.lat);
-                incident.killed.low = Some(rng.random_range(0..4));
-                changes.push(Change::Put(Box::new(incident)));
-            }
-            _ => {
-                incident.id = format!("written-{k}").into();
-                changes.push(Change::Put(Box::new(incident)));
-            }
+    let written = with_writes(&built, 33, |incident, k, other| {
+        if k % 3 == 1 {
+            // Another place, another toll, somewhere else: out of one set and range, into
+            // others.
+            (incident.place, incident.lon, incident.lat) = (other.place, other.lon, other.lat);
+            incident.killed.low = Some((k % 4) as u32);
         }
-    }
-    let written = built.with_changes(&changes);
-    assert!(!written.written().is_empty() && !written.dead().is_empty());
+    });
     agree(&written);
     agree(&built);
 }
 
+/// Each of `queries` at each of `pages` (sort, limit, offset) agrees with checking every
+/// incident; `also` checks more of each query. Returns how many queries match anything.
+fn agree_on_pages(
+    index: &Index,
+    queries: &[&str],
+    pages: &[(Option<&str>, usize, usize)],
+    also: impl Fn(&str, &IncidentQuery),
+) -> usize {
+    let mut matched = 0;
+    for query in queries {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        let area: Vec<(&str, String)> =
+            pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        for (sort, limit, offset) in pages {
+            agrees_as_a_page(index, &area, None, *sort, *limit, *offset);
+        }
+        let q = parse(index, &pairs);
+        matched += usize::from(query::execute(index, &q).number_matched > 0);
+        also(query, &q);
+    }
+    matched
+}
+
+/// `built` after 300 writes to random incidents: a retraction, a change `edit` makes (with a
+/// second random incident at hand), or a new incident (a copy under a new id, edited), in
+/// turn.
+fn with_writes(
+    built: &Index,
+    seed: u64,
+    edit: impl Fn(&mut strikemap::model::Incident, usize, &strikemap::model::Incident),
+) -> Index {
+    use strikemap::index::Change;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let live: Vec<u32> = built.live_in_date_order().collect();
+    let mut changes = Vec::new();
+    for k in 0..300 {
+        let mut incident = built.incidents[live[rng.random_range(0..live.len())] as usize].clone();
+        let other = &built.incidents[live[rng.random_range(0..live.len())] as usize];
+        if k % 3 == 0 {
+            changes.push(Change::Remove(incident.id.clone()));
+            continue;
+        }
+        if k % 3 == 2 {
+            incident.id = format!("written-{k}").into();
+        }
+        edit(&mut incident, k, other);
+        changes.push(Change::Put(Box::new(incident)));
+    }
+    let written = built.with_changes(&changes);
+    assert!(!written.written().is_empty() && !written.dead().is_empty());
+    written
+}
+
 #[test]
 fn a_text_search_by_words_counts_and_pages_as_reading_every_text() {
-    use strikemap::index::Change;
     let (_dir, built) = dataset(3_000);
     let queries = [
         "q=synthetic",
@@ -361,57 +381,31 @@ fn a_text_search_by_words_counts_and_pages_as_reading_every_text() {
         (Some("killed"), 100, 20),
     ];
     let agree = |index: &Index| {
-        let mut matched = 0;
-        for query in queries {
-            let area: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-            let area: Vec<(&str, String)> =
-                area.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            for (sort, limit, offset) in pages {
-                agrees_as_a_page(index, &area, None, sort, limit, offset);
-            }
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-            let q = parse(index, &pairs);
-            matched += usize::from(query::execute(index, &q).number_matched > 0);
-            // Statistics and every matching number go through the same plan.
-            let all: Vec<u32> = {
-                let mut all = query::matching(index, &q);
-                all.sort_unstable();
-                all
-            };
+        let matched = agree_on_pages(index, &queries, &pages, |query, q| {
+            // Every matching number goes through the same plan.
+            let mut all = query::matching(index, q);
+            all.sort_unstable();
             let checked: Vec<u32> = index
                 .live_in_date_order()
-                .filter(|i| query::matches(index, &q, *i))
+                .filter(|i| query::matches(index, q, *i))
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
             assert_eq!(all, checked, "{query}");
-        }
+        });
         // The searches really match, though not all.
         assert!(matched >= queries.len() - 7, "{matched}");
     };
     agree(&built);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
-    let live: Vec<u32> = built.live_in_date_order().collect();
-    let mut changes = Vec::new();
-    for k in 0..300 {
-        let mut incident = built.incidents[live[rng.random_range(0..live.len())] as usize].clone();
-        match k % 3 {
-            0 => changes.push(Change::Remove(incident.id.clone())),
-            1 => {
-                // New words the words of the build do not hold, old ones gone.
-                incident.title = format!("Written up: school {k} near a market").into();
-                incident.description = "A written report.".into();
-                changes.push(Change::Put(Box::new(incident)));
-            }
-            _ => {
-                incident.id = format!("written-{k}").into();
-                incident.title = format!("Synthetic incident 12{k} written").into();
-                changes.push(Change::Put(Box::new(incident)));
-            }
+    let written = with_writes(&built, 34, |incident, k, _| {
+        if k % 3 == 1 {
+            // New words the words of the build do not hold, old ones gone.
+            incident.title = format!("Written up: school {k} near a market").into();
+            incident.description = "A written report.".into();
+        } else {
+            incident.title = format!("Synthetic incident 12{k} written").into();
         }
-    }
-    let written = built.with_changes(&changes);
-    assert!(!written.written().is_empty() && !written.dead().is_empty());
+    });
     agree(&written);
     agree(&built);
 }
