@@ -965,14 +965,16 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         assert!(light(query), "{query} after its table");
     }
     assert!(!light(few), "{few}: a page would read every shelling");
-    // A text of one word is one more set when its words are few (see the words' own tests
-    // for words found only once kept).
+    // A text of one word, or of two side by side, is one more set when its words and pairs
+    // are few (see the words' own tests for words found only once kept).
     for query in [
         "limit=10&q=school",
         "limit=10&q=synthetic",
         "limit=10&q=1",
         "limit=100&q=Synthetic&type=shelling&sortby=-date",
         "limit=10&q=incident&datetime=2020-10-04",
+        "limit=10&q=synthetic%20incident",
+        "limit=10&q=incident%201",
     ] {
         assert!(light(query), "{query}");
     }
@@ -983,7 +985,7 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&sortby=-killed,depth_km",
         "depth_min_km=20&limit=10&sortby=-depth_km",
         "depth_min_km=19999&limit=10",
-        "limit=10&q=synthetic%20incident",
+        "limit=10&q=synthetic%20incident%20near",
         "limit=10&q=synthetic&depth_min_km=5",
         "limit=10&q=synthetic&sortby=-killed",
         "limit=10&type=shelling&depth_min_km=5&depth_max_km=50&datetime=2020-10-04",

@@ -153,6 +153,18 @@ fn pieces_of(bytes: &[u8]) -> Vec<u32> {
     pieces
 }
 
+/// Whether the incidents of `keys` are few: at most [`LIGHT_POSTINGS`] as runs and four sets.
+fn few_incidents(lists: &Lists, keys: &[u32]) -> bool {
+    let (mut sets, mut postings) = (0, 0);
+    for k in keys {
+        match lists.dense_of(*k) {
+            Some(_) => sets += 1,
+            None => postings += lists.run_len(*k),
+        }
+    }
+    sets <= 4 && postings <= LIGHT_POSTINGS
+}
+
 impl Words {
     /// The words of `texts` (incident `i`'s text at `i`).
     pub fn new(texts: &[Box<str>]) -> Words {
@@ -394,37 +406,64 @@ impl Words {
     }
 
     /// Whether [`Words::containing`] finds `query` exactly with a small, bounded amount of
-    /// work: one part, with no space before or after it, whose incidents are kept, or which
-    /// has a piece held by at most [`LIGHT_WORDS`] words and is found in words holding at
-    /// most [`LIGHT_POSTINGS`] incidents as runs and a few as sets.
-    /// (Or when there are at most [`LIGHT_WORDS`] words in all.)
+    /// work. One part, with no space before or after it: when there are at most
+    /// [`LIGHT_WORDS`] words in all, when its incidents are kept, or when it has a piece held
+    /// by at most [`LIGHT_WORDS`] words and its words hold few incidents (see
+    /// [`Words::few_incidents`]). Two parts with one space between them, in texts with single
+    /// spaces: when the first has such a piece, at most [`LIGHT_WORDS`] words begin with the
+    /// second, at most [`LIGHT_WORDS`] pairs are looked up or read, and the pairs found hold
+    /// few incidents.
     pub fn is_light(&self, query: &str) -> bool {
         let parts: Vec<&str> = query.split_whitespace().collect();
-        let [part] = parts.as_slice() else {
-            return false;
-        };
-        if part.len() != query.len() {
-            return false;
+        match parts.as_slice() {
+            [part] if part.len() == query.len() => {
+                if self.len() <= LIGHT_WORDS
+                    || self.unions.kept(&Self::key(part, false, false)).is_some()
+                {
+                    return true;
+                }
+                self.has_a_rare_piece(part)
+                    && few_incidents(&self.incidents, &self.words_with(part, false, false))
+            }
+            [first, second] if self.spaced && query.len() == first.len() + 1 + second.len() => {
+                if !self.has_a_rare_piece(first) {
+                    return false;
+                }
+                let (from, to) = self.beginning_with(second);
+                if to - from > LIGHT_WORDS as u32 {
+                    return false;
+                }
+                let firsts = self.words_with(first, false, true);
+                let seconds: Vec<u32> = (from..to).collect();
+                self.pairs_between(&firsts, &seconds, LIGHT_WORDS)
+                    .is_some_and(|found| few_incidents(&self.pair_incidents, &found))
+            }
+            _ => false,
         }
-        if self.len() <= LIGHT_WORDS || self.unions.kept(&Self::key(part, false, false)).is_some() {
-            return true;
-        }
-        let rarest = pieces_of(part.as_bytes())
+    }
+
+    /// Whether `part` has a three-byte piece held by at most [`LIGHT_WORDS`] words.
+    fn has_a_rare_piece(&self, part: &str) -> bool {
+        pieces_of(part.as_bytes())
             .into_iter()
             .map(|p| self.holding(p).len())
-            .min();
-        if rarest.is_none_or(|n| n > LIGHT_WORDS) {
-            return false;
-        }
-        let words = self.words_with(part, false, false);
-        let (mut sets, mut postings) = (0, 0);
-        for w in words {
-            match self.incidents.dense_of(w) {
-                Some(_) => sets += 1,
-                None => postings += self.incidents.run_len(w),
+            .min()
+            .is_some_and(|n| n <= LIGHT_WORDS)
+    }
+
+    /// The words (a range of the sorted vocabulary) beginning with `text`.
+    fn beginning_with(&self, text: &str) -> (u32, u32) {
+        let from = self.first_not_below(text);
+        let (mut low, mut high) = (from, self.len() as u32);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.word(mid).starts_with(text) {
+                low = mid + 1;
+            } else {
+                high = mid;
             }
         }
-        sets <= 4 && postings <= LIGHT_POSTINGS
+        (from, low)
     }
 
     fn key(part: &str, starts: bool, ends: bool) -> Box<str> {
@@ -436,6 +475,15 @@ impl Words {
     /// after a word of `firsts` is read, whichever is fewer (a word followed by a million
     /// others, or a million words each followed by a few).
     fn side_by_side(&self, firsts: &[u32], seconds: &[u32]) -> Cow<'_, RoaringBitmap> {
+        let found = self
+            .pairs_between(firsts, seconds, usize::MAX)
+            .expect("no bound");
+        self.pair_incidents.incidents_of(&found)
+    }
+
+    /// The pairs (by place in `pairs`) of a word of `firsts` followed by a word of `seconds`;
+    /// `None` when that takes more than `most` lookups or reads.
+    fn pairs_between(&self, firsts: &[u32], seconds: &[u32], most: usize) -> Option<Vec<u32>> {
         let after = |a: u32| {
             let from = self.pairs.partition_point(|p| *p < pair(a, 0));
             let to = self.pairs.partition_point(|p| *p <= pair(a, u32::MAX));
@@ -443,8 +491,12 @@ impl Words {
         };
         let ranges: Vec<std::ops::Range<usize>> = firsts.iter().map(|a| after(*a)).collect();
         let following: usize = ranges.iter().map(|r| r.len()).sum();
+        let each = firsts.len().saturating_mul(seconds.len());
+        if each.min(following) > most {
+            return None;
+        }
         let mut found = Vec::new();
-        if firsts.len().saturating_mul(seconds.len()) <= following {
+        if each <= following {
             for (a, range) in firsts.iter().zip(ranges) {
                 let after_a = &self.pairs[range.clone()];
                 for b in seconds {
@@ -462,7 +514,7 @@ impl Words {
                 }
             }
         }
-        self.pair_incidents.incidents_of(&found)
+        Some(found)
     }
 
     /// [`Words::containing`] for a query of several words with one space between each two
@@ -573,7 +625,17 @@ mod tests {
         for light in ["synthetic", "school", "zzz", "4095", "town3"] {
             assert!(words.is_light(light), "{light}");
         }
-        for heavy in ["1", "incident 12", " school", "school "] {
+        for light in ["near town1", "incident 1", "incident 4095"] {
+            assert!(words.is_light(light), "{light}");
+        }
+        for heavy in [
+            "1",
+            "in near",
+            "incident 12 near",
+            " school",
+            "school ",
+            "near  town1",
+        ] {
             assert!(!words.is_light(heavy), "{heavy}");
         }
         for query in [
