@@ -42,6 +42,9 @@ pub fn numbered<K: Ord + Copy + Send + Sync>(chunks: &[Vec<K>]) -> (Vec<K>, Vec<
     (sorted, number)
 }
 
+/// Incidents of several keys past which their union is sorted on every core.
+const PARALLEL_SORT: usize = 1 << 16;
+
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Lists {
     /// The incidents of a key held by fewer than [`DENSE`]: `postings[starts[k]..starts[k +
@@ -135,7 +138,12 @@ impl Lists {
                 ),
             }
         }
-        sparse.par_sort_unstable();
+        // Sorted where the query stands when small: a light query never waits on the pool.
+        if sparse.len() > PARALLEL_SORT {
+            sparse.par_sort_unstable();
+        } else {
+            sparse.sort_unstable();
+        }
         sparse.dedup();
         let mut union = RoaringBitmap::from_sorted_iter(sparse).expect("sorted and deduplicated");
         for set in sets {
@@ -147,11 +155,7 @@ impl Lists {
     /// Whether these lists can serve `keys` keys and `incidents` incidents without a read
     /// out of bounds or a list out of order (they come from a file).
     pub fn check(&self, keys: usize, incidents: usize) -> Result<(), String> {
-        let covered = self.starts.len() == keys + 1
-            && self.starts.first() == Some(&0)
-            && self.starts.last() == Some(&self.postings.len())
-            && self.starts.windows(2).all(|w| w[0] <= w[1]);
-        if !covered {
+        if !covers(&self.starts, keys, self.postings.len()) {
             return Err("runs do not cover their list".into());
         }
         for k in 0..keys {
@@ -171,6 +175,14 @@ impl Lists {
         }
         Ok(())
     }
+}
+
+/// Whether `starts` cut a list of `items` into `keys` runs, one after the other.
+pub fn covers(starts: &[usize], keys: usize, items: usize) -> bool {
+    starts.len() == keys + 1
+        && starts.first() == Some(&0)
+        && starts.last() == Some(&items)
+        && starts.windows(2).all(|w| w[0] <= w[1])
 }
 
 /// Whether `run` is strictly ascending and below `bound`.

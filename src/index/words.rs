@@ -10,7 +10,7 @@
 //! checked text by text.
 
 use super::kept::Kept;
-use super::lists::{ChunkKeys, Lists, ascending_below, numbered};
+use super::lists::{ChunkKeys, Lists, ascending_below, covers, numbered};
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
@@ -153,6 +153,17 @@ fn pieces_of(bytes: &[u8]) -> Vec<u32> {
     pieces
 }
 
+/// The intersection of `sets` (`None`: no set), the smallest first.
+fn intersection(mut sets: Vec<Cow<'_, RoaringBitmap>>) -> Option<Cow<'_, RoaringBitmap>> {
+    sets.sort_by_key(|s| s.len());
+    let mut sets = sets.into_iter();
+    let mut first = sets.next()?;
+    for set in sets {
+        *first.to_mut() &= &*set;
+    }
+    Some(first)
+}
+
 /// Whether the incidents of `keys` are few: at most [`LIGHT_POSTINGS`] as runs and four sets.
 fn few_incidents(lists: &Lists, keys: &[u32]) -> bool {
     let (mut sets, mut postings) = (0, 0);
@@ -276,10 +287,11 @@ impl Words {
         if start != self.text.len() {
             return fail("ends miss the end of their text");
         }
-        let covered = self.piece_starts.len() == self.pieces.len() + 1
-            && self.piece_starts.first() == Some(&0)
-            && self.piece_starts.last() == Some(&self.piece_words.len())
-            && self.piece_starts.windows(2).all(|w| w[0] <= w[1]);
+        let covered = covers(
+            &self.piece_starts,
+            self.pieces.len(),
+            self.piece_words.len(),
+        );
         if !covered || !self.pieces.windows(2).all(|w| w[0] < w[1]) {
             return fail("pieces are out of order or do not cover their words");
         }
@@ -334,17 +346,15 @@ impl Words {
     /// a space follows it (`ends`).
     fn words_with(&self, part: &str, starts: bool, ends: bool) -> Vec<u32> {
         if starts {
-            // The words beginning with it are side by side in the sorted vocabulary.
-            let from = self.first_not_below(part);
-            let mut found = Vec::new();
-            for w in from..self.len() as u32 {
-                let word = self.word(w);
-                if !word.starts_with(part) || (ends && word.len() > part.len()) {
-                    break;
-                }
-                found.push(w);
-            }
-            return found;
+            // The words beginning with it are side by side in the sorted vocabulary, the word
+            // itself (if any) first.
+            let (from, to) = self.beginning_with(part);
+            let to = if ends {
+                to.min(from + u32::from(self.word_is(from, part)))
+            } else {
+                to
+            };
+            return (from..to).collect();
         }
         let finder = Finder::new(part.as_bytes());
         let holds = |w: &u32| {
@@ -377,17 +387,24 @@ impl Words {
     }
 
     /// The first word (in sorted order) not below `text`.
-    fn first_not_below(&self, text: &str) -> u32 {
-        let (mut low, mut high) = (0u32, self.len() as u32);
+    /// The first word from `from` on (in sorted order) for which `past` holds, when it holds
+    /// for every word after one it holds for.
+    fn first_past(&self, from: u32, past: impl Fn(&str) -> bool) -> u32 {
+        let (mut low, mut high) = (from, self.len() as u32);
         while low < high {
             let mid = low + (high - low) / 2;
-            if self.word(mid) < text {
-                low = mid + 1;
-            } else {
+            if past(self.word(mid)) {
                 high = mid;
+            } else {
+                low = mid + 1;
             }
         }
         low
+    }
+
+    /// Whether word `w` exists and is `text`.
+    fn word_is(&self, w: u32, text: &str) -> bool {
+        (w as usize) < self.len() && self.word(w) == text
     }
 
     /// The incidents whose text holds `part` (no space in it) as [`Words::words_with`]
@@ -453,17 +470,8 @@ impl Words {
 
     /// The words (a range of the sorted vocabulary) beginning with `text`.
     fn beginning_with(&self, text: &str) -> (u32, u32) {
-        let from = self.first_not_below(text);
-        let (mut low, mut high) = (from, self.len() as u32);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if self.word(mid).starts_with(text) {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
-        }
-        (from, low)
+        let from = self.first_past(0, |word| word >= text);
+        (from, self.first_past(from, |word| !word.starts_with(text)))
     }
 
     fn key(part: &str, starts: bool, ends: bool) -> Box<str> {
@@ -531,13 +539,10 @@ impl Words {
             }
             sets.push(set);
         }
-        sets.sort_by_key(|s| s.len());
-        let mut sets = sets.into_iter();
-        let mut first = sets.next().expect("two parts or more make a pair");
-        for set in sets {
-            *first.to_mut() &= &*set;
-        }
-        (first, last == 1)
+        (
+            intersection(sets).expect("two parts or more make a pair"),
+            last == 1,
+        )
     }
 
     /// The incidents (of `0..count`) whose text holds `query` (folded as the texts are), and
@@ -566,13 +571,7 @@ impl Words {
             }
             sets.push(set);
         }
-        sets.sort_by_key(|s| s.len());
-        let mut sets = sets.into_iter();
-        let mut first = sets.next()?;
-        for set in sets {
-            *first.to_mut() &= &*set;
-        }
-        Some((first, last == 0 && !before && !after))
+        Some((intersection(sets)?, last == 0 && !before && !after))
     }
 }
 

@@ -1,9 +1,11 @@
 //! Running an [`IncidentQuery`] against the index. Every filter the index holds as a set
 //! (vocabularies, places, days, box, radius, depth, death toll, distances to reference objects,
 //! the incidents of the words a text is in) is intersected first; what is left (a text of
-//! several words, a CQL2 filter) is checked incident by incident on that set only. Incidents are numbered in date order, so the default page is the first
-//! members of the set and its count is the set's size: a query that matches hundreds of
-//! thousands of incidents costs about as much as one that matches ten.
+//! several words the words do not find exactly, a CQL2 filter) is checked incident by
+//! incident on that set only.
+//! Incidents are numbered in date order, so the default page is the first members of the set
+//! and its count is the set's size: a query that matches hundreds of thousands of incidents
+//! costs about as much as one that matches ten.
 
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
@@ -1186,7 +1188,8 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// or a CQL2 comparison) dense enough to be checked member by member (see [`fills_alone`]),
 /// or of two whose shared count is at hand and fills a page as cheaply; or a page of every
 /// incident by depth or toll (read from one end of that ordered index); or a text of one
-/// word found cheaply by the words (see [`Index::text_is_light`]), with sets as above.
+/// word, or two side by side, found cheaply by the words (see [`Index::text_is_light`]),
+/// with sets as above.
 pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
         return false;
