@@ -423,7 +423,7 @@ fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
     .map(|t| t.to_string())
     .collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut nonempty = 0;
+    let (mut nonempty, mut light) = (0, 0);
     for round in 0..600 {
         let mut pairs: Vec<(String, String)> = Vec::new();
         let mut add = |name: &str, value: String| pairs.push((name.to_string(), value));
@@ -537,6 +537,14 @@ fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
             "round {round}: count of {pairs:?}"
         );
         assert_eq!(page.items, items, "round {round}: page of {pairs:?}");
+        if let Some(page) = query::light_page(index, &q) {
+            assert_eq!(
+                (page.number_matched, page.items),
+                (count, items),
+                "round {round}: light page of {pairs:?}"
+            );
+            light += 1;
+        }
         if count > 0 {
             nonempty += 1;
         }
@@ -548,6 +556,7 @@ fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
         }
     }
     assert!(nonempty > 300, "only {nonempty} queries matched anything");
+    assert!(light > 30, "only {light} queries were light");
 }
 
 /// The range-dated matches of `q` by (first day, last day), as `stats` lists them, are those
@@ -821,6 +830,11 @@ fn agrees_as_a_page(
     let (count, items) = reference(index, &q);
     assert_eq!(page.number_matched, count, "{pairs:?}");
     assert_eq!(page.items, items, "{pairs:?}");
+    // Answered where the request stands, when it is light, the same.
+    if let Some(page) = query::light_page(index, &q) {
+        assert_eq!(page.number_matched, count, "light: {pairs:?}");
+        assert_eq!(page.items, items, "light: {pairs:?}");
+    }
 }
 
 /// Orders and pages an area's or days' query is checked at: first pages, one in the middle,
@@ -965,6 +979,39 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         assert!(light(query), "{query} after its table");
     }
     assert!(!light(few), "{few}: a page would read every shelling");
+    // A page by depth or toll of what is light in date order, walked along the named set's
+    // members or keyed within a bound, is answered where it stands (and is the page the
+    // engine gives); a box's or a radius's is not (light in date order for being merged from
+    // the grid), nor what is heavy in date order.
+    let answered = |query: &str| {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        let q = parse(&index, &pairs);
+        let page = query::light_page(&index, &q)?;
+        let engine = query::execute(&index, &q);
+        assert_eq!(page.number_matched, engine.number_matched, "{query}");
+        assert_eq!(page.items, engine.items, "{query}");
+        Some(page.items.len())
+    };
+    for query in [
+        "town=Stepanakert&limit=10&sortby=-depth_km",
+        "town=Stepanakert&depth_min_km=10&limit=10&sortby=-depth_km",
+        "limit=10&type=shelling&sortby=-killed",
+        "limit=100&type=shelling&weapon=artillery&sortby=depth_km",
+        "limit=10&q=synthetic&sortby=-killed",
+        "town=khankendi&datetime=2020-10-01/2020-10-31&limit=100&sortby=-depth_km",
+    ] {
+        assert!(!light(query), "{query}: not light before its walk");
+        assert!(answered(query).is_some_and(|n| n > 0), "{query}");
+    }
+    for query in [
+        "bbox=46.7,39.78,46.8,39.86&limit=10&sortby=-depth_km",
+        "near=46.75,39.82&within_km=5&limit=10&sortby=-killed",
+        "limit=10&q=synthetic%20incident%20near&sortby=-depth_km",
+        "limit=10&type=shelling&sortby=-killed,depth_km",
+        "limit=101&type=shelling&sortby=-killed",
+    ] {
+        assert_eq!(answered(query), None, "{query}");
+    }
     // A text of one word, or of two side by side, is one more set when its words and pairs
     // are few (see the words' own tests for words found only once kept).
     for query in [

@@ -596,10 +596,11 @@ async fn items(
         let q = query::parse_incident_query(&params, &index.gazetteer)?;
         let csv = wants_csv(q.format, &headers);
         // A light query is answered here: handing it to a worker thread would cost more.
-        let light = query::is_light(&index, &q);
+        let light = query::light_page(&index, &q);
+        let answered = light.is_some();
         let work = move |state: &AppState| {
             let index = &index;
-            let page = query::execute(index, &q);
+            let page = light.unwrap_or_else(|| query::execute(index, &q));
             let links = page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched);
             if csv {
                 return csv_page(state, index, &page, &q, &links);
@@ -631,7 +632,7 @@ async fn items(
             out.extend_from_slice(b"]}");
             geojson_bytes(state, out)
         };
-        return if light {
+        return if answered {
             work(&state)
         } else {
             blocking(state, work).await

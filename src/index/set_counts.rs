@@ -11,12 +11,15 @@
 //! outside its whole chunks (fewer than two chunks' worth), are checked one by one. A table
 //! is made on first use (one lookup per member of the set) and kept by the ordered index it
 //! was made with: a write makes new sets and new ordered indexes, which make their own.
+//!
+//! The same table holds the members' positions in the order, so that a page of a town
+//! sorted by depth reads the town's members from the deep end one after the other, not every
+//! position between them.
 
 use super::bitmaps::{Bitmaps, RangeIndex, Span};
 use super::shared::{loose, whole};
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
-use std::ops::Range;
 
 /// Positions in each fine chunk: a range checks fewer than twice this one by one, and a
 /// table takes 4 bytes per this many incidents (62.5 KB at a million).
@@ -65,10 +68,15 @@ impl Named {
 }
 
 /// A named set's incidents counted by fine chunk of an ordered index: `below[c]` is how many
-/// stand before position `c * WIDTH` of its order.
+/// stand before position `c * WIDTH` of its order; and where they stand in it.
 #[derive(Debug)]
 pub struct SetCounts {
     below: Vec<u32>,
+    /// The members' positions in the order: a walk of the order looking for the set's
+    /// members reads them one after the other, in either direction, instead of testing every
+    /// position of a stretch (a town's members stand about one in forty at a million, and
+    /// testing them one by one was most of a sorted page of a town).
+    pub positions: RoaringBitmap,
 }
 
 impl SetCounts {
@@ -76,16 +84,31 @@ impl SetCounts {
     /// which a sound index does not have, is not counted).
     pub fn new(set: &RoaringBitmap, index: &RangeIndex) -> SetCounts {
         let rank = index.rank();
+        let ats: Vec<u32> = set
+            .iter()
+            .filter_map(|i| rank.get(i as usize).copied())
+            .filter(|at| *at != u32::MAX)
+            .collect();
         let mut below = vec![0u32; index.order.len().div_ceil(WIDTH) + 1];
-        for i in set {
-            if let Some(at) = rank.get(i as usize).filter(|at| **at != u32::MAX) {
-                below[*at as usize / WIDTH + 1] += 1;
-            }
+        for at in &ats {
+            below[*at as usize / WIDTH + 1] += 1;
         }
         for c in 1..below.len() {
             below[c] += below[c - 1];
         }
-        SetCounts { below }
+        // Sorted by chunk (each to its place from the counts), then within each chunk.
+        let mut next = below.clone();
+        let mut sorted = vec![0u32; ats.len()];
+        for at in ats {
+            let slot = &mut next[at as usize / WIDTH];
+            sorted[*slot as usize] = at;
+            *slot += 1;
+        }
+        for c in 0..below.len() - 1 {
+            sorted[below[c] as usize..below[c + 1] as usize].sort_unstable();
+        }
+        let positions = RoaringBitmap::from_sorted_iter(sorted).unwrap_or_default();
+        SetCounts { below, positions }
     }
 
     /// How many members of `set` (the set this was made from) `span` (of the index this was
@@ -97,31 +120,6 @@ impl SetCounts {
         let ends = loose(span.from(), span.to(), a * WIDTH, b * WIDTH)
             .map(|run| order[run].iter().filter(|i| set.contains(**i)).count() as u64);
         inner + ends.iter().sum::<u64>()
-    }
-
-    /// `end` moved down past the chunks before it that hold no member of the set: a walk
-    /// down the order from `end` meets none of them before the position returned.
-    pub fn occupied_end(&self, mut end: usize) -> usize {
-        while end > 0 {
-            let chunk = (end - 1) / WIDTH;
-            if self.below[chunk + 1] > self.below[chunk] {
-                break;
-            }
-            end = chunk * WIDTH;
-        }
-        end
-    }
-
-    /// The parts of positions `from..to` of the order that lie in chunks holding a member of
-    /// the set, ascending: an ordered walk looking for the set's members reads only these.
-    pub fn occupied(&self, from: usize, to: usize) -> impl Iterator<Item = Range<usize>> + '_ {
-        let chunks = match from < to {
-            true => from / WIDTH..(to - 1) / WIDTH + 1,
-            false => 0..0,
-        };
-        chunks
-            .filter(|c| self.below[c + 1] > self.below[*c])
-            .map(move |c| (c * WIDTH).max(from)..((c + 1) * WIDTH).min(to))
     }
 }
 
@@ -176,78 +174,30 @@ mod tests {
         );
     }
 
-    /// The occupied parts of any run hold every member of the set in the run, and only
-    /// parts of chunks that hold one.
+    /// The members' positions are where the order holds them, every one: sets clustered in
+    /// one stretch of the order, spread, empty and whole, with chunks of many members.
     #[test]
-    fn a_walk_reads_every_member_of_the_set_in_the_occupied_parts_only() {
+    fn the_positions_are_where_the_order_holds_the_members() {
         let keys: Vec<Option<f64>> = (0..1000u32)
-            .map(|i| Some(f64::from((i * 7) % 997)))
+            .map(|i| (i % 13 != 0).then(|| f64::from((i * 7) % 997)))
             .collect();
         let index = RangeIndex::new(&keys);
-        // Members clustered in one stretch of the order and a few apart.
-        let set: RoaringBitmap = (0..1000u32)
-            .filter(|i| (300..420).contains(&((i * 7) % 997)) || i % 331 == 0)
-            .collect();
-        let table = SetCounts::new(&set, &index);
-        for (from, to) in [
-            (0, 1000),
-            (0, 0),
-            (5, 6),
-            (63, 65),
-            (250, 700),
-            (999, 1000),
-            (640, 640),
-        ] {
-            let parts: Vec<Range<usize>> = table.occupied(from, to).collect();
-            let read: Vec<u32> = parts
-                .iter()
-                .flat_map(|r| index.order[r.clone()].to_vec())
+        let sets: [RoaringBitmap; 4] = [
+            (0..1000u32)
+                .filter(|i| (300..420).contains(&((i * 7) % 997)) || i % 331 == 0)
+                .collect(),
+            (0..1000u32).filter(|i| i % 3 == 0).collect(),
+            RoaringBitmap::new(),
+            (0..1000u32).collect(),
+        ];
+        for set in &sets {
+            let table = SetCounts::new(set, &index);
+            let want: RoaringBitmap = (0..1000u32)
+                .filter(|at| set.contains(index.order[*at as usize]))
                 .collect();
-            let want: Vec<u32> = index.order[from..to]
-                .iter()
-                .copied()
-                .filter(|i| set.contains(*i))
-                .collect();
-            assert_eq!(
-                read.iter()
-                    .copied()
-                    .filter(|i| set.contains(*i))
-                    .collect::<Vec<_>>(),
-                want,
-                "{from}..{to}"
-            );
-            assert!(parts.windows(2).all(|w| w[0].end <= w[1].start));
-            assert!(
-                parts
-                    .iter()
-                    .all(|r| from <= r.start && r.end <= to && r.len() <= WIDTH)
-            );
-            // Each part lies in one chunk, which holds a member (maybe outside the part).
-            let chunk = |r: &Range<usize>| {
-                r.start / WIDTH * WIDTH..((r.start / WIDTH + 1) * WIDTH).min(1000)
-            };
-            assert!(parts.iter().all(|r| r.end <= chunk(r).end));
-            assert!(
-                parts
-                    .iter()
-                    .all(|r| index.order[chunk(r)].iter().any(|i| set.contains(*i)))
-            );
+            assert_eq!(table.positions, want);
+            assert_eq!(table.positions.len(), set.len());
         }
-        // Walking down, the first member below any end is below where the walk resumes.
-        for end in 0..=1000 {
-            let resume = table.occupied_end(end);
-            assert!(resume <= end);
-            assert!(
-                !index.order[resume..end].iter().any(|i| set.contains(*i)),
-                "{end}"
-            );
-            assert!(
-                resume == 0 || table.occupied(resume - 1, resume).count() == 1,
-                "{end}"
-            );
-        }
-        // Most of the order is skipped.
-        assert!(table.occupied(0, 1000).map(|r| r.len()).sum::<usize>() < 600);
     }
 
     #[test]

@@ -100,8 +100,8 @@ struct Plan<'a> {
     /// text by one searcher made once for the query; `rest` is then set, without it.
     text: Option<memchr::memmem::Finder<'static>>,
     /// The smallest set the query names by one vocabulary's values (or places): every match
-    /// is in it, so a walk of an ordered index looking for matches skips the stretches of
-    /// the order that hold none of its members ([`occupied`](crate::index::SetCounts::occupied)).
+    /// is in it, so a walk of an ordered index looking for matches reads its members' positions
+    /// alone ([`positions`](crate::index::SetCounts::positions)).
     within: Option<Named>,
 }
 
@@ -755,9 +755,9 @@ impl Plan<'_> {
     }
 
     /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
-    /// `skip` on, at most `take`: walks the index's order (only the stretches holding members
-    /// of the named set the matches lie in, when there is one) and stops once the page is
-    /// full; `None` once it has checked `budget` incidents without filling it.
+    /// `skip` on, at most `take`: walks the index's order (only the positions of the named
+    /// set's members, when the matches lie in one) and stops once the page is full; `None`
+    /// once it has checked `budget` incidents without filling it.
     fn by_key(
         &self,
         index: &Index,
@@ -773,53 +773,58 @@ impl Plan<'_> {
         }
         let (mut skipped, mut checked) = (0, 0u64);
         let guide = self.within.as_ref().map(|n| by.set_counts(n, &index.sets));
-        // Positions `from..to` of the order, ascending: `Some(true)` once the page is full,
-        // `None` past the budget.
-        let mut check = |run: std::ops::Range<usize>| -> Option<bool> {
-            for &i in &by.order[run] {
-                checked += 1;
-                if checked > budget {
-                    return None;
-                }
-                if !self.contains(index, i) {
-                    continue;
-                }
-                if skipped < skip {
-                    skipped += 1;
-                    continue;
-                }
-                out.push(i);
-                if out.len() >= take {
-                    return Some(true);
-                }
+        let members = guide.as_ref().map(|g| &g.positions);
+        // Each position read: `Some(true)` once the page is full, `None` past the budget.
+        let mut check = |at: usize| -> Option<bool> {
+            checked += 1;
+            if checked > budget {
+                return None;
             }
-            Some(false)
+            let i = by.order[at];
+            if !self.contains(index, i) {
+                return Some(false);
+            }
+            if skipped < skip {
+                skipped += 1;
+                return Some(false);
+            }
+            out.push(i);
+            Some(out.len() >= take)
         };
+        // Positions `from..to` of the order, ascending (the set's members alone, when
+        // there is one): `Some(true)` once the page is full.
         let mut walk = |from: usize, to: usize| -> Option<bool> {
-            match &guide {
-                Some(guide) => {
-                    for run in guide.occupied(from, to) {
-                        if check(run)? {
+            match members {
+                _ if from >= to => {}
+                Some(members) => {
+                    for at in members.range(position(from)..position(to)) {
+                        if check(at as usize)? {
                             return Some(true);
                         }
                     }
-                    Some(false)
                 }
-                None => check(from..to),
+                None => {
+                    for at in from..to {
+                        if check(at)? {
+                            return Some(true);
+                        }
+                    }
+                }
             }
+            Some(false)
         };
         if !descending {
             walk(0, by.order.len())?;
             return Some(out);
         }
-        // Known keys from the largest down, each run of equal keys in date order (stretches
-        // holding no member of the named set skipped).
+        // Known keys from the largest down, each run of equal keys in date order (from the
+        // set's next member down, when there is a set).
         let mut end = by.known;
         while end > 0 {
-            if let Some(guide) = &guide {
-                end = guide.occupied_end(end);
-                if end == 0 {
-                    break;
+            if let Some(members) = members {
+                match members.range(..position(end)).next_back() {
+                    Some(at) => end = at as usize + 1,
+                    None => break,
                 }
             }
             let start = by.run_start(end);
@@ -831,6 +836,26 @@ impl Plan<'_> {
         walk(by.known, by.order.len())?;
         Some(out)
     }
+
+    /// How many positions of `by`'s order a walk for the first `wanted` of `matched`
+    /// matches is expected to read, were they spread evenly: the named set's members alone
+    /// when the matches lie in one.
+    fn expected_walk(&self, index: &Index, by: &RangeIndex, wanted: usize, matched: usize) -> u64 {
+        let read = match &self.within {
+            Some(named) => by.set_counts(named, &index.sets).positions.len(),
+            None => index.len() as u64,
+        };
+        (wanted as u64)
+            .saturating_mul(read)
+            .checked_div(matched as u64)
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// A position in an ordered index, as the sets of positions hold them (an order never holds
+/// more than `u32::MAX` incidents).
+fn position(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// The page from `skip` on, at most `take`, of `matched` in the order of `by` (ties in date
@@ -999,6 +1024,11 @@ fn sort(
 /// matches spread evenly along it) it reads before giving up for keying every match: the
 /// matches may lie together far from the end it starts at.
 const WALK_SLACK: u64 = 4;
+
+/// What a position read in a walk of an ordered index costs against one match keyed (read
+/// in date order and looked up in the order): the walk also finds the next member, the run
+/// of equal keys it stands in, and tests the match.
+const WALK_COST: u64 = 8;
 
 /// The deepest page (offset plus limit) that a box-only query reads by merging the grid's
 /// cells; deeper pages gather the box into a set.
@@ -1342,6 +1372,78 @@ fn plan_all<'a>(index: &'a Index, q: &IncidentQuery, plan: Plan<'a>) -> Plan<'a>
     }
 }
 
+/// The page of `q` (planned as `plan`, `matched` matches) in the order of `by`: walked when
+/// the matches are expected to fill it soon, and sooner than all of them would be keyed;
+/// else (or when the walk finds them rarer than expected where it reads) all of them keyed.
+/// With a `bound`, `None` rather than a walk past that many incidents or keying more.
+fn page_by_key<'a>(
+    index: &'a Index,
+    q: &IncidentQuery,
+    plan: Plan<'a>,
+    by: &RangeIndex,
+    descending: bool,
+    matched: usize,
+    bound: Option<u64>,
+) -> Option<Vec<u32>> {
+    let (skip, take) = (q.offset, q.limit);
+    let walk = plan.expected_walk(index, by, skip.saturating_add(take), matched);
+    let keyed = plan.set.as_ref().map_or(index.len() as u64, |s| s.len());
+    if walk <= SPAN_WALK && walk.saturating_mul(WALK_COST) < keyed {
+        let budget = walk.saturating_mul(WALK_SLACK).max(SPAN_WALK);
+        let budget = bound.map_or(budget, |b| budget.min(b));
+        if let Some(page) = plan.by_key(index, by, descending, skip, take, budget) {
+            return Some(page);
+        }
+    }
+    let every = plan_all(index, q, plan);
+    if let Some(bound) = bound
+        && (every.set.as_ref().is_none_or(|s| s.len() > bound) || every.rest.is_some())
+    {
+        return None;
+    }
+    Some(top_by_key(by, every.all(index), descending, skip, take))
+}
+
+/// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
+/// toll and found so within a bounded walk or keying; `None` when it is heavy, to be
+/// answered by [`execute`] where heavy work may run.
+pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
+    if is_light(index, q) {
+        return Some(execute(index, q));
+    }
+    let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
+        return None;
+    };
+    let by_date = IncidentQuery {
+        sort: Vec::new(),
+        ..q.clone()
+    };
+    // A box or a radius is light in date order for being merged from the grid, which a
+    // page by key is not.
+    if q.bbox.is_some() || q.near.is_some() || !is_light(index, &by_date) {
+        return None;
+    }
+    let by = match key {
+        SortKey::Depth => &index.by_depth,
+        _ => &index.by_killed,
+    };
+    let plan = plan_page(index, q, q.offset.saturating_add(q.limit));
+    let number_matched = plan.count(index);
+    let items = page_by_key(
+        index,
+        q,
+        plan,
+        by,
+        *descending,
+        number_matched,
+        Some(SPAN_WALK),
+    )?;
+    Some(Page {
+        number_matched,
+        items,
+    })
+}
+
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     if let Some(page) = box_page(index, q) {
@@ -1358,23 +1460,7 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
                 SortKey::Depth => &index.by_depth,
                 _ => &index.by_killed,
             };
-            // Walked when the matches are expected to fill the page soon; else (or when
-            // the walk finds them rarer than expected where it reads) all of them keyed.
-            let expected = (skip.saturating_add(take) as u64)
-                .saturating_mul(index.len() as u64)
-                .checked_div(number_matched as u64)
-                .unwrap_or(u64::MAX);
-            let walked = (expected <= SPAN_WALK).then(|| {
-                let budget = expected.saturating_mul(WALK_SLACK).max(SPAN_WALK);
-                plan.by_key(index, by, *descending, skip, take, budget)
-            });
-            match walked.flatten() {
-                Some(page) => page,
-                None => {
-                    let every = plan_all(index, q, plan);
-                    top_by_key(by, every.all(index), *descending, skip, take)
-                }
-            }
+            page_by_key(index, q, plan, by, *descending, number_matched, None).unwrap_or_default()
         }
         _ => {
             let mut matched = plan_all(index, q, plan).all(index);
@@ -1402,6 +1488,42 @@ mod tests {
         let settings = crate::config::Settings::with_data(dir.path().to_path_buf());
         let index = crate::load(&settings, &|_| {}).unwrap();
         (dir, index)
+    }
+
+    /// A page by key with a bound gives up (`None`) rather than walk or key past it, and
+    /// gives the page unbounded work gives when it stays within it: the shallowest of a type
+    /// read from the deepest down (the walk meets them last), and the deepest (at once).
+    #[test]
+    fn a_bounded_page_by_key_gives_up_rather_than_pass_its_bound() {
+        let (_dir, index) = generated(3_000, 8);
+        let parse = |text: &str| {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text).unwrap();
+            let params = crate::query::Params::new(pairs).unwrap();
+            crate::query::parse_incident_query(&params, &index.gazetteer).unwrap()
+        };
+        let page = |q: &IncidentQuery, bound| {
+            let plan = plan_page(&index, q, q.offset + q.limit);
+            let matched = plan.count(&index);
+            page_by_key(&index, q, plan, &index.by_depth, true, matched, bound)
+        };
+        let shallow = parse("type=shelling&depth_max_km=2&sortby=-depth_km&limit=10");
+        let deep = parse("type=shelling&sortby=-depth_km&limit=10");
+        let shelling = index
+            .sets
+            .of(Vocabulary::Types)
+            .iter()
+            .map(|s| s.len())
+            .max();
+        assert!(shelling > Some(300), "{shelling:?}");
+        for q in [&shallow, &deep] {
+            let whole = execute(&index, q).items;
+            assert_eq!(whole.len(), 10, "{q:?}");
+            assert_eq!(page(q, None), Some(whole.clone()), "{q:?}");
+            assert_eq!(page(q, Some(100_000)), Some(whole), "{q:?}");
+        }
+        // Neither the walk nor keying every shelling fits in 100 incidents.
+        assert_eq!(page(&shallow, Some(100)), None);
+        assert!(page(&deep, Some(100)).is_some());
     }
 
     /// The range-dated incidents a box's column scan marks, block by block of 256, are those a

@@ -10,7 +10,7 @@ pub mod queryables;
 mod stats;
 pub mod tiles;
 
-pub use execute::{Page, execute, is_light};
+pub use execute::{Page, execute, is_light, light_page};
 pub use execute::{matches, matching};
 pub use filter::{Filter, FilterLang, MAX_FILTER_LEN};
 pub use params::{
