@@ -6,6 +6,7 @@
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// A key held by at least this many incidents keeps them as a set, which a query naming that
 /// key alone borrows.
@@ -109,34 +110,38 @@ impl Lists {
         }
     }
 
-    pub fn dense_of(&self, k: u32) -> Option<&RoaringBitmap> {
-        self.dense
-            .binary_search_by_key(&k, |(d, _)| *d)
-            .ok()
-            .map(|i| &self.dense[i].1)
+    /// The sets of the dense keys in `keys`.
+    fn dense_in(&self, keys: &Range<u32>) -> &[(u32, RoaringBitmap)] {
+        let from = self.dense.partition_point(|(k, _)| *k < keys.start);
+        let to = self.dense.partition_point(|(k, _)| *k < keys.end);
+        &self.dense[from..to.max(from)]
     }
 
-    /// How many incidents key `k` holds as a run (none for a dense key).
-    pub fn run_len(&self, k: u32) -> usize {
-        self.starts[k as usize + 1] - self.starts[k as usize]
+    /// The runs of the keys in `keys`, one after the other (none for a dense key).
+    fn runs_of(&self, keys: &Range<u32>) -> &[u32] {
+        let (from, to) = (keys.start as usize, keys.end as usize);
+        &self.postings[self.starts[from]..self.starts[to.max(from)]]
     }
 
-    /// The incidents of `keys`: borrowed when that is one dense key's set.
-    pub fn incidents_of(&self, keys: &[u32]) -> Cow<'_, RoaringBitmap> {
-        if let [k] = keys
-            && let Some(set) = self.dense_of(*k)
-        {
-            return Cow::Borrowed(set);
-        }
+    /// How many incidents the keys in `ranges` hold as runs, and how many of them are dense.
+    pub fn weigh(&self, ranges: &[Range<u32>]) -> (usize, usize) {
+        ranges.iter().fold((0, 0), |(postings, sets), keys| {
+            let dense = self.dense_in(keys).len();
+            (postings + self.runs_of(keys).len(), sets + dense)
+        })
+    }
+
+    /// The incidents of the keys in `ranges` (the runs of keys side by side are one stretch
+    /// of the list): borrowed when that is one dense key's set.
+    pub fn incidents_in(&self, ranges: &[Range<u32>]) -> Cow<'_, RoaringBitmap> {
         let mut sparse: Vec<u32> = Vec::new();
         let mut sets: Vec<&RoaringBitmap> = Vec::new();
-        for k in keys {
-            match self.dense_of(*k) {
-                Some(set) => sets.push(set),
-                None => sparse.extend_from_slice(
-                    &self.postings[self.starts[*k as usize]..self.starts[*k as usize + 1]],
-                ),
-            }
+        for keys in ranges {
+            sparse.extend_from_slice(self.runs_of(keys));
+            sets.extend(self.dense_in(keys).iter().map(|(_, set)| set));
+        }
+        if let ([], [one]) = (sparse.as_slice(), sets.as_slice()) {
+            return Cow::Borrowed(*one);
         }
         // Sorted where the query stands when small: a light query never waits on the pool.
         if sparse.len() > PARALLEL_SORT {

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// A part of a query found in more words than this has the union of their incidents kept
@@ -164,16 +165,16 @@ fn intersection(mut sets: Vec<Cow<'_, RoaringBitmap>>) -> Option<Cow<'_, Roaring
     Some(first)
 }
 
-/// Whether the incidents of `keys` are few: at most [`LIGHT_POSTINGS`] as runs and four sets.
-fn few_incidents(lists: &Lists, keys: &[u32]) -> bool {
-    let (mut sets, mut postings) = (0, 0);
-    for k in keys {
-        match lists.dense_of(*k) {
-            Some(_) => sets += 1,
-            None => postings += lists.run_len(*k),
-        }
-    }
+/// Whether the incidents of the keys in `ranges` are few: at most [`LIGHT_POSTINGS`] as runs
+/// and four sets.
+fn few_incidents(lists: &Lists, ranges: &[Range<u32>]) -> bool {
+    let (postings, sets) = lists.weigh(ranges);
     sets <= 4 && postings <= LIGHT_POSTINGS
+}
+
+/// Each of `keys` as a range of one.
+fn each(keys: &[u32]) -> Vec<Range<u32>> {
+    keys.iter().map(|k| *k..k + 1).collect()
 }
 
 impl Words {
@@ -346,15 +347,7 @@ impl Words {
     /// a space follows it (`ends`).
     fn words_with(&self, part: &str, starts: bool, ends: bool) -> Vec<u32> {
         if starts {
-            // The words beginning with it are side by side in the sorted vocabulary, the word
-            // itself (if any) first.
-            let (from, to) = self.beginning_with(part);
-            let to = if ends {
-                to.min(from + u32::from(self.word_is(from, part)))
-            } else {
-                to
-            };
-            return (from..to).collect();
+            return self.words_beginning(part, ends).collect();
         }
         let finder = Finder::new(part.as_bytes());
         let holds = |w: &u32| {
@@ -386,7 +379,24 @@ impl Words {
         found
     }
 
-    /// The first word (in sorted order) not below `text`.
+    /// The words beginning with `part`, only `part` itself when a space follows it in the
+    /// query (`ends`): side by side in the sorted vocabulary, the word itself (if any) first.
+    fn words_beginning(&self, part: &str, ends: bool) -> Range<u32> {
+        let (from, to) = self.beginning_with(part);
+        match ends {
+            true => from..to.min(from + u32::from(self.word_is(from, part))),
+            false => from..to,
+        }
+    }
+
+    /// [`Words::words_with`] as ranges of words.
+    fn word_ranges(&self, part: &str, starts: bool, ends: bool) -> Vec<Range<u32>> {
+        match starts {
+            true => vec![self.words_beginning(part, ends)],
+            false => each(&self.words_with(part, false, ends)),
+        }
+    }
+
     /// The first word from `from` on (in sorted order) for which `past` holds, when it holds
     /// for every word after one it holds for.
     fn first_past(&self, from: u32, past: impl Fn(&str) -> bool) -> u32 {
@@ -414,9 +424,9 @@ impl Words {
         if let Some(kept) = self.unions.kept(&key) {
             return Cow::Owned((*kept).clone());
         }
-        let words = self.words_with(part, starts, ends);
-        let set = self.incidents.incidents_of(&words);
-        if words.len() > KEEP_UNION {
+        let words = self.word_ranges(part, starts, ends);
+        let set = self.incidents.incidents_in(&words);
+        if words.iter().map(|r| r.len()).sum::<usize>() > KEEP_UNION {
             self.unions.with(key, || set.clone().into_owned());
         }
         set
@@ -440,19 +450,15 @@ impl Words {
                     return true;
                 }
                 self.has_a_rare_piece(part)
-                    && few_incidents(&self.incidents, &self.words_with(part, false, false))
+                    && few_incidents(&self.incidents, &each(&self.words_with(part, false, false)))
             }
             [first, second] if self.spaced && query.len() == first.len() + 1 + second.len() => {
                 if !self.has_a_rare_piece(first) {
                     return false;
                 }
-                let (from, to) = self.beginning_with(second);
-                if to - from > LIGHT_WORDS as u32 {
-                    return false;
-                }
                 let firsts = self.words_with(first, false, true);
-                let seconds: Vec<u32> = (from..to).collect();
-                self.pairs_between(&firsts, &seconds, LIGHT_WORDS)
+                let seconds = self.words_beginning(second, false);
+                self.pairs_between(&firsts, seconds, LIGHT_WORDS)
                     .is_some_and(|found| few_incidents(&self.pair_incidents, &found))
             }
             _ => false,
@@ -478,51 +484,36 @@ impl Words {
         format!("{}{}{part}", u8::from(starts), u8::from(ends)).into()
     }
 
-    /// The incidents holding a word of `firsts` followed by a word of `seconds` (both
-    /// ascending) after one space: every pair of the two is looked up, or every pair found
-    /// after a word of `firsts` is read, whichever is fewer (a word followed by a million
-    /// others, or a million words each followed by a few).
-    fn side_by_side(&self, firsts: &[u32], seconds: &[u32]) -> Cow<'_, RoaringBitmap> {
+    /// The incidents holding a word of `firsts` (ascending) followed by a word of `seconds`
+    /// after one space.
+    fn side_by_side(&self, firsts: &[u32], seconds: Range<u32>) -> Cow<'_, RoaringBitmap> {
         let found = self
             .pairs_between(firsts, seconds, usize::MAX)
             .expect("no bound");
-        self.pair_incidents.incidents_of(&found)
+        self.pair_incidents.incidents_in(&found)
     }
 
-    /// The pairs (by place in `pairs`) of a word of `firsts` followed by a word of `seconds`;
-    /// `None` when that takes more than `most` lookups or reads.
-    fn pairs_between(&self, firsts: &[u32], seconds: &[u32], most: usize) -> Option<Vec<u32>> {
-        let after = |a: u32| {
-            let from = self.pairs.partition_point(|p| *p < pair(a, 0));
-            let to = self.pairs.partition_point(|p| *p <= pair(a, u32::MAX));
-            from..to
-        };
-        let ranges: Vec<std::ops::Range<usize>> = firsts.iter().map(|a| after(*a)).collect();
-        let following: usize = ranges.iter().map(|r| r.len()).sum();
-        let each = firsts.len().saturating_mul(seconds.len());
-        if each.min(following) > most {
+    /// The pairs (ranges of places in `pairs`) of a word of `firsts` followed by a word of
+    /// `seconds`: the pairs of one first word with the words of a range are side by side in
+    /// `pairs`, so each first word takes two binary searches; `None` when there are more than
+    /// `most` first words.
+    fn pairs_between(
+        &self,
+        firsts: &[u32],
+        seconds: Range<u32>,
+        most: usize,
+    ) -> Option<Vec<Range<u32>>> {
+        if firsts.len() > most {
             return None;
         }
-        let mut found = Vec::new();
-        if each <= following {
-            for (a, range) in firsts.iter().zip(ranges) {
-                let after_a = &self.pairs[range.clone()];
-                for b in seconds {
-                    if let Ok(k) = after_a.binary_search(&pair(*a, *b)) {
-                        found.push((range.start + k) as u32);
-                    }
-                }
-            }
-        } else {
-            for range in ranges {
-                for k in range {
-                    if seconds.binary_search(&(self.pairs[k] as u32)).is_ok() {
-                        found.push(k as u32);
-                    }
-                }
-            }
-        }
-        Some(found)
+        let at = |key: u64| self.pairs.partition_point(|p| *p < key) as u32;
+        Some(
+            firsts
+                .iter()
+                .map(|a| at(pair(*a, seconds.start))..at(pair(*a, seconds.end)))
+                .filter(|r| !r.is_empty())
+                .collect(),
+        )
     }
 
     /// [`Words::containing`] for a query of several words with one space between each two
@@ -532,8 +523,8 @@ impl Words {
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(last);
         for k in 0..last {
             let firsts = self.words_with(parts[k], k > 0, true);
-            let seconds = self.words_with(parts[k + 1], true, k + 1 < last);
-            let set = self.side_by_side(&firsts, &seconds);
+            let seconds = self.words_beginning(parts[k + 1], k + 1 < last);
+            let set = self.side_by_side(&firsts, seconds);
             if set.is_empty() {
                 return (set, true);
             }
@@ -613,7 +604,11 @@ mod tests {
         let words = Words::new(&list);
         assert_eq!(words.count(), list.len() as u32);
         assert!(
-            (0..words.len() as u32).any(|w| words.incidents.dense_of(w).is_some()),
+            words
+                .incidents
+                .weigh(std::slice::from_ref(&(0..words.len() as u32)))
+                .1
+                > 0,
             "some words are dense"
         );
         assert!(words.spaced);
