@@ -143,14 +143,7 @@ impl Lists {
         if let ([], [one]) = (sparse.as_slice(), sets.as_slice()) {
             return Cow::Borrowed(*one);
         }
-        // Sorted where the query stands when small: a light query never waits on the pool.
-        if sparse.len() > PARALLEL_SORT {
-            sparse.par_sort_unstable();
-        } else {
-            sparse.sort_unstable();
-        }
-        sparse.dedup();
-        let mut union = RoaringBitmap::from_sorted_iter(sparse).expect("sorted and deduplicated");
+        let mut union = union_of(sparse);
         for set in sets {
             union |= set;
         }
@@ -182,6 +175,34 @@ impl Lists {
     }
 }
 
+/// The set of `numbers` (in any order, maybe repeated): marked in a bit for each number up to
+/// the largest when they are many for that span (cheaper than sorting them: ten thousand
+/// numbers below a million took 100 µs to sort, and their bits 20 µs to mark and read),
+/// else sorted, where the query stands when few (a light query never waits on the pool).
+fn union_of(mut numbers: Vec<u32>) -> RoaringBitmap {
+    let Some(largest) = numbers.iter().max() else {
+        return RoaringBitmap::new();
+    };
+    let bytes = *largest as usize / 8 + 1;
+    if numbers.len() >= bytes / BYTES_A_NUMBER {
+        let mut bits = vec![0u8; bytes];
+        for n in numbers {
+            bits[n as usize / 8] |= 1 << (n % 8);
+        }
+        return RoaringBitmap::from_lsb0_bytes(0, &bits);
+    }
+    if numbers.len() > PARALLEL_SORT {
+        numbers.par_sort_unstable();
+    } else {
+        numbers.sort_unstable();
+    }
+    numbers.dedup();
+    RoaringBitmap::from_sorted_iter(numbers).expect("sorted and deduplicated")
+}
+
+/// Bytes of bits [`union_of`] marks and reads for the cost of sorting one number.
+const BYTES_A_NUMBER: usize = 64;
+
 /// Whether `starts` cut a list of `items` into `keys` runs, one after the other.
 pub fn covers(starts: &[usize], keys: usize, items: usize) -> bool {
     starts.len() == keys + 1
@@ -193,4 +214,39 @@ pub fn covers(starts: &[usize], keys: usize, items: usize) -> bool {
 /// Whether `run` is strictly ascending and below `bound`.
 pub fn ascending_below(run: &[u32], bound: usize) -> bool {
     run.windows(2).all(|w| w[0] < w[1]) && run.last().is_none_or(|l| (*l as usize) < bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// A union is the set of its numbers whether they are marked as bits (many for their
+    /// span) or sorted (few), with repeats, the largest number on a byte's edge or not, and
+    /// none at all.
+    #[test]
+    fn a_union_is_the_set_of_its_numbers_marked_or_sorted() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        let (mut marked, mut sorted) = (0, 0);
+        for round in 0..200 {
+            let span = [8, 63, 64, 1000, 70_000, 1_000_000][round % 6];
+            let count = [0, 5, 100, 3000][rng.random_range(0..4)] + rng.random_range(0..50);
+            let mut numbers: Vec<u32> = (0..count).map(|_| rng.random_range(0..span)).collect();
+            if round % 7 == 0 {
+                numbers.extend(numbers.clone());
+            }
+            let want: RoaringBitmap = numbers.iter().copied().collect();
+            let largest = numbers.iter().max().map_or(0, |m| *m as usize);
+            if numbers.len() >= (largest / 8 + 1) / BYTES_A_NUMBER {
+                marked += 1;
+            } else {
+                sorted += 1;
+            }
+            assert_eq!(union_of(numbers), want, "{round}");
+        }
+        assert!(
+            marked > 20 && sorted > 20,
+            "{marked} marked, {sorted} sorted"
+        );
+    }
 }

@@ -165,6 +165,19 @@ fn intersection(mut sets: Vec<Cow<'_, RoaringBitmap>>) -> Option<Cow<'_, Roaring
     Some(first)
 }
 
+/// The first place from `from` on in `list` (ascending) holding `key` or more: found by steps
+/// doubling from `from`, then halving, so a search near the one before it costs little.
+fn gallop(list: &[u64], from: usize, key: u64) -> usize {
+    let (mut low, mut high, mut step) = (from, from, 1);
+    while high < list.len() && list[high] < key {
+        low = high + 1;
+        high = high.saturating_add(step);
+        step *= 2;
+    }
+    let high = high.min(list.len()).max(low);
+    low + list[low..high].partition_point(|p| *p < key)
+}
+
 /// Whether the incidents of the keys in `ranges` are few: at most [`LIGHT_POSTINGS`] as runs
 /// and four sets.
 fn few_incidents(lists: &Lists, ranges: &[Range<u32>]) -> bool {
@@ -506,14 +519,17 @@ impl Words {
         if firsts.len() > most {
             return None;
         }
-        let at = |key: u64| self.pairs.partition_point(|p| *p < key) as u32;
-        Some(
-            firsts
-                .iter()
-                .map(|a| at(pair(*a, seconds.start))..at(pair(*a, seconds.end)))
-                .filter(|r| !r.is_empty())
-                .collect(),
-        )
+        // Each search starts where the one before it ended (the first words ascend).
+        let mut from = 0;
+        let mut found = Vec::new();
+        for a in firsts {
+            let start = gallop(&self.pairs, from, pair(*a, seconds.start));
+            from = gallop(&self.pairs, start, pair(*a, seconds.end));
+            if from > start {
+                found.push(start as u32..from as u32);
+            }
+        }
+        Some(found)
     }
 
     /// [`Words::containing`] for a query of several words with one space between each two
