@@ -410,6 +410,54 @@ fn a_text_search_by_words_counts_and_pages_as_reading_every_text() {
     agree(&built);
 }
 
+/// Searches of three and four words on the bundled incidents' own texts, prose whose words
+/// recur within a text: every run of three or four words of each text, and for a word a
+/// text holds twice, the word before one of its places with the word after another (both
+/// pairs are in that text, not side by side). Each finds what reading every text finds.
+#[test]
+fn a_search_of_several_words_in_prose_finds_what_reading_every_text_finds() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let index = strikemap::load(&Settings::with_data(data), &|_| {}).unwrap();
+    let live: Vec<u32> = index.live_in_date_order().collect();
+    let mut queries = std::collections::BTreeSet::new();
+    let mut apart = 0;
+    for i in &live {
+        let words: Vec<&str> = index.search_text[*i as usize].split(' ').collect();
+        for n in [3, 4] {
+            queries.extend(words.windows(n).map(|w| w.join(" ")));
+        }
+        for (a, w) in words.iter().enumerate() {
+            for (b, again) in words.iter().enumerate().skip(a + 1) {
+                if w == again && a > 0 && b + 1 < words.len() && b > a + 1 {
+                    queries.insert(format!("{} {w} {}", words[a - 1], words[b + 1]));
+                    apart += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        queries.len() > 500 && apart > 20,
+        "{} {apart}",
+        queries.len()
+    );
+    let mut unmatched = 0;
+    for text in &queries {
+        let q = parse(&index, &[("q".to_string(), text.clone())]);
+        let mut found = query::matching(&index, &q);
+        found.sort_unstable();
+        let mut read: Vec<u32> = live
+            .iter()
+            .copied()
+            .filter(|i| query::matches(&index, &q, *i))
+            .collect();
+        read.sort_unstable();
+        assert_eq!(found, read, "{text:?}");
+        unmatched += usize::from(found.is_empty());
+    }
+    // Some words around a repeated one stand together nowhere.
+    assert!(unmatched > 0, "every query matched");
+}
+
 fn agrees_with_checking_every_incident(index: &Index, seed: u64) {
     let towns: Vec<String> = [
         "Stepanakert",

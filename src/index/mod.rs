@@ -27,7 +27,7 @@ pub use slots::Slots;
 pub use measure::{Measurer, PointMeasures};
 pub use tally::{TALLY_BAND_KM, Tally};
 pub use tiling::{MAP_CLASSES, MapClass, MapPoint};
-pub use words::Words;
+pub use words::{Unsure, Words};
 
 use crate::gazetteer::Gazetteer;
 use crate::model::{Dataset, Layer, LineOfContact};
@@ -712,17 +712,32 @@ impl Index {
     /// (`false`: each holds every word of the query, and the query whole is to be checked
     /// text by text). `None` when the query has no word: every text holds it.
     pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, bool)> {
-        let (mut set, exact) = self.words.containing(query)?;
+        let (mut set, unsure) = self.words.containing(query)?;
         if !self.dead.is_empty() && !set.is_empty() {
             *set.to_mut() -= &self.dead;
         }
-        // Written since the build: a few thousand at most, read text by text.
         let finder = memchr::memmem::Finder::new(query.as_bytes());
-        for i in &self.written {
-            if finder
-                .find(self.search_text[*i as usize].as_bytes())
+        let holds = |i: u32| {
+            finder
+                .find(self.search_text[i as usize].as_bytes())
                 .is_some()
-            {
+        };
+        // The few found by words that may not stand side by side, read text by text.
+        let exact = match unsure {
+            Unsure::Nothing => true,
+            Unsure::All => false,
+            Unsure::These(unsure) => {
+                for i in &unsure {
+                    if set.contains(i) && !holds(i) {
+                        set.to_mut().remove(i);
+                    }
+                }
+                true
+            }
+        };
+        // Written since the build: a few thousand at most, read text by text.
+        for i in &self.written {
+            if holds(*i) {
                 set.to_mut().insert(*i);
             }
         }

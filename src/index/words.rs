@@ -105,6 +105,24 @@ impl<'t> Chunk<'t> {
     }
 }
 
+/// One chunk's words of each text, and the words each text holds more than once.
+type WordKeys = (ChunkKeys, ChunkKeys);
+/// One chunk's distinct pairs, and the pairs of each text.
+type PairKeys = (Vec<u64>, ChunkKeys);
+
+/// The words (by number) that a text's words (in order) hold more than once.
+fn repeated(words: &[u32]) -> Vec<u32> {
+    let mut sorted = words.to_vec();
+    sorted.sort_unstable();
+    let mut twice: Vec<u32> = sorted
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    twice.dedup();
+    twice
+}
+
 /// Two words side by side (by number), as one key.
 fn pair(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
@@ -125,6 +143,10 @@ pub struct Words {
     /// the incidents of each.
     pairs: Vec<u64>,
     pair_incidents: Lists,
+    /// The incidents whose text holds each word more than once: a search of three words or
+    /// more found by its pairs is exact outside those of its middle words (a middle word
+    /// standing once in a text, its two pairs there share it, so they stand together).
+    repeats: Lists,
     /// Whether every text is its words with one space between each two, so that two words
     /// side by side are exactly the two words around a space.
     spaced: bool,
@@ -211,7 +233,7 @@ impl Words {
             });
         drop(number);
         let spaced = chunks.iter().all(|c| c.spaced);
-        let (words_of, pairs_of): (Vec<ChunkKeys>, Vec<(Vec<u64>, ChunkKeys)>) = chunks
+        let (words_of, pairs_of): (Vec<WordKeys>, Vec<PairKeys>) = chunks
             .par_iter()
             .map(|chunk| {
                 // Words are numbered in the whole vocabulary already.
@@ -219,14 +241,21 @@ impl Words {
                 for w in &mut words.keys {
                     *w = numbers[*w as usize];
                 }
+                let (numbers, mut repeats) = chunk.keys(repeated);
+                for w in &mut repeats.keys {
+                    *w = numbers[*w as usize];
+                }
                 let pairs =
                     chunk.keys(|words| words.windows(2).map(|w| pair(w[0], w[1])).collect());
-                (words, pairs)
+                ((words, repeats), pairs)
             })
             .unzip();
         drop(chunks);
+        let (words_of, repeats_of): (Vec<ChunkKeys>, Vec<ChunkKeys>) = words_of.into_iter().unzip();
         let incidents = Lists::new(sorted.len(), &words_of);
         drop(words_of);
+        let repeats = Lists::new(sorted.len(), &repeats_of);
+        drop(repeats_of);
         let (met, mut pair_keys): (Vec<Vec<u64>>, Vec<ChunkKeys>) = pairs_of.into_iter().unzip();
         let (pairs, number) = numbered(&met);
         drop(met);
@@ -274,6 +303,7 @@ impl Words {
             incidents,
             pairs,
             pair_incidents,
+            repeats,
             spaced,
             pieces,
             piece_starts,
@@ -324,6 +354,7 @@ impl Words {
             .map_err(|e| format!("the words' {e}"))?;
         (self.pair_incidents.check(self.pairs.len(), incidents))
             .map_err(|e| format!("the pairs' {e}"))?;
+        (self.repeats.check(n, incidents)).map_err(|e| format!("the repeated words' {e}"))?;
         Ok(())
     }
 
@@ -533,30 +564,38 @@ impl Words {
     }
 
     /// [`Words::containing`] for a query of several words with one space between each two
-    /// and none around them, by the words found side by side: exactly when there are two.
-    fn containing_spaced(&self, parts: &[&str]) -> (Cow<'_, RoaringBitmap>, bool) {
+    /// and none around them, by the words found side by side: exactly when there are two,
+    /// or outside the texts holding one of its middle words twice.
+    fn containing_spaced(&self, parts: &[&str]) -> (Cow<'_, RoaringBitmap>, Unsure) {
         let last = parts.len() - 1;
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(last);
+        let mut middles = Vec::new();
         for k in 0..last {
             let firsts = self.words_with(parts[k], k > 0, true);
+            if k > 0 {
+                middles.extend(firsts.iter().map(|w| *w..w + 1));
+            }
             let seconds = self.words_beginning(parts[k + 1], k + 1 < last);
             let set = self.side_by_side(&firsts, seconds);
             if set.is_empty() {
-                return (set, true);
+                return (set, Unsure::Nothing);
             }
             sets.push(set);
         }
-        (
-            intersection(sets).expect("two parts or more make a pair"),
-            last == 1,
-        )
+        let set = intersection(sets).expect("two parts or more make a pair");
+        let mut unsure = self.repeats.incidents_in(&middles).into_owned();
+        unsure &= &*set;
+        match unsure.is_empty() {
+            true => (set, Unsure::Nothing),
+            false => (set, Unsure::These(unsure)),
+        }
     }
 
     /// The incidents (of `0..count`) whose text holds `query` (folded as the texts are), and
-    /// whether they are exactly those (`false`: every one of them has the query's words in
-    /// it, each where the query puts it, and the query whole is to be checked text by text).
-    /// `None` when the query has no word (every text holds it).
-    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, bool)> {
+    /// which of them are still to be checked text by text: each of them has the query's
+    /// words in it, each where the query puts it, but maybe not side by side. `None` when the
+    /// query has no word (every text holds it).
+    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, Unsure)> {
         let parts: Vec<&str> = query.split_whitespace().collect();
         let (before, after) = (
             query.starts_with(char::is_whitespace),
@@ -574,12 +613,27 @@ impl Words {
         for (k, part) in parts.iter().enumerate() {
             let set = self.with_part(part, k > 0 || before, k < last || after);
             if set.is_empty() {
-                return Some((set, true));
+                return Some((set, Unsure::Nothing));
             }
             sets.push(set);
         }
-        Some((intersection(sets)?, last == 0 && !before && !after))
+        let unsure = match last == 0 && !before && !after {
+            true => Unsure::Nothing,
+            false => Unsure::All,
+        };
+        Some((intersection(sets)?, unsure))
     }
+}
+
+/// Which of the incidents a search found by its words are still to be checked text by text.
+#[derive(Debug, PartialEq)]
+pub enum Unsure {
+    /// None: they are exactly the matches.
+    Nothing,
+    /// These, a part of them.
+    These(RoaringBitmap),
+    /// Every one.
+    All,
 }
 
 #[cfg(test)]
@@ -612,6 +666,8 @@ mod tests {
             "one two three",
             // Both pairs of "one two three", apart.
             "one two and two three",
+            // "one two three" with its middle word twice.
+            "two one two three",
         ]);
         // Enough texts for some words to be dense.
         for n in 0..(DENSE as u32 + 500) {
@@ -648,6 +704,16 @@ mod tests {
         ] {
             assert!(!words.is_light(heavy), "{heavy}");
         }
+        // Three words or more are exact where their middle words stand once in each text.
+        for sure in [
+            "synthetic incident 12",
+            "incident 12 near town1",
+            "one two three four",
+        ] {
+            let (_, unsure) = words.containing(sure).expect("a word");
+            assert_eq!(unsure, Unsure::Nothing, "{sure:?}");
+        }
+        let mut partly_unsure = 0;
         for query in [
             "school",
             "chool",
@@ -688,22 +754,31 @@ mod tests {
             "two three",
             "o two t",
         ] {
-            let (set, exact) = words.containing(query).expect("the query has a word");
+            let (set, unsure) = words.containing(query).expect("the query has a word");
             let truth = checked(&list, query);
-            if exact {
-                assert_eq!(*set, truth, "{query:?}: exactly what checking finds");
-            } else {
-                assert!(query.contains(' '), "{query:?} is exact without a space");
-                assert!(truth.is_subset(&set), "{query:?}: every match is found");
-                let checked: RoaringBitmap = set
-                    .iter()
-                    .filter(|i| list[*i as usize].contains(query))
-                    .collect();
-                assert_eq!(checked, truth, "{query:?}");
-            }
+            assert!(truth.is_subset(&set), "{query:?}: every match is found");
+            // Reading the unsure ones text by text gives exactly what checking finds.
+            let sure = match &unsure {
+                Unsure::Nothing => set.clone().into_owned(),
+                Unsure::These(unsure) => {
+                    assert!(unsure.is_subset(&set), "{query:?}");
+                    partly_unsure += 1;
+                    &*set - unsure
+                }
+                Unsure::All => {
+                    assert!(query.contains(' '), "{query:?} is exact without a space");
+                    RoaringBitmap::new()
+                }
+            };
+            let read: RoaringBitmap = set
+                .iter()
+                .filter(|i| sure.contains(*i) || list[*i as usize].contains(query))
+                .collect();
+            assert_eq!(read, truth, "{query:?}");
             // A second time, through what is kept.
             assert_eq!(words.containing(query).expect("a word").0, set, "{query:?}");
         }
+        assert!(partly_unsure >= 1, "no query was left partly to check");
         words.containing("1");
         assert!(words.unions.count() > 0, "a short part's union is kept");
         assert!(words.is_light("1"), "a short part once its union is kept");
@@ -749,12 +824,12 @@ mod tests {
             let list = texts(&["ab cd", odd]);
             let words = Words::new(&list);
             assert!(!words.spaced, "{odd:?}");
-            let (set, exact) = words.containing("ab cd").expect("a word");
-            assert!(!exact && set.contains(1), "{odd:?}");
+            let (set, unsure) = words.containing("ab cd").expect("a word");
+            assert!(unsure == Unsure::All && set.contains(1), "{odd:?}");
         }
         for query in [" cd", "ab ", " ab", " abcd", "abcd ", " ab cd "] {
-            let (set, exact) = words.containing(query).expect("a word");
-            assert!(!exact, "{query:?}");
+            let (set, unsure) = words.containing(query).expect("a word");
+            assert_eq!(unsure, Unsure::All, "{query:?}");
             assert!(checked(&list, query).is_subset(&set), "{query:?}");
         }
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The snapshot's name, beside `incidents.geojson` (a dotfile: never served).
 pub const FILE_NAME: &str = ".strikemap.snapshot";
 /// Bumped whenever the layout or the meaning of what is stored changes.
-const FORMAT: u32 = 10;
+const FORMAT: u32 = 11;
 const MAGIC: &[u8; 8] = b"SMAPSNAP";
 /// The largest snapshot read.
 const MAX_SNAPSHOT_BYTES: u64 = 4 * MAX_FILE_BYTES;
