@@ -1054,13 +1054,13 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     for query in [
         "bbox=46.7,39.78,46.8,39.86&limit=10&sortby=-depth_km",
         "near=46.75,39.82&within_km=5&limit=10&sortby=-killed",
-        "limit=10&q=synthetic%20incident%20near&sortby=-depth_km",
+        "limit=10&q=nt%20incident%201&sortby=-depth_km",
         "limit=10&type=shelling&sortby=-killed,depth_km",
         "limit=101&type=shelling&sortby=-killed",
     ] {
         assert_eq!(answered(query), None, "{query}");
     }
-    // A text of one word, or of two side by side, is one more set when its words and pairs
+    // A text of one word, or of several side by side, is one more set when its words and pairs
     // are few (see the words' own tests for words found only once kept).
     for query in [
         "limit=10&q=school",
@@ -1070,6 +1070,8 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&q=incident&datetime=2020-10-04",
         "limit=10&q=synthetic%20incident",
         "limit=10&q=incident%201",
+        "limit=10&q=synthetic%20incident%20near",
+        "limit=10&q=synthetic%20incident%201%20near",
     ] {
         assert!(light(query), "{query}");
     }
@@ -1080,7 +1082,7 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&sortby=-killed,depth_km",
         "depth_min_km=20&limit=10&sortby=-depth_km",
         "depth_min_km=19999&limit=10",
-        "limit=10&q=synthetic%20incident%20near",
+        "limit=10&q=nt%20incident%201",
         "limit=10&q=synthetic&depth_min_km=5",
         "limit=10&q=synthetic&sortby=-killed",
         "limit=10&type=shelling&depth_min_km=5&depth_max_km=50&datetime=2020-10-04",

@@ -28,6 +28,10 @@ const KEEP_UNION: usize = 256;
 /// query's rarest piece, and its words hold at most this many incidents as runs of lists.
 const LIGHT_WORDS: usize = 4096;
 const LIGHT_POSTINGS: usize = 65_536;
+/// A light search has at most this many words, and reads at most this many texts one by one
+/// (those holding a middle word of it twice).
+const LIGHT_PARTS: usize = 8;
+const LIGHT_CHECKS: usize = 256;
 
 /// How many texts one worker reads at a time while the index is built.
 const CHUNK: usize = 16_384;
@@ -480,10 +484,10 @@ impl Words {
     /// work. One part, with no space before or after it: when there are at most
     /// [`LIGHT_WORDS`] words in all, when its incidents are kept, or when it has a piece held
     /// by at most [`LIGHT_WORDS`] words and its words hold few incidents (see
-    /// [`Words::few_incidents`]). Two parts with one space between them, in texts with single
-    /// spaces: when the first has such a piece, at most [`LIGHT_WORDS`] words begin with the
-    /// second, at most [`LIGHT_WORDS`] pairs are looked up or read, and the pairs found hold
-    /// few incidents.
+    /// [`Words::few_incidents`]). Two parts to [`LIGHT_PARTS`], with one space between each
+    /// two, in texts with single spaces: when the first has such a piece, each part's pairs
+    /// with the next hold few incidents, and the texts holding a middle word twice (to be
+    /// read one by one) are at most [`LIGHT_CHECKS`].
     pub fn is_light(&self, query: &str) -> bool {
         let parts: Vec<&str> = query.split_whitespace().collect();
         match parts.as_slice() {
@@ -496,17 +500,36 @@ impl Words {
                 self.has_a_rare_piece(part)
                     && few_incidents(&self.incidents, &each(&self.words_with(part, false, false)))
             }
-            [first, second] if self.spaced && query.len() == first.len() + 1 + second.len() => {
+            [first, ..]
+                if parts.len() <= LIGHT_PARTS
+                    && self.spaced
+                    && Self::single_spaced(query, &parts) =>
+            {
                 if !self.has_a_rare_piece(first) {
                     return false;
                 }
-                let firsts = self.words_with(first, false, true);
-                let seconds = self.words_beginning(second, false);
-                self.pairs_between(&firsts, seconds, LIGHT_WORDS)
-                    .is_some_and(|found| few_incidents(&self.pair_incidents, &found))
+                let last = parts.len() - 1;
+                let mut middles = Vec::new();
+                let pairs_few = (0..last).all(|k| {
+                    let firsts = self.words_with(parts[k], k > 0, true);
+                    if k > 0 {
+                        middles.extend(each(&firsts));
+                    }
+                    let seconds = self.words_beginning(parts[k + 1], k + 1 < last);
+                    self.pairs_between(&firsts, seconds, LIGHT_WORDS)
+                        .is_some_and(|found| few_incidents(&self.pair_incidents, &found))
+                });
+                let (checks, sets) = self.repeats.weigh(&middles);
+                pairs_few && sets == 0 && checks <= LIGHT_CHECKS
             }
             _ => false,
         }
+    }
+
+    /// Whether `query` is its `parts` with one space (and no other blank) between each two.
+    fn single_spaced(query: &str, parts: &[&str]) -> bool {
+        query.len() == parts.iter().map(|p| p.len() + 1).sum::<usize>() - 1
+            && !query.contains(|c: char| c.is_whitespace() && c != ' ')
     }
 
     /// Whether `part` has a three-byte piece held by at most [`LIGHT_WORDS`] words.
@@ -602,11 +625,7 @@ impl Words {
             query.ends_with(char::is_whitespace),
         );
         let last = parts.len().checked_sub(1)?;
-        if last > 0
-            && self.spaced
-            && query.len() == parts.iter().map(|p| p.len() + 1).sum::<usize>() - 1
-            && !query.contains(|c: char| c.is_whitespace() && c != ' ')
-        {
+        if last > 0 && self.spaced && Self::single_spaced(query, &parts) {
             return Some(self.containing_spaced(&parts));
         }
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(parts.len());
@@ -673,6 +692,10 @@ mod tests {
         for n in 0..(DENSE as u32 + 500) {
             list.push(format!("synthetic incident {n} near town{}", n % 7).into());
         }
+        // A word held twice in more texts than a light search reads one by one.
+        for _ in 0..=LIGHT_CHECKS {
+            list.push("echo echo echo".into());
+        }
         let words = Words::new(&list);
         assert_eq!(words.count(), list.len() as u32);
         assert!(
@@ -691,16 +714,25 @@ mod tests {
         for light in ["synthetic", "school", "zzz", "4095", "town3"] {
             assert!(words.is_light(light), "{light}");
         }
-        for light in ["near town1", "incident 1", "incident 4095"] {
+        for light in [
+            "near town1",
+            "incident 1",
+            "incident 4095",
+            "incident 12 near",
+            "synthetic incident 12 near town1",
+            "echo echo",
+        ] {
             assert!(words.is_light(light), "{light}");
         }
         for heavy in [
             "1",
             "in near",
-            "incident 12 near",
             " school",
             "school ",
             "near  town1",
+            "near\ttown1",
+            "synthetic incident 1 near town1 synthetic incident 1 near",
+            "echo echo echo",
         ] {
             assert!(!words.is_light(heavy), "{heavy}");
         }
@@ -715,6 +747,7 @@ mod tests {
         }
         let mut partly_unsure = 0;
         for query in [
+            "echo echo echo",
             "school",
             "chool",
             "schools",

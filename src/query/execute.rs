@@ -1218,7 +1218,7 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// or a CQL2 comparison) dense enough to be checked member by member (see [`fills_alone`]),
 /// or of two whose shared count is at hand and fills a page as cheaply; or a page of every
 /// incident by depth or toll (read from one end of that ordered index); or a text of one
-/// word, or two side by side, found cheaply by the words (see [`Index::text_is_light`]),
+/// word, or several side by side, found cheaply by the words (see [`Index::text_is_light`]),
 /// with sets as above.
 pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if q.limit > LIGHT_LIMIT || q.offset.saturating_add(q.limit) > LIGHT_DEPTH {
