@@ -511,11 +511,16 @@ impl Words {
                 let last = parts.len() - 1;
                 let mut middles = Vec::new();
                 let pairs_few = (0..last).all(|k| {
-                    let firsts = self.words_with(parts[k], k > 0, true);
-                    if k > 0 {
-                        middles.extend(each(&firsts));
+                    let (starts, ends) = (k > 0, k + 1 < last);
+                    if starts {
+                        middles.push(self.words_beginning(parts[k], true));
                     }
-                    let seconds = self.words_beginning(parts[k + 1], k + 1 < last);
+                    let key = Self::pair_key(parts[k], parts[k + 1], starts, ends);
+                    if self.unions.kept(&key).is_some() {
+                        return true;
+                    }
+                    let firsts = self.words_with(parts[k], starts, true);
+                    let seconds = self.words_beginning(parts[k + 1], ends);
                     self.pairs_between(&firsts, seconds, LIGHT_WORDS)
                         .is_some_and(|found| few_incidents(&self.pair_incidents, &found))
                 });
@@ -551,13 +556,37 @@ impl Words {
         format!("{}{}{part}", u8::from(starts), u8::from(ends)).into()
     }
 
-    /// The incidents holding a word of `firsts` (ascending) followed by a word of `seconds`
-    /// after one space.
-    fn side_by_side(&self, firsts: &[u32], seconds: Range<u32>) -> Cow<'_, RoaringBitmap> {
+    /// The incidents holding a word with `first` followed by one with `second` after one
+    /// space (the first word beginning with `first` when `starts`, the second ending with
+    /// `second` when `ends`): kept, like a part's union, when that unites many pairs (a
+    /// client reading every page of a search asks for it again and again).
+    fn side_by_side(
+        &self,
+        first: &str,
+        second: &str,
+        starts: bool,
+        ends: bool,
+    ) -> Cow<'_, RoaringBitmap> {
+        let key = Self::pair_key(first, second, starts, ends);
+        if let Some(kept) = self.unions.kept(&key) {
+            return Cow::Owned((*kept).clone());
+        }
+        let firsts = self.words_with(first, starts, true);
+        let seconds = self.words_beginning(second, ends);
         let found = self
-            .pairs_between(firsts, seconds, usize::MAX)
+            .pairs_between(&firsts, seconds, usize::MAX)
             .expect("no bound");
-        self.pair_incidents.incidents_in(&found)
+        let set = self.pair_incidents.incidents_in(&found);
+        if found.iter().map(|r| r.len()).sum::<usize>() > KEEP_UNION {
+            self.unions.with(key, || set.clone().into_owned());
+        }
+        set
+    }
+
+    /// What the union of the pairs of two parts is kept under (a space in it: never a part's
+    /// key).
+    fn pair_key(first: &str, second: &str, starts: bool, ends: bool) -> Box<str> {
+        format!("{}{}{first} {second}", u8::from(starts), u8::from(ends)).into()
     }
 
     /// The pairs (ranges of places in `pairs`) of a word of `firsts` followed by a word of
@@ -594,12 +623,10 @@ impl Words {
         let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(last);
         let mut middles = Vec::new();
         for k in 0..last {
-            let firsts = self.words_with(parts[k], k > 0, true);
             if k > 0 {
-                middles.extend(firsts.iter().map(|w| *w..w + 1));
+                middles.push(self.words_beginning(parts[k], true));
             }
-            let seconds = self.words_beginning(parts[k + 1], k + 1 < last);
-            let set = self.side_by_side(&firsts, seconds);
+            let set = self.side_by_side(parts[k], parts[k + 1], k > 0, k + 1 < last);
             if set.is_empty() {
                 return (set, Unsure::Nothing);
             }
@@ -687,6 +714,8 @@ mod tests {
             "one two and two three",
             // "one two three" with its middle word twice.
             "two one two three",
+            // Both pairs of "incident 1 near" but for the word "1" itself.
+            "incident 12 and 1 near",
         ]);
         // Enough texts for some words to be dense.
         for n in 0..(DENSE as u32 + 500) {
@@ -747,6 +776,10 @@ mod tests {
         }
         let mut partly_unsure = 0;
         for query in [
+            // The pairs of "incident 1" are many (kept); those of "incident 1 near" are the
+            // pair with the word "1" alone.
+            "incident 1",
+            "incident 1 near",
             "echo echo echo",
             "school",
             "chool",
