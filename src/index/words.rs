@@ -17,6 +17,7 @@ use roaring::RoaringBitmap;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// A part of a query found in more words than this has the union of their incidents kept
@@ -180,15 +181,61 @@ fn pieces_of(bytes: &[u8]) -> Vec<u32> {
     pieces
 }
 
-/// The intersection of `sets` (`None`: no set), the smallest first.
-fn intersection(mut sets: Vec<Cow<'_, RoaringBitmap>>) -> Option<Cow<'_, RoaringBitmap>> {
-    sets.sort_by_key(|s| s.len());
-    let mut sets = sets.into_iter();
-    let mut first = sets.next()?;
-    for set in sets {
-        *first.to_mut() &= &*set;
+/// A set of incidents found by the words: borrowed from their lists, shared with the unions
+/// kept, or made for the query. A kept union is intersected with the others without first
+/// being copied.
+enum Held<'a> {
+    Borrowed(&'a RoaringBitmap),
+    Kept(Arc<RoaringBitmap>),
+    Made(RoaringBitmap),
+}
+
+impl<'a> From<Cow<'a, RoaringBitmap>> for Held<'a> {
+    fn from(set: Cow<'a, RoaringBitmap>) -> Self {
+        match set {
+            Cow::Borrowed(set) => Held::Borrowed(set),
+            Cow::Owned(set) => Held::Made(set),
+        }
     }
-    Some(first)
+}
+
+impl<'a> Held<'a> {
+    fn set(&self) -> &RoaringBitmap {
+        match self {
+            Held::Borrowed(set) => set,
+            Held::Kept(set) => set,
+            Held::Made(set) => set,
+        }
+    }
+
+    fn into_cow(self) -> Cow<'a, RoaringBitmap> {
+        match self {
+            Held::Borrowed(set) => Cow::Borrowed(set),
+            Held::Kept(set) => Cow::Owned(Arc::unwrap_or_clone(set)),
+            Held::Made(set) => Cow::Owned(set),
+        }
+    }
+}
+
+/// The intersection of `sets` (`None`: no set), the smallest first.
+fn intersection(mut sets: Vec<Held<'_>>) -> Option<Cow<'_, RoaringBitmap>> {
+    sets.sort_by_key(|s| s.set().len());
+    let mut sets = sets.into_iter();
+    let first = sets.next()?;
+    let Some(second) = sets.next() else {
+        return Some(first.into_cow());
+    };
+    let mut both = match first {
+        Held::Made(mut set) => {
+            set &= second.set();
+            set
+        }
+        first => first.set() & second.set(),
+    };
+    for set in sets {
+        both &= set.set();
+    }
+    Some(Cow::Owned(both))
 }
 
 /// The first place from `from` on in `list` (ascending) holding `key` or more: found by steps
@@ -467,17 +514,17 @@ impl Words {
 
     /// The incidents whose text holds `part` (no space in it) as [`Words::words_with`]
     /// finds it.
-    fn with_part(&self, part: &str, starts: bool, ends: bool) -> Cow<'_, RoaringBitmap> {
+    fn with_part(&self, part: &str, starts: bool, ends: bool) -> Held<'_> {
         let key = Self::key(part, starts, ends);
         if let Some(kept) = self.unions.kept(&key) {
-            return Cow::Owned((*kept).clone());
+            return Held::Kept(kept);
         }
         let words = self.word_ranges(part, starts, ends);
         let set = self.incidents.incidents_in(&words);
         if words.iter().map(|r| r.len()).sum::<usize>() > KEEP_UNION {
-            self.unions.with(key, || set.clone().into_owned());
+            return Held::Kept(self.unions.with(key, || set.into_owned()));
         }
-        set
+        set.into()
     }
 
     /// Whether [`Words::containing`] finds `query` exactly with a small, bounded amount of
@@ -560,16 +607,10 @@ impl Words {
     /// space (the first word beginning with `first` when `starts`, the second ending with
     /// `second` when `ends`): kept, like a part's union, when that unites many pairs (a
     /// client reading every page of a search asks for it again and again).
-    fn side_by_side(
-        &self,
-        first: &str,
-        second: &str,
-        starts: bool,
-        ends: bool,
-    ) -> Cow<'_, RoaringBitmap> {
+    fn side_by_side(&self, first: &str, second: &str, starts: bool, ends: bool) -> Held<'_> {
         let key = Self::pair_key(first, second, starts, ends);
         if let Some(kept) = self.unions.kept(&key) {
-            return Cow::Owned((*kept).clone());
+            return Held::Kept(kept);
         }
         let firsts = self.words_with(first, starts, true);
         let seconds = self.words_beginning(second, ends);
@@ -578,9 +619,9 @@ impl Words {
             .expect("no bound");
         let set = self.pair_incidents.incidents_in(&found);
         if found.iter().map(|r| r.len()).sum::<usize>() > KEEP_UNION {
-            self.unions.with(key, || set.clone().into_owned());
+            return Held::Kept(self.unions.with(key, || set.into_owned()));
         }
-        set
+        set.into()
     }
 
     /// What the union of the pairs of two parts is kept under (a space in it: never a part's
@@ -620,15 +661,15 @@ impl Words {
     /// or outside the texts holding one of its middle words twice.
     fn containing_spaced(&self, parts: &[&str]) -> (Cow<'_, RoaringBitmap>, Unsure) {
         let last = parts.len() - 1;
-        let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(last);
+        let mut sets: Vec<Held<'_>> = Vec::with_capacity(last);
         let mut middles = Vec::new();
         for k in 0..last {
             if k > 0 {
                 middles.push(self.words_beginning(parts[k], true));
             }
             let set = self.side_by_side(parts[k], parts[k + 1], k > 0, k + 1 < last);
-            if set.is_empty() {
-                return (set, Unsure::Nothing);
+            if set.set().is_empty() {
+                return (set.into_cow(), Unsure::Nothing);
             }
             sets.push(set);
         }
@@ -655,11 +696,11 @@ impl Words {
         if last > 0 && self.spaced && Self::single_spaced(query, &parts) {
             return Some(self.containing_spaced(&parts));
         }
-        let mut sets: Vec<Cow<'_, RoaringBitmap>> = Vec::with_capacity(parts.len());
+        let mut sets: Vec<Held<'_>> = Vec::with_capacity(parts.len());
         for (k, part) in parts.iter().enumerate() {
             let set = self.with_part(part, k > 0 || before, k < last || after);
-            if set.is_empty() {
-                return Some((set, Unsure::Nothing));
+            if set.set().is_empty() {
+                return Some((set.into_cow(), Unsure::Nothing));
             }
             sets.push(set);
         }
