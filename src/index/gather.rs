@@ -35,6 +35,11 @@ impl Gather {
         }
     }
 
+    /// Whether the numbers are marked as bits (else sorted).
+    pub fn marks(&self) -> bool {
+        self.bits.is_some()
+    }
+
     pub fn add(&mut self, i: u32) {
         match &mut self.bits {
             Some(bits) => {

@@ -3,6 +3,7 @@
 //! others a run of one sorted list (a million keys held once cost four bytes each, not a set
 //! each).
 
+use super::gather::Gather;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -175,33 +176,23 @@ impl Lists {
     }
 }
 
-/// The set of `numbers` (in any order, maybe repeated): marked in a bit for each number up to
-/// the largest when they are many for that span (cheaper than sorting them: ten thousand
-/// numbers below a million took 100 µs to sort, and their bits 20 µs to mark and read),
-/// else sorted, where the query stands when few (a light query never waits on the pool).
+/// The set of `numbers` (in any order, maybe repeated): marked as bits over their span when
+/// they are many for it (ten thousand numbers below a million took 100 µs to sort), else
+/// sorted ([`Gather`]), where the query stands when few (a light query never waits on the
+/// pool).
 fn union_of(mut numbers: Vec<u32>) -> RoaringBitmap {
     let Some(largest) = numbers.iter().max() else {
         return RoaringBitmap::new();
     };
-    let bytes = *largest as usize / 8 + 1;
-    if numbers.len() >= bytes / BYTES_A_NUMBER {
-        let mut bits = vec![0u8; bytes];
-        for n in numbers {
-            bits[n as usize / 8] |= 1 << (n % 8);
-        }
-        return RoaringBitmap::from_lsb0_bytes(0, &bits);
+    let mut gather = Gather::new(numbers.len(), *largest as usize + 1);
+    if gather.marks() || numbers.len() <= PARALLEL_SORT {
+        gather.add_all(&numbers);
+        return gather.finish();
     }
-    if numbers.len() > PARALLEL_SORT {
-        numbers.par_sort_unstable();
-    } else {
-        numbers.sort_unstable();
-    }
+    numbers.par_sort_unstable();
     numbers.dedup();
     RoaringBitmap::from_sorted_iter(numbers).expect("sorted and deduplicated")
 }
-
-/// Bytes of bits [`union_of`] marks and reads for the cost of sorting one number.
-const BYTES_A_NUMBER: usize = 64;
 
 /// Whether `starts` cut a list of `items` into `keys` runs, one after the other.
 pub fn covers(starts: &[usize], keys: usize, items: usize) -> bool {
@@ -237,7 +228,7 @@ mod tests {
             }
             let want: RoaringBitmap = numbers.iter().copied().collect();
             let largest = numbers.iter().max().map_or(0, |m| *m as usize);
-            if numbers.len() >= (largest / 8 + 1) / BYTES_A_NUMBER {
+            if Gather::new(numbers.len(), largest + 1).marks() {
                 marked += 1;
             } else {
                 sorted += 1;
