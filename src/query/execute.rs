@@ -756,12 +756,14 @@ impl Plan<'_> {
 
     /// Matches in the order of `by` (ties and unknowns in date order, unknowns last), from
     /// `skip` on, at most `take`: walks the index's order (only the positions of the named
-    /// set's members, when the matches lie in one) and stops once the page is full; `None`
-    /// once it has checked `budget` incidents without filling it.
+    /// set's `members` in it, when the matches lie in one) and stops once the page is full;
+    /// `None` once it has checked `budget` incidents without filling it.
+    #[allow(clippy::too_many_arguments)]
     fn by_key(
         &self,
         index: &Index,
         by: &RangeIndex,
+        members: Option<&RoaringBitmap>,
         descending: bool,
         skip: usize,
         take: usize,
@@ -772,8 +774,6 @@ impl Plan<'_> {
             return Some(out);
         }
         let (mut skipped, mut checked) = (0, 0u64);
-        let guide = self.within.as_ref().map(|n| by.set_counts(n, &index.sets));
-        let members = guide.as_ref().map(|g| &g.positions);
         // Each position read: `Some(true)` once the page is full, `None` past the budget.
         let mut check = |at: usize| -> Option<bool> {
             checked += 1;
@@ -835,20 +835,6 @@ impl Plan<'_> {
         }
         walk(by.known, by.order.len())?;
         Some(out)
-    }
-
-    /// How many positions of `by`'s order a walk for the first `wanted` of `matched`
-    /// matches is expected to read, were they spread evenly: the named set's members alone
-    /// when the matches lie in one.
-    fn expected_walk(&self, index: &Index, by: &RangeIndex, wanted: usize, matched: usize) -> u64 {
-        let read = match &self.within {
-            Some(named) => by.set_counts(named, &index.sets).positions.len(),
-            None => index.len() as u64,
-        };
-        (wanted as u64)
-            .saturating_mul(read)
-            .checked_div(matched as u64)
-            .unwrap_or(u64::MAX)
     }
 }
 
@@ -1386,12 +1372,20 @@ fn page_by_key<'a>(
     bound: Option<u64>,
 ) -> Option<Vec<u32>> {
     let (skip, take) = (q.offset, q.limit);
-    let walk = plan.expected_walk(index, by, skip.saturating_add(take), matched);
+    // The named set's members' positions in the order, when the matches lie in one: what a
+    // walk reads, were the matches spread evenly along it.
+    let guide = (plan.within.as_ref()).map(|named| by.set_counts(named, &index.sets));
+    let members = guide.as_ref().map(|g| &g.positions);
+    let read = members.map_or(index.len() as u64, RoaringBitmap::len);
+    let walk = (skip.saturating_add(take) as u64)
+        .saturating_mul(read)
+        .checked_div(matched as u64)
+        .unwrap_or(u64::MAX);
     let keyed = plan.set.as_ref().map_or(index.len() as u64, |s| s.len());
     if walk <= SPAN_WALK && walk.saturating_mul(WALK_COST) < keyed {
         let budget = walk.saturating_mul(WALK_SLACK).max(SPAN_WALK);
         let budget = bound.map_or(budget, |b| budget.min(b));
-        if let Some(page) = plan.by_key(index, by, descending, skip, take, budget) {
+        if let Some(page) = plan.by_key(index, by, members, descending, skip, take, budget) {
             return Some(page);
         }
     }
