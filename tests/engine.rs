@@ -899,6 +899,76 @@ const PAGES: [(Option<&str>, usize, usize); 8] = [
 ];
 
 #[test]
+fn a_box_or_a_radius_by_depth_or_toll_is_counted_and_paged_as_checking_every_incident() {
+    let (_dir, index) = dataset(4_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+    let mut areas: Vec<Vec<(&str, String)>> = vec![
+        vec![("bbox", "-180,-90,180,90".into())],
+        vec![("bbox", "46.7,39.78,46.8,39.86".into())],
+        vec![("bbox", "170,-10,-170,10".into())],
+        vec![("near", "46.75,39.82".into()), ("within_km", "5".into())],
+        vec![("near", "46.75,39.82".into()), ("within_km", "0.05".into())],
+    ];
+    for _ in 0..16 {
+        let (w, s) = (rng.random_range(45.0..47.5), rng.random_range(38.9..40.9));
+        let (dw, ds) = (rng.random_range(0.001..1.5), rng.random_range(0.001..1.0));
+        areas.push(vec![("bbox", format!("{w},{s},{},{}", w + dw, s + ds))]);
+        let (lon, lat) = (rng.random_range(45.5..47.5), rng.random_range(39.0..40.8));
+        areas.push(vec![
+            ("near", format!("{lon},{lat}")),
+            ("within_km", format!("{}", rng.random_range(0.2..40.0))),
+        ]);
+    }
+    // Ranges of the key sorted by (one run of its order), and one of another key.
+    let ranges: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("depth_min_km", "10")],
+        &[("depth_max_km", "30")],
+        &[("depth_min_km", "5"), ("depth_max_km", "20")],
+        &[("min_killed", "2")],
+    ];
+    let pages: [(usize, usize); 6] = [
+        (10, 0),
+        (100, 37),
+        (7, 3),
+        (50, 400),
+        (10_000, 0),
+        (5, 9_999),
+    ];
+    let mut merged = 0;
+    for (k, area) in areas.iter().enumerate() {
+        for sort in ["depth_km", "-depth_km", "killed", "-killed"] {
+            let mut pairs = area.clone();
+            pairs.extend(
+                ranges[k % ranges.len()]
+                    .iter()
+                    .map(|(n, v)| (*n, v.to_string())),
+            );
+            for (limit, offset) in pages {
+                agrees_as_a_page(&index, &pairs, None, Some(sort), limit, offset);
+            }
+            // Once its cells are made (by the first page), a small page is answered where the
+            // request stands.
+            let mut light: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect();
+            light.extend([
+                ("sortby".into(), sort.into()),
+                ("limit".into(), "10".into()),
+            ]);
+            if query::light_page(&index, &parse(&index, &light)).is_some() {
+                merged += 1;
+            }
+        }
+    }
+    // Areas spanning few cells, sorted by a key with no range or a range of that key (the
+    // least toll is one of the highest toll's), are merged from the cells in order: 66 of
+    // the 148 here.
+    assert!(merged >= 60, "{merged} pages by key merged from the cells");
+}
+
+#[test]
 fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
@@ -1029,8 +1099,7 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     assert!(!light(few), "{few}: a page would read every shelling");
     // A page by depth or toll of what is light in date order, walked along the named set's
     // members or keyed within a bound, is answered where it stands (and is the page the
-    // engine gives); a box's or a radius's is not (light in date order for being merged from
-    // the grid), nor what is heavy in date order.
+    // engine gives); what is heavy in date order is not.
     let answered = |query: &str| {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
         let q = parse(&index, &pairs);
@@ -1051,9 +1120,18 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         assert!(!light(query), "{query}: not light before its walk");
         assert!(answered(query).is_some_and(|n| n > 0), "{query}");
     }
+    // A box's or a radius's is, once the grid's cells in the key's order are made (by a
+    // first page answered where heavy work may run).
     for query in [
         "bbox=46.7,39.78,46.8,39.86&limit=10&sortby=-depth_km",
         "near=46.75,39.82&within_km=5&limit=10&sortby=-killed",
+    ] {
+        assert_eq!(answered(query), None, "{query}: before its cells are made");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        query::execute(&index, &parse(&index, &pairs));
+        assert!(answered(query).is_some_and(|n| n > 0), "{query}");
+    }
+    for query in [
         "limit=10&q=nt%20incident%201&sortby=-depth_km",
         "limit=10&type=shelling&sortby=-killed,depth_km",
         "limit=101&type=shelling&sortby=-killed",

@@ -5,7 +5,9 @@
 //! query intersects the sets it names: counting its matches costs the size of the bitmaps,
 //! not the number of incidents, and its first page is read off the front of the result.
 
+use super::Grid;
 use super::gather::Gather;
+use super::grid::Ranked;
 use super::kept::Kept;
 use super::set_counts::{self, Named, SetCounts, Vocabulary};
 use super::shared::Tables;
@@ -45,6 +47,10 @@ pub struct RangeIndex {
     /// What named sets it holds, counted by chunk ([`SetCounts`]), made on first use.
     #[serde(skip)]
     set_tables: Kept<Named, SetCounts, { set_counts::KEPT }>,
+    /// The grid's cells in this order ([`Ranked`]), made on first use against the grid of
+    /// the index this one was built with (a write makes a new order, which starts without).
+    #[serde(skip)]
+    cells: Kept<(), Ranked, 1>,
 }
 
 fn next_serial() -> u64 {
@@ -212,6 +218,7 @@ impl RangeIndex {
             serial: next_serial(),
             tables: Tables::default(),
             set_tables: Kept::default(),
+            cells: Kept::default(),
         }
         .ranked()
     }
@@ -243,6 +250,17 @@ impl RangeIndex {
     ) -> std::sync::Arc<SetCounts> {
         self.set_tables
             .with(named.clone(), || SetCounts::new(&set(), self))
+    }
+
+    /// The grid's cells in this order, made now from `grid` if not kept (the grid must be
+    /// the one built with this order: see [`Index::page_by_key_in`](super::Index::page_by_key_in)).
+    pub(super) fn cells(&self, grid: &Grid) -> std::sync::Arc<Ranked> {
+        self.cells.with((), || grid.ranked(self.rank()))
+    }
+
+    /// Whether [`RangeIndex::cells`] are kept.
+    pub(super) fn cells_ready(&self) -> bool {
+        self.cells.kept(&()).is_some()
     }
 
     /// The keys in the order's order (finite for the first `known`).
@@ -403,6 +421,7 @@ impl RangeIndex {
             serial: next_serial(),
             tables: Tables::default(),
             set_tables: Kept::default(),
+            cells: Kept::default(),
         }
         .ranked()
     }

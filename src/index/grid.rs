@@ -6,6 +6,9 @@
 //! holding 27,000 incidents costs about as much as touching 27,000 words.
 
 mod blocks;
+mod ranked;
+
+pub use ranked::{Ranked, Region};
 
 use super::gather::Gather;
 use crate::geodesy::{Coverage, Radius};
@@ -225,13 +228,16 @@ impl Grid {
     fn visit_box<'g, 's>(
         &'g self,
         spans: &'s [[f64; 4]],
+        blocks: bool,
         mut visit: impl FnMut(Part<'g>, &'s [f64; 4]),
     ) {
-        let blocks = self.blocks();
+        let blocks = blocks.then(|| self.blocks());
         for span in spans {
             let [w, s, e, n] = *span;
             self.visit_cells(w, s, e, n, |k, range| {
-                if let Some(whole) = blocks.whole_at(k, |_, bounds| holds(*span, bounds)) {
+                if let Some(whole) =
+                    blocks.and_then(|b| b.whole_at(k, |_, bounds| holds(*span, bounds)))
+                {
                     if let Some(members) = whole {
                         visit(Part::Block(members), span);
                     }
@@ -268,7 +274,7 @@ impl Grid {
         }
         let mut visits = Vec::new();
         let mut blocks = Vec::new();
-        self.visit_box(&spans, |part, span| match part {
+        self.visit_box(&spans, true, |part, span| match part {
             Part::Cell(range, whole) => visits.push((range, whole, *span)),
             Part::Block(members) => blocks.push(members),
         });
@@ -311,7 +317,7 @@ impl Grid {
         let spans = Self::spans(west, south, east, north);
         self.page_of(
             |cell| {
-                self.visit_box(&spans, |part, span| match part {
+                self.visit_box(&spans, true, |part, span| match part {
                     Part::Cell(range, whole) => cell.add(
                         range,
                         if whole {
@@ -394,6 +400,7 @@ impl Grid {
             runs.push(Run {
                 members: &others,
                 from: 0,
+                at: None,
                 check: Check::Every,
             });
         }
@@ -620,6 +627,7 @@ impl<'a> Cells<'a> {
         let cell = Run {
             members: &cell[days.clone()],
             from: (from + days.start) as u32,
+            at: None,
             check,
         };
         let inside = cell.count(grid);
@@ -638,6 +646,7 @@ impl<'a> Cells<'a> {
             self.runs.push(Run {
                 members: &members[days],
                 from: 0,
+                at: None,
                 check: Check::Every,
             });
         }
@@ -672,12 +681,24 @@ struct Run<'a> {
     members: &'a [u32],
     /// Where the members lie in the grid's `members` (for a cell's run).
     from: u32,
+    /// Where each member lies in the grid's `members`, when they do not lie together from
+    /// `from` (a cell's members in the order of a key, see [`Ranked`]).
+    at: Option<&'a [u32]>,
     check: Check<'a>,
 }
 
 impl Run<'_> {
+    /// Where member `k` lies in the grid's `members`.
+    #[inline]
+    fn slot(&self, k: usize) -> usize {
+        match self.at {
+            Some(at) => at[k] as usize,
+            None => self.from as usize + k,
+        }
+    }
+
     fn counts(&self, grid: &Grid, k: usize) -> bool {
-        let at = || grid.positions[self.from as usize + k];
+        let at = || grid.positions[self.slot(k)];
         match self.check {
             Check::Every => true,
             Check::Span(span) => inside(*span, at()),
@@ -692,6 +713,9 @@ impl Run<'_> {
         let (from, to) = (self.from as usize, self.from as usize + self.members.len());
         match self.check {
             Check::Every => self.members.len(),
+            _ if self.at.is_some() => (0..self.members.len())
+                .filter(|k| self.counts(grid, *k))
+                .count(),
             Check::Within(radius, cell) => {
                 let (lon, lat) = grid.columns();
                 let bounds = grid.bounds[cell as usize];

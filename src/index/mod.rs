@@ -20,7 +20,7 @@ mod words;
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
 pub use days::DayStarts;
-pub use grid::Grid;
+pub use grid::{Grid, Region};
 pub use set_counts::{Named, SetCounts, Vocabulary};
 pub use slots::Slots;
 
@@ -845,6 +845,47 @@ impl Index {
     ) -> Option<(usize, Vec<u32>)> {
         self.is_as_built()
             .then(|| self.grid.page_in_bbox(bbox, days, skip, take, descending))
+    }
+
+    /// How many incidents lie in the region with their positions in `by` in `span` (all,
+    /// without one), and the page from `skip` on, at most `take`, of them in the order of
+    /// `by`'s key (see `Found::page_by_key` in the grid): merged from the grid's cells, each
+    /// kept in that order. `None` while writes since the build are not merged in, or when
+    /// the span is of another order.
+    pub fn page_by_key_in(
+        &self,
+        region: Region,
+        by: &RangeIndex,
+        span: Option<&Span>,
+        skip: usize,
+        take: usize,
+        descending: bool,
+    ) -> Option<(usize, Vec<u32>)> {
+        if !self.is_as_built() {
+            return None;
+        }
+        let ranks = match span {
+            None => 0..u32::MAX,
+            Some(span) if span.index().serial() == by.serial() => {
+                u32::try_from(span.from()).ok()?..u32::try_from(span.to()).ok()?
+            }
+            Some(_) => return None,
+        };
+        let cells = by.cells(&self.grid);
+        let spans = match region {
+            Region::Box(b) => Grid::box_spans(b),
+            Region::Circle(_) => Vec::new(),
+        };
+        let found = self.grid.found(&cells, region, &spans, ranks);
+        let page = found.page_by_key(by.keys(), by.known, skip, take, descending);
+        let items = page.into_iter().map(|r| by.order[r as usize]).collect();
+        Some((found.count, items))
+    }
+
+    /// Whether a page by `by`'s key in a region is found without first making its cells
+    /// (tens of milliseconds at a million).
+    pub fn page_by_key_in_is_ready(&self, by: &RangeIndex) -> bool {
+        self.is_as_built() && by.cells_ready()
     }
 
     /// As [`Index::page_in_bbox`], for the incidents within the radius.

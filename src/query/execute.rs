@@ -10,7 +10,7 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Bitmaps, Grid, Index, Named, RangeIndex, Span, Vocabulary};
+use crate::index::{Bitmaps, Grid, Index, Named, RangeIndex, Region, Span, Vocabulary};
 use geo::Point;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -1255,21 +1255,71 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     }
     // Everything, with days or not, was a query of sets above.
     match area_and_days(q) {
-        Some((Area::Box(b), _, _)) => {
-            index.is_as_built()
-                && Grid::cells_spanned([b.west, b.south, b.east, b.north]) <= LIGHT_CELLS
-        }
-        Some((Area::Near((lon, lat, km)), _, _)) => {
-            index.is_as_built()
-                && Radius::new(Point::new(lon, lat), km * 1000.0)
-                    .envelopes()
-                    .into_iter()
-                    .map(Grid::cells_spanned)
-                    .sum::<u64>()
-                    <= LIGHT_CELLS
-        }
+        Some((area, _, _)) => area_is_light(index, &area),
         _ => false,
     }
+}
+
+/// Whether a box or a radius spans few enough grid cells ([`LIGHT_CELLS`]) to be merged from
+/// them where a request stands, on an index as built.
+fn area_is_light(index: &Index, area: &Area) -> bool {
+    let cells = match area {
+        Area::Everywhere => return false,
+        Area::Box(b) => Grid::cells_spanned([b.west, b.south, b.east, b.north]),
+        Area::Near((lon, lat, km)) => Radius::new(Point::new(*lon, *lat), km * 1000.0)
+            .envelopes()
+            .into_iter()
+            .map(Grid::cells_spanned)
+            .sum::<u64>(),
+    };
+    index.is_as_built() && cells <= LIGHT_CELLS
+}
+
+/// The page of a query filtered by a box or a radius, and at most one range of the key it
+/// is sorted by, sorted by depth or toll: counted and merged from the grid's cells, each kept
+/// in the key's order (see [`Index::page_by_key_in`]). With `make`, those cells are made if
+/// they are not kept (tens of milliseconds at a million, once); without, `None` until they
+/// are. `None` also for any other query, a page deeper than [`MERGED_PAGE_MAX`], or an
+/// index with writes since its build.
+fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
+    let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
+        return None;
+    };
+    let shape = shape(q);
+    if shape.set_values != 0 || shape.other || shape.datetime.is_some() || shape.ranges > 1 {
+        return None;
+    }
+    if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX {
+        return None;
+    }
+    let by = match key {
+        SortKey::Depth => &index.by_depth,
+        _ => &index.by_killed,
+    };
+    if !make && !index.page_by_key_in_is_ready(by) {
+        return None;
+    }
+    let radius;
+    let region = match (shape.bbox, shape.near) {
+        (Some(b), None) => Region::Box([b.west, b.south, b.east, b.north]),
+        (None, Some((lon, lat, km))) => {
+            radius = Radius::new(Point::new(lon, lat), km * 1000.0);
+            Region::Circle(&radius)
+        }
+        _ => return None,
+    };
+    // A range that is not one run of its order (a closed one with unknown keys) is left to
+    // the plan.
+    let spans = range_spans(index, q);
+    if spans.len() != shape.ranges {
+        return None;
+    }
+    let (number_matched, items) =
+        index.page_by_key_in(region, by, spans.first(), q.offset, q.limit, *descending)?;
+    Some(Page {
+        number_matched,
+        items,
+    })
 }
 
 /// The page of a query filtered by a box or a radius (and days) alone, counted and merged
@@ -1399,7 +1449,8 @@ fn page_by_key<'a>(
 }
 
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
-/// toll and found so within a bounded walk or keying; `None` when it is heavy, to be
+/// toll and found so within a bounded walk or keying, or a small box's or radius's page by
+/// depth or toll merged from the grid's cells in that order once they are made; `None` when it is heavy, to be
 /// answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
@@ -1412,9 +1463,20 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
         sort: Vec::new(),
         ..q.clone()
     };
-    // A box or a radius is light in date order for being merged from the grid, which a
-    // page by key is not.
-    if q.bbox.is_some() || q.near.is_some() || !is_light(index, &by_date) {
+    // A box or a radius is light by key when merged from the grid's cells in the key's
+    // order, as it is in date order from the cells as they are.
+    if q.bbox.is_some() || q.near.is_some() {
+        let area = match (q.bbox, q.near) {
+            (Some(b), None) => Area::Box(b),
+            (None, Some(near)) => Area::Near(near),
+            _ => return None,
+        };
+        let shallow = q.limit <= LIGHT_LIMIT && q.offset.saturating_add(q.limit) <= LIGHT_DEPTH;
+        return (shallow && area_is_light(index, &area))
+            .then(|| area_by_key(index, q, false))
+            .flatten();
+    }
+    if !is_light(index, &by_date) {
         return None;
     }
     let by = match key {
@@ -1440,7 +1502,7 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
 
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
-    if let Some(page) = box_page(index, q) {
+    if let Some(page) = box_page(index, q).or_else(|| area_by_key(index, q, true)) {
         return page;
     }
     let (skip, take) = (q.offset, q.limit);
