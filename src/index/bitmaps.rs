@@ -252,15 +252,14 @@ impl RangeIndex {
             .with(named.clone(), || SetCounts::new(&set(), self))
     }
 
-    /// The grid's cells in this order, made now from `grid` if not kept (the grid must be
-    /// the one built with this order: see [`Index::page_by_key_in`](super::Index::page_by_key_in)).
-    pub(super) fn cells(&self, grid: &Grid) -> std::sync::Arc<Ranked> {
-        self.cells.with((), || grid.ranked(self.rank()))
-    }
-
-    /// Whether [`RangeIndex::cells`] are kept.
-    pub(super) fn cells_ready(&self) -> bool {
-        self.cells.kept(&()).is_some()
+    /// The grid's cells in this order, made now from `grid` if not kept and `make` is set
+    /// (the grid must be the one built with this order: see
+    /// [`Index::page_by_key_in`](super::Index::page_by_key_in)).
+    pub(super) fn cells(&self, grid: &Grid, make: bool) -> Option<std::sync::Arc<Ranked>> {
+        match make {
+            true => Some(self.cells.with((), || grid.ranked(self.rank()))),
+            false => self.cells.kept(&()),
+        }
     }
 
     /// The keys in the order's order (finite for the first `known`).

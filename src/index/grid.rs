@@ -401,6 +401,7 @@ impl Grid {
                 members: &others,
                 from: 0,
                 at: None,
+                keep: None,
                 check: Check::Every,
             });
         }
@@ -628,6 +629,7 @@ impl<'a> Cells<'a> {
             members: &cell[days.clone()],
             from: (from + days.start) as u32,
             at: None,
+            keep: None,
             check,
         };
         let inside = cell.count(grid);
@@ -647,6 +649,7 @@ impl<'a> Cells<'a> {
                 members: &members[days],
                 from: 0,
                 at: None,
+                keep: None,
                 check: Check::Every,
             });
         }
@@ -684,7 +687,17 @@ struct Run<'a> {
     /// Where each member lies in the grid's `members`, when they do not lie together from
     /// `from` (a cell's members in the order of a key, see [`Ranked`]).
     at: Option<&'a [u32]>,
+    /// Only the members whose positions in an ordered index lie in a range count (besides
+    /// the check).
+    keep: Option<&'a Keep<'a>>,
     check: Check<'a>,
+}
+
+/// The members whose positions in an ordered index lie in a range: those whose key does.
+struct Keep<'a> {
+    /// Each incident's position in the order, by number.
+    rank: &'a [u32],
+    ranks: Range<u32>,
 }
 
 impl Run<'_> {
@@ -697,7 +710,18 @@ impl Run<'_> {
         }
     }
 
+    /// Whether every member counts, unchecked.
+    fn all_count(&self) -> bool {
+        matches!(self.check, Check::Every) && self.keep.is_none()
+    }
+
     fn counts(&self, grid: &Grid, k: usize) -> bool {
+        if let Some(keep) = self.keep {
+            let rank = keep.rank.get(self.members[k] as usize).copied();
+            if !rank.is_some_and(|r| keep.ranks.contains(&r)) {
+                return false;
+            }
+        }
         let at = || grid.positions[self.slot(k)];
         match self.check {
             Check::Every => true,
@@ -710,6 +734,11 @@ impl Run<'_> {
     }
 
     fn count(&self, grid: &Grid) -> usize {
+        if self.keep.is_some() {
+            return (0..self.members.len())
+                .filter(|k| self.counts(grid, *k))
+                .count();
+        }
         let (from, to) = (self.from as usize, self.from as usize + self.members.len());
         match self.check {
             Check::Every => self.members.len(),
@@ -732,7 +761,7 @@ impl Run<'_> {
     /// Where the first counted member lies from position `at` on (inclusive) in the walk's
     /// direction.
     fn next_from(&self, grid: &Grid, at: usize, descending: bool) -> Option<usize> {
-        if matches!(self.check, Check::Every) {
+        if self.all_count() {
             return Some(at);
         }
         if descending {
@@ -760,7 +789,7 @@ fn merge(grid: &Grid, runs: &[Run], skip: usize, wanted: usize, descending: bool
         .iter()
         .map(|run| {
             let first = if descending { run.members.len() - 1 } else { 0 };
-            (first, matches!(run.check, Check::Every))
+            (first, run.all_count())
         })
         .collect();
     let mut heap: BinaryHeap<Reverse<u64>> = (0..runs.len()).map(|r| entry(r, at[r].0)).collect();
@@ -790,7 +819,7 @@ fn merge(grid: &Grid, runs: &[Run], skip: usize, wanted: usize, descending: bool
             Some(k + 1).filter(|n| *n < runs[r].members.len())
         };
         if let Some(next) = next {
-            at[r] = (next, matches!(runs[r].check, Check::Every));
+            at[r] = (next, runs[r].all_count());
             heap.push(entry(r, next));
         }
     }
@@ -801,7 +830,7 @@ fn merge(grid: &Grid, runs: &[Run], skip: usize, wanted: usize, descending: bool
 mod tests {
     use super::*;
 
-    fn lattice() -> Vec<[f64; 2]> {
+    pub(super) fn lattice() -> Vec<[f64; 2]> {
         // Points on a fine lattice, some exactly on cell and box edges.
         let mut positions = Vec::new();
         for i in 0..200 {

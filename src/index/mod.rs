@@ -850,8 +850,10 @@ impl Index {
     /// How many incidents lie in the region with their positions in `by` in `span` (all,
     /// without one), and the page from `skip` on, at most `take`, of them in the order of
     /// `by`'s key (see `Found::page_by_key` in the grid): merged from the grid's cells, each
-    /// kept in that order. `None` while writes since the build are not merged in, or when
-    /// the span is of another order.
+    /// kept in that order. Those cells are made now if they are not kept and `make` is set
+    /// (tens of milliseconds at a million, once). `None` when they are not at hand, while
+    /// writes since the build are not merged in, or when the span is of another order.
+    #[allow(clippy::too_many_arguments)]
     pub fn page_by_key_in(
         &self,
         region: Region,
@@ -860,32 +862,74 @@ impl Index {
         skip: usize,
         take: usize,
         descending: bool,
+        make: bool,
     ) -> Option<(usize, Vec<u32>)> {
-        if !self.is_as_built() {
-            return None;
-        }
         let ranks = match span {
             None => 0..u32::MAX,
-            Some(span) if span.index().serial() == by.serial() => {
-                u32::try_from(span.from()).ok()?..u32::try_from(span.to()).ok()?
-            }
+            Some(span) if span.index().serial() == by.serial() => Self::ranks_of(span)?,
             Some(_) => return None,
         };
-        let cells = by.cells(&self.grid);
-        let spans = match region {
-            Region::Box(b) => Grid::box_spans(b),
-            Region::Circle(_) => Vec::new(),
-        };
+        let cells = self.region_cells(by, make)?;
+        let spans = Self::spans_of(region);
         let found = self.grid.found(&cells, region, &spans, ranks);
         let page = found.page_by_key(by.keys(), by.known, skip, take, descending);
         let items = page.into_iter().map(|r| by.order[r as usize]).collect();
         Some((found.count, items))
     }
 
-    /// Whether a page by `by`'s key in a region is found without first making its cells
-    /// (tens of milliseconds at a million).
-    pub fn page_by_key_in_is_ready(&self, by: &RangeIndex) -> bool {
-        self.is_as_built() && by.cells_ready()
+    /// As [`Index::page_by_key_in`], for the incidents of the region whose key lies in
+    /// `span`, in date order (descending with `descending`): counted from the grid's cells
+    /// in the span's order, and merged from them as they are (or, when the span holds few
+    /// of the region, gathered from those in order).
+    #[allow(clippy::too_many_arguments)]
+    pub fn page_in_range(
+        &self,
+        region: Region,
+        span: &Span,
+        skip: usize,
+        take: usize,
+        descending: bool,
+        make: bool,
+    ) -> Option<(usize, Vec<u32>)> {
+        let by = span.index();
+        let ranks = Self::ranks_of(span)?;
+        let cells = self.region_cells(by, make)?;
+        let spans = Self::spans_of(region);
+        let found = self.grid.found(&cells, region, &spans, ranks.clone());
+        let wanted = skip.saturating_add(take);
+        let page = found.by_date(
+            region,
+            &spans,
+            by.rank(),
+            &by.order,
+            ranks,
+            skip,
+            wanted,
+            descending,
+        );
+        Some((found.count, page))
+    }
+
+    /// The grid's cells in `by`'s order, made now with `make`; `None` on an index with
+    /// writes since its build (its grid holds only the incidents built with it).
+    fn region_cells(&self, by: &RangeIndex, make: bool) -> Option<Arc<grid::Ranked>> {
+        if !self.is_as_built() {
+            return None;
+        }
+        by.cells(&self.grid, make)
+    }
+
+    /// The span's positions in its order.
+    fn ranks_of(span: &Span) -> Option<std::ops::Range<u32>> {
+        Some(u32::try_from(span.from()).ok()?..u32::try_from(span.to()).ok()?)
+    }
+
+    /// A box as the grid reads it (one or two spans); none for a circle.
+    fn spans_of(region: Region) -> Vec<[f64; 4]> {
+        match region {
+            Region::Box(b) => Grid::box_spans(b),
+            Region::Circle(_) => Vec::new(),
+        }
     }
 
     /// As [`Index::page_in_bbox`], for the incidents within the radius.

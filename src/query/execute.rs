@@ -1275,28 +1275,20 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
     index.is_as_built() && cells <= LIGHT_CELLS
 }
 
-/// The page of a query filtered by a box or a radius, and at most one range of the key it
-/// is sorted by, sorted by depth or toll: counted and merged from the grid's cells, each kept
-/// in the key's order (see [`Index::page_by_key_in`]). With `make`, those cells are made if
-/// they are not kept (tens of milliseconds at a million, once); without, `None` until they
-/// are. `None` also for any other query, a page deeper than [`MERGED_PAGE_MAX`], or an
-/// index with writes since its build.
+/// The page of a query filtered by a box or a radius and a range of keys (depth, toll,
+/// distances to reference objects) in date order, or by a box or a radius, and at most one
+/// range of the key it is sorted by, sorted by depth or toll: counted and merged from the
+/// grid's cells, each kept in the order of the range's key or the sort's (see
+/// [`Index::page_by_key_in`] and [`Index::page_in_range`]). With `make`, those cells are
+/// made if they are not kept (tens of milliseconds at a million, once per order); without,
+/// `None` until they are. `None` also for any other query, a page deeper than
+/// [`MERGED_PAGE_MAX`], or an index with writes since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
-    let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
-        return None;
-    };
     let shape = shape(q);
     if shape.set_values != 0 || shape.other || shape.datetime.is_some() || shape.ranges > 1 {
         return None;
     }
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX {
-        return None;
-    }
-    let by = match key {
-        SortKey::Depth => &index.by_depth,
-        _ => &index.by_killed,
-    };
-    if !make && !index.page_by_key_in_is_ready(by) {
         return None;
     }
     let radius;
@@ -1314,8 +1306,20 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     if spans.len() != shape.ranges {
         return None;
     }
-    let (number_matched, items) =
-        index.page_by_key_in(region, by, spans.first(), q.offset, q.limit, *descending)?;
+    let (skip, take) = (q.offset, q.limit);
+    let (number_matched, items) = match (q.sort.as_slice(), shape.descending, spans.first()) {
+        ([(key @ (SortKey::Depth | SortKey::Killed), descending)], _, span) => {
+            let by = match key {
+                SortKey::Depth => &index.by_depth,
+                _ => &index.by_killed,
+            };
+            index.page_by_key_in(region, by, span, skip, take, *descending, make)?
+        }
+        (_, Some(descending), Some(span)) => {
+            index.page_in_range(region, span, skip, take, descending, make)?
+        }
+        _ => return None,
+    };
     Some(Page {
         number_matched,
         items,
@@ -1456,15 +1460,9 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
         return Some(execute(index, q));
     }
-    let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
-        return None;
-    };
-    let by_date = IncidentQuery {
-        sort: Vec::new(),
-        ..q.clone()
-    };
-    // A box or a radius is light by key when merged from the grid's cells in the key's
-    // order, as it is in date order from the cells as they are.
+    // A box or a radius by key, or with a range of keys, is light when merged from the
+    // grid's cells in the key's order, as it is alone in date order from the cells as they
+    // are.
     if q.bbox.is_some() || q.near.is_some() {
         let area = match (q.bbox, q.near) {
             (Some(b), None) => Area::Box(b),
@@ -1476,6 +1474,13 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
             .then(|| area_by_key(index, q, false))
             .flatten();
     }
+    let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
+        return None;
+    };
+    let by_date = IncidentQuery {
+        sort: Vec::new(),
+        ..q.clone()
+    };
     if !is_light(index, &by_date) {
         return None;
     }

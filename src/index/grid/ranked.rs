@@ -5,7 +5,7 @@
 //! order is a merge of the cells from their first members, and a range of the same key is
 //! one stretch of each cell, counted by two binary searches.
 
-use super::{Check, Grid, Part, Run, merge};
+use super::{Check, Grid, Keep, Part, Run, merge};
 use crate::geodesy::Radius;
 use std::ops::Range;
 
@@ -88,18 +88,39 @@ impl Grid {
                 members: &cell[stretch.clone()],
                 from: (from + stretch.start) as u32,
                 at: Some(&ranked.at[from + stretch.start..from + stretch.end]),
+                keep: None,
                 check,
             };
-            let inside = if whole_cell {
-                // The same members in the grid's own layout: counted from memory that lies
-                // together (a circle's cells four at a time).
+            // The cell's members in the grid's own layout are counted from memory that lies
+            // together (a circle's cells four at a time): the whole cell, less what the
+            // stretch leaves out when that is the smaller part.
+            let whole = || {
                 Run {
                     members: &self.members[from..to],
                     from: range.start,
                     at: None,
+                    keep: None,
                     check,
                 }
                 .count(self)
+            };
+            let left_out = |part: Range<usize>| {
+                Run {
+                    members: &cell[part.clone()],
+                    from: (from + part.start) as u32,
+                    at: Some(&ranked.at[from + part.start..from + part.end]),
+                    keep: None,
+                    check,
+                }
+                .count(self)
+            };
+            let inside = if whole_cell || matches!(check, Check::Every) {
+                match whole_cell {
+                    true => whole(),
+                    false => run.count(self),
+                }
+            } else if stretch.len() * 2 > cell.len() {
+                whole() - left_out(0..stretch.start) - left_out(stretch.end..cell.len())
             } else {
                 run.count(self)
             };
@@ -162,11 +183,12 @@ impl Found<'_> {
                     members: &run.members[from..to],
                     from: run.from + from as u32,
                     at: run.at.map(|at| &at[from..to]),
+                    keep: None,
                     check: run.check,
                 })
             })
             .collect();
-        merge(self.grid, &runs, skip, wanted, descending)
+        merge(self.grid, &runs, skip, wanted.min(self.count), descending)
     }
 }
 
@@ -214,5 +236,212 @@ impl Found<'_> {
                 .then(a.cmp(b))
         });
         page.split_off(skip.min(page.len()))
+    }
+}
+
+impl Found<'_> {
+    /// The numbers from `skip` to `wanted` of the members found (those of the region whose
+    /// ranks lie in `ranks`, as [`Grid::found`] was given them), in date order (descending
+    /// with `descending`). `rank` and `order` are the ordered index's positions by number and
+    /// numbers by position. When the range holds most of the region, the region's cells are
+    /// merged in date order as for a page of the region alone, skipping members out of the
+    /// range; when it holds few, the members found are gathered and the page's worth sorted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn by_date<'a>(
+        &'a self,
+        region: Region<'a>,
+        spans: &'a [[f64; 4]],
+        rank: &'a [u32],
+        order: &[u32],
+        ranks: Range<u32>,
+        skip: usize,
+        wanted: usize,
+        descending: bool,
+    ) -> Vec<u32> {
+        let grid = self.grid;
+        let wanted = wanted.min(self.count);
+        if skip >= wanted {
+            return Vec::new();
+        }
+        let keep = Keep { rank, ranks };
+        let mut runs = Vec::with_capacity(512);
+        let mut members = 0usize;
+        let mut add = |part: Part<'a>, check: Check<'a>| {
+            let run = match part {
+                Part::Cell(range, _) => Run {
+                    members: &grid.members[range.start as usize..range.end as usize],
+                    from: range.start,
+                    at: None,
+                    keep: Some(&keep),
+                    check,
+                },
+                Part::Block(members) => Run {
+                    members,
+                    from: 0,
+                    at: None,
+                    keep: Some(&keep),
+                    check: Check::Every,
+                },
+            };
+            members += run.members.len();
+            if !run.members.is_empty() {
+                runs.push(run);
+            }
+        };
+        match region {
+            Region::Box(_) => grid.visit_box(spans, true, |part, span| {
+                let check = match &part {
+                    Part::Cell(_, false) => Check::Span(span),
+                    _ => Check::Every,
+                };
+                add(part, check);
+            }),
+            Region::Circle(radius) => grid.visit_radius_parts(radius, true, |(k, part)| {
+                let check = match &part {
+                    Part::Cell(_, false) => Check::Within(radius, k as u32),
+                    _ => Check::Every,
+                };
+                add(part, check);
+            }),
+        }
+        // A merge reads about `members / count` members of the region for each one found,
+        // and as many again for each run before its first is found (every run is read to its
+        // first); gathering reads each member found once.
+        let read = ((wanted + runs.len()) as u64).saturating_mul(members as u64)
+            / (self.count.max(1) as u64);
+        if read <= self.count as u64 {
+            return merge(grid, &runs, skip, wanted, descending);
+        }
+        drop(runs);
+        let mut numbers: Vec<u32> = Vec::with_capacity(self.count);
+        for run in &self.runs {
+            for k in 0..run.members.len() {
+                if run.counts(grid, k) {
+                    numbers.push(order[run.members[k] as usize]);
+                }
+            }
+        }
+        if descending {
+            numbers.sort_unstable_by(|a, b| b.cmp(a));
+        } else {
+            numbers.sort_unstable();
+        }
+        numbers.truncate(wanted);
+        numbers.split_off(skip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::lattice;
+    use super::*;
+    use geo::Point;
+
+    /// The lattice's points ordered by a key with many ties, the last 300 without one: the
+    /// keys in order, how many are known, each point's position in the order, and the order.
+    fn ordered(n: usize) -> (Vec<f64>, usize, Vec<u32>, Vec<u32>) {
+        let key = |i: usize| (i < n - 300).then(|| ((i * 7919) % 97) as f64);
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by_key(|i| (key(*i as usize).map_or(u64::MAX, |k| k as u64), *i));
+        let mut rank = vec![0; n];
+        for (at, i) in order.iter().enumerate() {
+            rank[*i as usize] = at as u32;
+        }
+        let keys = order
+            .iter()
+            .map(|i| key(*i as usize).unwrap_or(f64::NAN))
+            .collect();
+        (keys, n - 300, rank, order)
+    }
+
+    #[test]
+    fn a_regions_cells_in_a_keys_order_find_what_checking_every_point_finds() {
+        let positions = lattice();
+        let grid = Grid::new(&positions);
+        let (keys, known, rank, order) = ordered(positions.len());
+        let ranked = grid.ranked(&rank);
+        let circles = [
+            (46.1, 39.55, 2_000.0),
+            (46.13, 39.6, 15_000.0),
+            (46.0, 39.5, 50.0),
+        ]
+        .map(|(lon, lat, m)| Radius::new(Point::new(lon, lat), m));
+        let mut regions = vec![
+            Region::Box([46.05, 39.52, 46.2, 39.6]),
+            Region::Box([46.0, 39.5, 46.0025, 39.505]),
+            Region::Box([179.0, -1.0, -179.0, 1.0]),
+        ];
+        regions.extend(circles.iter().map(Region::Circle));
+        for region in regions {
+            let inside = |[lon, lat]: [f64; 2]| match region {
+                Region::Box(b) => Grid::box_spans(b)
+                    .iter()
+                    .any(|[w, s, e, n]| (*w..=*e).contains(&lon) && (*s..=*n).contains(&lat)),
+                Region::Circle(c) => c.contains(Point::new(lon, lat)),
+            };
+            let spans = Grid::box_spans(match region {
+                Region::Box(b) => b,
+                Region::Circle(_) => [0.0; 4],
+            });
+            for ranks in [
+                0..u32::MAX,
+                100..5_000,
+                0..300,
+                9_000..9_500,
+                5..5,
+                2_000..u32::MAX,
+                1_000..8_000,
+            ] {
+                let found = grid.found(&ranked, region, &spans, ranks.clone());
+                // In the region and the ranks: by rank, and by number.
+                let mut want: Vec<u32> = (0..positions.len() as u32)
+                    .filter(|i| {
+                        inside(positions[*i as usize]) && ranks.contains(&rank[*i as usize])
+                    })
+                    .map(|i| rank[i as usize])
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(found.count, want.len(), "{ranks:?}");
+                assert_eq!(found.ranks(0..u32::MAX, 0, usize::MAX, false), want);
+                let mut numbers: Vec<u32> = want.iter().map(|r| order[*r as usize]).collect();
+                numbers.sort_unstable();
+                for (skip, wanted, descending) in
+                    [(0, 10, false), (3, 40, true), (0, usize::MAX, false)]
+                {
+                    let got = found.by_date(
+                        region,
+                        &spans,
+                        &rank,
+                        &order,
+                        ranks.clone(),
+                        skip,
+                        wanted,
+                        descending,
+                    );
+                    let mut all = numbers.clone();
+                    if descending {
+                        all.reverse();
+                    }
+                    let page: Vec<u32> = all.into_iter().take(wanted).skip(skip).collect();
+                    assert_eq!(got, page, "{ranks:?} {skip} {wanted} {descending}");
+                }
+                // By key: descending, the largest key first, equal keys by rank, unknown last.
+                let mut by_key = want.clone();
+                by_key.sort_by(|a, b| {
+                    let (ka, kb) = (keys[*a as usize], keys[*b as usize]);
+                    let known = |r: u32| (r as usize) < known;
+                    known(*b)
+                        .cmp(&known(*a))
+                        .then(kb.partial_cmp(&ka).unwrap_or(std::cmp::Ordering::Equal))
+                        .then(a.cmp(b))
+                });
+                for (skip, take) in [(0, 10), (7, 100), (0, 20_000)] {
+                    let page: Vec<u32> = by_key.iter().skip(skip).take(take).copied().collect();
+                    assert_eq!(found.page_by_key(&keys, known, skip, take, true), page);
+                    let page: Vec<u32> = want.iter().skip(skip).take(take).copied().collect();
+                    assert_eq!(found.page_by_key(&keys, known, skip, take, false), page);
+                }
+            }
+        }
     }
 }
