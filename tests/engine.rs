@@ -940,6 +940,13 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
         (10_000, 0),
         (5, 9_999),
     ];
+    let days = [
+        "2020-10-01/2020-10-15",
+        "2020-10-04",
+        "../2020-10-05",
+        "2020-10-20/..",
+        "2019-01-01/2019-02-01",
+    ];
     let mut merged = 0;
     for (k, area) in areas.iter().enumerate() {
         for sort in [
@@ -960,6 +967,15 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
                 pairs.extend(range.iter().map(|(n, v)| (*n, v.to_string())));
                 for (limit, offset) in pages {
                     agrees_as_a_page(&index, &pairs, None, sort, limit, offset);
+                }
+                // With days too (a page by key merges the cells in its order skipping other
+                // days, or keys every match when they are few).
+                for (d, datetime) in days.iter().enumerate() {
+                    if k < 5 || d == k % days.len() {
+                        for (limit, offset) in pages {
+                            agrees_as_a_page(&index, &pairs, Some(datetime), sort, limit, offset);
+                        }
+                    }
                 }
                 if r != k % ranges.len() {
                     continue;

@@ -8,7 +8,7 @@
 mod blocks;
 mod ranked;
 
-pub use ranked::{Ranked, Region};
+pub use ranked::{Ranked, Region, key_order};
 
 use super::gather::Gather;
 use crate::geodesy::{Coverage, Radius};
@@ -693,11 +693,33 @@ struct Run<'a> {
     check: Check<'a>,
 }
 
-/// The members whose positions in an ordered index lie in a range: those whose key does.
-struct Keep<'a> {
-    /// Each incident's position in the order, by number.
-    rank: &'a [u32],
-    ranks: Range<u32>,
+/// Which members of a run count besides its check.
+pub enum Keep<'a> {
+    /// Of members that are incident numbers, those whose positions in an ordered index
+    /// (`rank`, by number) lie in `ranks`: those whose key lies in a range.
+    Ranks { rank: &'a [u32], ranks: Range<u32> },
+    /// Of members that are positions in an ordered index (`order`, numbers by position),
+    /// the incidents numbered in `run` or listed in `others` (ascending): those of some
+    /// days.
+    Days {
+        order: &'a [u32],
+        run: Range<u32>,
+        others: &'a [u32],
+    },
+}
+
+impl Keep<'_> {
+    #[inline]
+    fn keeps(&self, member: u32) -> bool {
+        match self {
+            Keep::Ranks { rank, ranks } => {
+                rank.get(member as usize).is_some_and(|r| ranks.contains(r))
+            }
+            Keep::Days { order, run, others } => order
+                .get(member as usize)
+                .is_some_and(|i| run.contains(i) || others.binary_search(i).is_ok()),
+        }
+    }
 }
 
 impl Run<'_> {
@@ -716,11 +738,10 @@ impl Run<'_> {
     }
 
     fn counts(&self, grid: &Grid, k: usize) -> bool {
-        if let Some(keep) = self.keep {
-            let rank = keep.rank.get(self.members[k] as usize).copied();
-            if !rank.is_some_and(|r| keep.ranks.contains(&r)) {
-                return false;
-            }
+        if let Some(keep) = self.keep
+            && !keep.keeps(self.members[k])
+        {
+            return false;
         }
         let at = || grid.positions[self.slot(k)];
         match self.check {

@@ -848,33 +848,74 @@ impl Index {
     }
 
     /// How many incidents lie in the region with their positions in `by` in `span` (all,
-    /// without one), and the page from `skip` on, at most `take`, of them in the order of
-    /// `by`'s key (see `Found::page_by_key` in the grid): merged from the grid's cells, each
-    /// kept in that order. Those cells are made now if they are not kept and `make` is set
-    /// (tens of milliseconds at a million, once). `None` when they are not at hand, while
-    /// writes since the build are not merged in, or when the span is of another order.
+    /// without one) and, with `days`, in those days (the run of numbers that begin in them
+    /// and the others, ascending, known to lie in the region and reach into them), and the
+    /// page from `skip` on, at most `take`, of them in the order of `by`'s key (see
+    /// [`grid::key_order`]): merged from the grid's cells, each kept in that order. Those
+    /// cells are made now if they are not kept and `make` is set (tens of milliseconds at a
+    /// million, once). `None` when they are not at hand, while writes since the build are not
+    /// merged in, when the span is of another order, or with both a span and days.
     #[allow(clippy::too_many_arguments)]
     pub fn page_by_key_in(
         &self,
         region: Region,
         by: &RangeIndex,
         span: Option<&Span>,
-        skip: usize,
-        take: usize,
+        days: Option<(std::ops::Range<u32>, Vec<u32>)>,
+        (skip, take): (usize, usize),
         descending: bool,
         make: bool,
     ) -> Option<(usize, Vec<u32>)> {
         let ranks = match span {
             None => 0..u32::MAX,
+            Some(_) if days.is_some() => return None,
             Some(span) if span.index().serial() == by.serial() => Self::ranks_of(span)?,
             Some(_) => return None,
         };
         let cells = self.region_cells(by, make)?;
         let spans = Self::spans_of(region);
         let found = self.grid.found(&cells, region, &spans, ranks);
-        let page = found.page_by_key(by.keys(), by.known, skip, take, descending);
-        let items = page.into_iter().map(|r| by.order[r as usize]).collect();
-        Some((found.count, items))
+        let Some((run, others)) = days else {
+            let page = found.page_by_key(by.keys(), by.known, (skip, take), descending, None);
+            let items = page.into_iter().map(|r| by.order[r as usize]).collect();
+            return Some((found.count, items));
+        };
+        // Those of the days counted in date order from the grid's cells as they are; when
+        // they are fewer than a merge of the cells in the key's order would read (about
+        // `found / count` for each one kept), all of them keyed, else that merge, skipping
+        // what lies outside the days.
+        let by_date = |take: usize| match region {
+            Region::Box(b) => {
+                self.grid
+                    .page_in_bbox(b, Some((run.clone(), others.clone())), 0, take, false)
+            }
+            Region::Circle(radius) => {
+                self.grid
+                    .page_within(radius, Some((run.clone(), others.clone())), 0, take, false)
+            }
+        };
+        let (count, _) = by_date(0);
+        if count == 0 {
+            return Some((0, Vec::new()));
+        }
+        let wanted = skip.saturating_add(take);
+        let ranks = if count <= wanted.saturating_mul(found.count) / count.max(1) {
+            let rank = by.rank();
+            let mut ranks: Vec<u32> = by_date(count).1.iter().map(|i| rank[*i as usize]).collect();
+            ranks.sort_unstable_by(grid::key_order(by.keys(), by.known, descending));
+            ranks.into_iter().skip(skip).take(take).collect()
+        } else {
+            let keep = grid::Keep::Days {
+                order: &by.order,
+                run,
+                others: &others,
+            };
+            found.page_by_key(by.keys(), by.known, (skip, take), descending, Some(&keep))
+        };
+        Some((
+            count,
+            ranks.into_iter().map(|r| by.order[r as usize]).collect(),
+        ))
     }
 
     /// As [`Index::page_by_key_in`], for the incidents of the region whose key lies in

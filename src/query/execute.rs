@@ -1276,7 +1276,7 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 }
 
 /// The page of a query filtered by a box or a radius and a range of keys (depth, toll,
-/// distances to reference objects) in date order, or by a box or a radius, and at most one
+/// distances to reference objects) in date order, or by a box or a radius, and days or a
 /// range of the key it is sorted by, sorted by depth or toll: counted and merged from the
 /// grid's cells, each kept in the order of the range's key or the sort's (see
 /// [`Index::page_by_key_in`] and [`Index::page_in_range`]). With `make`, those cells are
@@ -1285,19 +1285,23 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 /// [`MERGED_PAGE_MAX`], or an index with writes since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let shape = shape(q);
-    if shape.set_values != 0 || shape.other || shape.datetime.is_some() || shape.ranges > 1 {
+    if shape.set_values != 0 || shape.other || shape.ranges > 1 {
         return None;
     }
-    if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX {
+    if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
-    let radius;
-    let region = match (shape.bbox, shape.near) {
-        (Some(b), None) => Region::Box([b.west, b.south, b.east, b.north]),
-        (None, Some((lon, lat, km))) => {
-            radius = Radius::new(Point::new(lon, lat), km * 1000.0);
-            Region::Circle(&radius)
-        }
+    let (area, radius) = match (shape.bbox, shape.near) {
+        (Some(b), None) => (Area::Box(b), None),
+        (None, Some(near @ (lon, lat, km))) => (
+            Area::Near(near),
+            Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
+        ),
+        _ => return None,
+    };
+    let region = match (&area, &radius) {
+        (_, Some(radius)) => Region::Circle(radius),
+        (Area::Box(b), _) => Region::Box([b.west, b.south, b.east, b.north]),
         _ => return None,
     };
     // A range that is not one run of its order (a closed one with unknown keys) is left to
@@ -1313,9 +1317,12 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
                 SortKey::Depth => &index.by_depth,
                 _ => &index.by_killed,
             };
-            index.page_by_key_in(region, by, span, skip, take, *descending, make)?
+            let days = shape
+                .datetime
+                .map(|d| area_days(index, d, &area, radius.as_ref()));
+            index.page_by_key_in(region, by, span, days, (skip, take), *descending, make)?
         }
-        (_, Some(descending), Some(span)) => {
+        (_, Some(descending), Some(span)) if shape.datetime.is_none() => {
             index.page_in_range(region, span, skip, take, descending, make)?
         }
         _ => return None,
@@ -1340,30 +1347,9 @@ fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
         Area::Box(_) => None,
         Area::Near((lon, lat, km)) => Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
     };
-    let inside = |[lon, lat]: [f64; 2]| match (&area, &radius) {
-        (Area::Box(b), _) => b.contains(lon, lat),
-        (_, Some(radius)) => radius.contains(Point::new(lon, lat)),
-        _ => true,
-    };
     // Days, when asked, as a run of numbers and the range-dated incidents before it that
     // reach in and lie inside the area.
-    let days = datetime.map(|d| {
-        let bounds = match (&area, &radius) {
-            (Area::Box(b), _) => Some([b.west, b.south, b.east, b.north]),
-            (_, Some(radius)) => match radius.envelopes()[..] {
-                [one] => Some(one),
-                _ => None,
-            },
-            _ => None,
-        };
-        let place = Place {
-            inside: &inside,
-            // Across the antimeridian, no bounds (west past east).
-            bounds: bounds.filter(|[w, _, e, _]| w <= e),
-            circle: radius.as_ref(),
-        };
-        built_days(index, d.start, d.end, Some(place))
-    });
+    let days = datetime.map(|d| area_days(index, d, &area, radius.as_ref()));
     let (number_matched, items) = match (&area, &radius) {
         (Area::Box(b), _) => index.page_in_bbox(
             [b.west, b.south, b.east, b.north],
@@ -1379,6 +1365,37 @@ fn box_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
         number_matched,
         items,
     })
+}
+
+/// The days of `d` in the area (a box, or the circle `radius`): the run of numbers that
+/// begin in them, and the range-dated incidents before it that reach in and lie inside the
+/// area, ascending.
+fn area_days(
+    index: &Index,
+    d: DateInterval,
+    area: &Area,
+    radius: Option<&Radius>,
+) -> (std::ops::Range<u32>, Vec<u32>) {
+    let inside = |[lon, lat]: [f64; 2]| match (area, radius) {
+        (Area::Box(b), _) => b.contains(lon, lat),
+        (_, Some(radius)) => radius.contains(Point::new(lon, lat)),
+        _ => true,
+    };
+    let bounds = match (area, radius) {
+        (Area::Box(b), _) => Some([b.west, b.south, b.east, b.north]),
+        (_, Some(radius)) => match radius.envelopes()[..] {
+            [one] => Some(one),
+            _ => None,
+        },
+        _ => None,
+    };
+    let place = Place {
+        inside: &inside,
+        // Across the antimeridian, no bounds (west past east).
+        bounds: bounds.filter(|[w, _, e, _]| w <= e),
+        circle: radius,
+    };
+    built_days(index, d.start, d.end, Some(place))
 }
 
 /// The page of a query filtered by days alone, on an index as built: the incidents that

@@ -172,6 +172,7 @@ impl Found<'_> {
         skip: usize,
         wanted: usize,
         descending: bool,
+        keep: Option<&Keep>,
     ) -> Vec<u32> {
         let runs: Vec<Run> = self
             .runs
@@ -183,7 +184,7 @@ impl Found<'_> {
                     members: &run.members[from..to],
                     from: run.from + from as u32,
                     at: run.at.map(|at| &at[from..to]),
-                    keep: None,
+                    keep,
                     check: run.check,
                 })
             })
@@ -193,26 +194,25 @@ impl Found<'_> {
 }
 
 impl Found<'_> {
-    /// The ranks from `skip` on, at most `take`, in the order a page by the key reads them:
-    /// ascending, ranks ascend (equal keys lie in date order, unknown keys last); descending,
-    /// the known keys from the largest down with equal keys still in date order, then the
-    /// unknown ones in date order. `keys` are the order's keys, finite for the first `known`.
+    /// The ranks from `skip` on, at most `take`, in the order a page by the key reads them
+    /// (see [`key_order`]), of the members found and, with `keep`, kept by it. `keys` are
+    /// the order's keys, finite for the first `known`.
     pub fn page_by_key(
         &self,
         keys: &[f64],
         known: usize,
-        skip: usize,
-        take: usize,
+        (skip, take): (usize, usize),
         descending: bool,
+        keep: Option<&Keep>,
     ) -> Vec<u32> {
         let wanted = skip.saturating_add(take).min(self.count);
         if !descending {
-            return self.ranks(0..u32::MAX, skip, wanted, false);
+            return self.ranks(0..u32::MAX, skip, wanted, false, keep);
         }
         let known = u32::try_from(known).unwrap_or(u32::MAX);
         // Down the ranks of known keys: each run of equal keys is met from its last rank, so
         // the run the page ends in is read again from its first.
-        let mut page = self.ranks(0..known, 0, wanted, true);
+        let mut page = self.ranks(0..known, 0, wanted, true, keep);
         if page.len() == wanted {
             if let Some(&last) = page.last() {
                 let key = keys[last as usize];
@@ -220,22 +220,35 @@ impl Found<'_> {
                     ..keys[..known as usize].partition_point(|k| *k <= key) as u32;
                 page.retain(|r| *r >= run.end);
                 let rest = wanted - page.len();
-                page.extend(self.ranks(run, 0, rest, false));
+                page.extend(self.ranks(run, 0, rest, false, keep));
             }
         } else {
             let rest = wanted - page.len();
-            page.extend(self.ranks(known..u32::MAX, 0, rest, false));
+            page.extend(self.ranks(known..u32::MAX, 0, rest, false, keep));
         }
-        // Equal keys in date order: by key descending, then rank ascending (unknown keys,
-        // found last, keep their place).
-        let known_len = page.iter().take_while(|r| **r < known).count();
-        page[..known_len].sort_unstable_by(|a, b| {
-            keys[*b as usize]
-                .partial_cmp(&keys[*a as usize])
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.cmp(b))
-        });
+        page.sort_unstable_by(key_order(keys, known as usize, true));
         page.split_off(skip.min(page.len()))
+    }
+}
+
+/// How a page by a key orders positions in its ordered index (whose keys are `keys`, finite
+/// for the first `known`): ascending, as the positions ascend (equal keys lie in date order,
+/// unknown keys last); descending, the known keys from the largest down with equal keys
+/// still in date order, then the unknown ones in date order.
+pub fn key_order(
+    keys: &[f64],
+    known: usize,
+    descending: bool,
+) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + '_ {
+    move |a, b| {
+        let is_known = |r: u32| (r as usize) < known;
+        if !descending || !is_known(*a) || !is_known(*b) {
+            return is_known(*b).cmp(&is_known(*a)).then(a.cmp(b));
+        }
+        keys[*b as usize]
+            .partial_cmp(&keys[*a as usize])
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(b))
     }
 }
 
@@ -263,7 +276,7 @@ impl Found<'_> {
         if skip >= wanted {
             return Vec::new();
         }
-        let keep = Keep { rank, ranks };
+        let keep = Keep::Ranks { rank, ranks };
         let mut runs = Vec::with_capacity(512);
         let mut members = 0usize;
         let mut add = |part: Part<'a>, check: Check<'a>| {
@@ -402,7 +415,7 @@ mod tests {
                     .collect();
                 want.sort_unstable();
                 assert_eq!(found.count, want.len(), "{ranks:?}");
-                assert_eq!(found.ranks(0..u32::MAX, 0, usize::MAX, false), want);
+                assert_eq!(found.ranks(0..u32::MAX, 0, usize::MAX, false, None), want);
                 let mut numbers: Vec<u32> = want.iter().map(|r| order[*r as usize]).collect();
                 numbers.sort_unstable();
                 for (skip, wanted, descending) in
@@ -437,9 +450,15 @@ mod tests {
                 });
                 for (skip, take) in [(0, 10), (7, 100), (0, 20_000)] {
                     let page: Vec<u32> = by_key.iter().skip(skip).take(take).copied().collect();
-                    assert_eq!(found.page_by_key(&keys, known, skip, take, true), page);
+                    assert_eq!(
+                        found.page_by_key(&keys, known, (skip, take), true, None),
+                        page
+                    );
                     let page: Vec<u32> = want.iter().skip(skip).take(take).copied().collect();
-                    assert_eq!(found.page_by_key(&keys, known, skip, take, false), page);
+                    assert_eq!(
+                        found.page_by_key(&keys, known, (skip, take), false, None),
+                        page
+                    );
                 }
             }
         }
