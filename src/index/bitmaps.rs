@@ -96,6 +96,67 @@ impl Span<'_> {
         self.index.positions(self.from, self.to)
     }
 
+    /// The members of `set` it holds: `set` cut by the sets of the chunks that hold the run,
+    /// then the members of its first and last chunk looked up by position (the run may begin
+    /// or end inside them). It costs what `set` holds, not what the run does ([`Span::set`]
+    /// gathers a run of most incidents before meeting a set of a few thousand).
+    pub fn within(&self, set: &RoaringBitmap) -> RoaringBitmap {
+        let index = self.index;
+        let (from, to) = (self.from, self.to.min(index.order.len()));
+        if from >= to || set.is_empty() {
+            return RoaringBitmap::new();
+        }
+        // Past the last bound (incidents written since the order was cut), one by one.
+        let last = index.bounds.len() - 1;
+        let bounded = index.bounds[last];
+        let mut found = RoaringBitmap::new();
+        for i in &index.order[from.max(bounded)..to.max(bounded)] {
+            if set.contains(*i) {
+                found.insert(*i);
+            }
+        }
+        if from >= bounded {
+            return found;
+        }
+        // Chunks `first..end` hold the rest: `bounds[first] <= from`, and `to <= bounds[end]`
+        // or `end` is the last.
+        let first = index
+            .bounds
+            .partition_point(|b| *b <= from)
+            .saturating_sub(1);
+        let end = index
+            .bounds
+            .partition_point(|b| *b < to)
+            .clamp(first + 1, last);
+        // `set` copied and cut in place (an intersection of two may copy the larger).
+        let mut cut = set.clone();
+        cut &= &index.prefix[end];
+        cut -= &index.prefix[first];
+        let mut edges = Vec::with_capacity(2);
+        if index.bounds[first] < from {
+            edges.push(first);
+        }
+        if to < index.bounds[end] && edges.last() != Some(&(end - 1)) {
+            edges.push(end - 1);
+        }
+        let rank = index.rank();
+        let mut outside = Vec::new();
+        for chunk in edges {
+            let mut members = cut.clone();
+            members &= &index.prefix[chunk + 1];
+            members -= &index.prefix[chunk];
+            outside.extend(members.iter().filter(|i| {
+                rank.get(*i as usize)
+                    .is_none_or(|r| !(from..to).contains(&(*r as usize)))
+            }));
+        }
+        for i in outside {
+            cut.remove(i);
+        }
+        cut |= found;
+        cut
+    }
+
     /// How many incidents it shares with `other`, without gathering either into a set: two
     /// runs of one order overlap by position; two of different orders are counted by their
     /// table ([`SharedCounts`](super::shared::SharedCounts)), made for the pair on first use.
@@ -781,6 +842,17 @@ mod tests {
             "{low:?} {high:?} {with_unknown}"
         );
         assert_eq!(&span.set(), want, "{low:?} {high:?} {with_unknown}");
+        // What it holds of a set, for sets dense, sparse, empty and whole.
+        let sets: [RoaringBitmap; 5] = [
+            (0..numbers).step_by(3).collect(),
+            (0..numbers).filter(|i| i % 97 == 5).collect(),
+            RoaringBitmap::new(),
+            (0..numbers + 5).collect(),
+            (numbers / 3..numbers / 2).collect(),
+        ];
+        for set in sets {
+            assert_eq!(span.within(&set), want & &set, "{low:?} {high:?} within");
+        }
         for i in 0..numbers + 5 {
             assert_eq!(
                 span.contains(i),

@@ -426,7 +426,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     let (spans, counted) = match wanted {
         Some(wanted) => leave_spans(index, &mut parts, spans, named, wanted, rest.is_some()),
         None => {
-            parts.extend(spans.iter().map(|s| Cow::Owned(s.set())));
+            gather_spans(&mut parts, &spans);
             (Vec::new(), None)
         }
     };
@@ -619,8 +619,27 @@ fn leave_spans<'a>(
         (None, _) => 0,
     };
     let gathered = spans.len() - left;
-    parts.extend(spans[..gathered].iter().map(|s| Cow::Owned(s.set())));
-    (spans.split_off(gathered), None)
+    let left = spans.split_off(gathered);
+    gather_spans(parts, &spans);
+    (left, None)
+}
+
+/// Joins the sets of `spans` to `parts`, where the matches lie in all of them: each span
+/// cuts the smallest part (what it holds of that set costs what the set holds), or, with no
+/// part, the first span's set is gathered and the others cut it.
+fn gather_spans<'a>(parts: &mut Vec<Sets<'a>>, spans: &[Span<'a>]) {
+    let mut spans = spans.iter();
+    if parts.is_empty() {
+        match spans.next() {
+            Some(first) => parts.push(Cow::Owned(first.set())),
+            None => return,
+        }
+    }
+    if let Some(smallest) = parts.iter_mut().min_by_key(|p| p.len()) {
+        for span in spans {
+            *smallest = Cow::Owned(span.within(smallest));
+        }
+    }
 }
 
 impl Plan<'_> {
