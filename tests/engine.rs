@@ -1182,6 +1182,10 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&q=incident%201",
         "limit=10&q=synthetic%20incident%20near",
         "limit=10&q=synthetic%20incident%201%20near",
+        // Sets (two, or days) with one range: the range cuts their intersection.
+        "limit=10&type=shelling&depth_min_km=5&depth_max_km=50&datetime=2020-10-04",
+        "limit=10&type=shelling&weapon=artillery&depth_min_km=5",
+        "limit=10&datetime=2020-10-04&min_killed=1",
     ] {
         assert!(light(query), "{query}");
     }
@@ -1195,8 +1199,8 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&q=nt%20incident%201",
         "limit=10&q=synthetic&depth_min_km=5",
         "limit=10&q=synthetic&sortby=-killed",
-        "limit=10&type=shelling&depth_min_km=5&depth_max_km=50&datetime=2020-10-04",
-        "limit=10&type=shelling&weapon=artillery&depth_min_km=5",
+        // Two ranges beside sets.
+        "limit=10&type=shelling&weapon=artillery&depth_min_km=5&min_killed=1",
         "bbox=46.0025,39.0025,46.6425,39.6375&limit=10",
         "bbox=46.7,39.78,46.8,39.86&weapon=artillery&limit=10",
         "limit=10&filter=killed%20%3E%3D%201%20AND%20type%20%3D%20%27shelling%27",

@@ -1213,13 +1213,30 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
     only_sets.then_some(shape.set_values + usize::from(shape.datetime.is_some()))
 }
 
+/// How many sets a query filtered by vocabulary values, places and days, and one range of
+/// keys, in date order, reads, when the range cuts their intersection (see
+/// [`Span::within`]: a cost bounded as the sets' is, and two chunks of the range's order
+/// looked up at most); `None` for any other query, and for one vocabulary's values alone
+/// (counted with the range by the named set's table, made on first use).
+fn sets_and_a_range(q: &IncidentQuery) -> Option<usize> {
+    let shape = shape(q);
+    let sets = shape.set_values + usize::from(shape.datetime.is_some());
+    let plain = shape.descending.is_some() && shape.bbox.is_none() && shape.near.is_none();
+    if !plain || shape.other || shape.ranges != 1 || sets == 0 {
+        return None;
+    }
+    // One vocabulary's values alone go by the named set's table.
+    (shape.datetime.is_some() || chosen(q).len() > 1).then_some(sets)
+}
+
 /// Whether `q` costs a small, bounded amount of work, so that a server may answer it where it
 /// stands instead of handing it to a thread for heavy work (the hand-over costs as much as
 /// the query): a page of at most [`LIGHT_LIMIT`], at most [`LIGHT_DEPTH`] deep, in date
 /// order, of every incident (a prefix of the order), of a box or a radius spanning at most
 /// [`LIGHT_CELLS`] cells, with days or not (merged from those cells), of the intersection of
 /// vocabulary values, places and days whose sets span at most [`LIGHT_BLOCKS`] blocks of
-/// numbers in all (at a million incidents, sixteen sets), of one range of keys (a parameter
+/// numbers in all (at a million incidents, sixteen sets), with one range cutting it or not
+/// (see [`sets_and_a_range`]), of one range of keys (a parameter
 /// or a CQL2 comparison) dense enough to be checked member by member (see [`fills_alone`]),
 /// or of two whose shared count is at hand and fills a page as cheaply; or a page of every
 /// incident by depth or toll (read from one end of that ordered index); or a text of one
@@ -1259,7 +1276,7 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
         }
         _ => {}
     }
-    if let Some(sets) = sets_read(q) {
+    if let Some(sets) = sets_read(q).or_else(|| sets_and_a_range(q)) {
         return sets.saturating_mul(blocks) <= LIGHT_BLOCKS;
     }
     // One vocabulary's values (or places) with one range: when the table counting what
