@@ -88,6 +88,22 @@ fn engine(c: &mut Criterion) {
             "weapon + type, limit 10",
             "weapon=cluster_munition&type=shelling&limit=10",
         ),
+        (
+            "bbox by -depth_km, limit 10",
+            "bbox=46.70,39.78,46.80,39.86&sortby=-depth_km&limit=10",
+        ),
+        (
+            "near 5 km + depth_min_km=10, limit 10",
+            "near=46.75,39.82&within_km=5&depth_min_km=10&limit=10",
+        ),
+        (
+            "bbox + two weeks by -depth_km, limit 10",
+            "bbox=46.70,39.78,46.80,39.86&datetime=2020-10-01/2020-10-15&sortby=-depth_km&limit=10",
+        ),
+        (
+            "weapon + type + depth_min_km=20, limit 10",
+            "weapon=cluster_munition&type=shelling&depth_min_km=20&limit=10",
+        ),
     ] {
         let q = query(&index, text);
         c.bench_function(&format!("query/{n}/{name}"), |bench| {
