@@ -114,12 +114,10 @@ impl Grid {
                 }
                 .count(self)
             };
-            let inside = if whole_cell || matches!(check, Check::Every) {
-                match whole_cell {
-                    true => whole(),
-                    false => run.count(self),
-                }
-            } else if stretch.len() * 2 > cell.len() {
+            let checked = !matches!(check, Check::Every);
+            let inside = if whole_cell {
+                whole()
+            } else if checked && stretch.len() * 2 > cell.len() {
                 whole() - left_out(0..stretch.start) - left_out(stretch.end..cell.len())
             } else {
                 run.count(self)
@@ -129,37 +127,40 @@ impl Grid {
                 found.runs.push(run);
             }
         };
-        match region {
-            Region::Box(_) => {
-                self.visit_box(spans, false, |part, span| {
-                    if let Part::Cell(range, whole) = part {
-                        add(
-                            range,
-                            if whole {
-                                Check::Every
-                            } else {
-                                Check::Span(span)
-                            },
-                        );
-                    }
-                });
+        self.visit_region(region, spans, false, |part, check| {
+            if let Part::Cell(range, _) = part {
+                add(range, check);
             }
-            Region::Circle(radius) => {
-                self.visit_radius_parts(radius, false, |(k, part)| {
-                    if let Part::Cell(range, whole) = part {
-                        add(
-                            range,
-                            if whole {
-                                Check::Every
-                            } else {
-                                Check::Within(radius, k as u32)
-                            },
-                        );
-                    }
-                });
-            }
-        }
+        });
         found
+    }
+
+    /// Calls `visit` with each part of the region that may hold members (cells, and with
+    /// `blocks` blocks of cells wholly inside) and the check its members need. A box is read
+    /// as `spans`, its [`Grid::box_spans`].
+    fn visit_region<'g>(
+        &'g self,
+        region: Region<'g>,
+        spans: &'g [[f64; 4]],
+        blocks: bool,
+        mut visit: impl FnMut(Part<'g>, Check<'g>),
+    ) {
+        match region {
+            Region::Box(_) => self.visit_box(spans, blocks, |part, span| {
+                let check = match &part {
+                    Part::Cell(_, false) => Check::Span(span),
+                    _ => Check::Every,
+                };
+                visit(part, check);
+            }),
+            Region::Circle(radius) => self.visit_radius_parts(radius, blocks, |(k, part)| {
+                let check = match &part {
+                    Part::Cell(_, false) => Check::Within(radius, k as u32),
+                    _ => Check::Every,
+                };
+                visit(part, check);
+            }),
+        }
     }
 }
 
@@ -301,22 +302,7 @@ impl Found<'_> {
                 runs.push(run);
             }
         };
-        match region {
-            Region::Box(_) => grid.visit_box(spans, true, |part, span| {
-                let check = match &part {
-                    Part::Cell(_, false) => Check::Span(span),
-                    _ => Check::Every,
-                };
-                add(part, check);
-            }),
-            Region::Circle(radius) => grid.visit_radius_parts(radius, true, |(k, part)| {
-                let check = match &part {
-                    Part::Cell(_, false) => Check::Within(radius, k as u32),
-                    _ => Check::Every,
-                };
-                add(part, check);
-            }),
-        }
+        grid.visit_region(region, spans, true, &mut add);
         // A merge reads about `members / count` members of the region for each one found,
         // and as many again for each run before its first is found (every run is read to its
         // first); gathering reads each member found once.
