@@ -755,17 +755,15 @@ impl Run<'_> {
     }
 
     fn count(&self, grid: &Grid) -> usize {
-        if self.keep.is_some() {
-            return (0..self.members.len())
-                .filter(|k| self.counts(grid, *k))
-                .count();
-        }
         let (from, to) = (self.from as usize, self.from as usize + self.members.len());
         match self.check {
+            // Kept by a range or days, or not lying together: member by member.
+            _ if self.keep.is_some() || (self.at.is_some() && !self.all_count()) => {
+                (0..self.members.len())
+                    .filter(|k| self.counts(grid, *k))
+                    .count()
+            }
             Check::Every => self.members.len(),
-            _ if self.at.is_some() => (0..self.members.len())
-                .filter(|k| self.counts(grid, *k))
-                .count(),
             Check::Within(radius, cell) => {
                 let (lon, lat) = grid.columns();
                 let bounds = grid.bounds[cell as usize];

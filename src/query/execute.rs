@@ -1182,13 +1182,17 @@ fn area_and_days(q: &IncidentQuery) -> Option<(Area, Option<DateInterval>, bool)
     if !shape.area_and_days_only() {
         return None;
     }
-    let area = match (shape.bbox, shape.near) {
-        (None, None) => Area::Everywhere,
-        (Some(b), None) => Area::Box(b),
-        (None, Some(near)) => Area::Near(near),
-        (Some(_), Some(_)) => return None,
-    };
-    Some((area, shape.datetime, descending))
+    Some((area_of(q)?, shape.datetime, descending))
+}
+
+/// Where `q` looks: everywhere, a box or a radius; `None` for both a box and a radius.
+fn area_of(q: &IncidentQuery) -> Option<Area> {
+    match (q.bbox, q.near) {
+        (None, None) => Some(Area::Everywhere),
+        (Some(b), None) => Some(Area::Box(b)),
+        (None, Some(near)) => Some(Area::Near(near)),
+        (Some(_), Some(_)) => None,
+    }
 }
 
 /// The largest page a light query returns, and the deepest it reaches.
@@ -1327,13 +1331,11 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
-    let (area, radius) = match (shape.bbox, shape.near) {
-        (Some(b), None) => (Area::Box(b), None),
-        (None, Some(near @ (lon, lat, km))) => (
-            Area::Near(near),
-            Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
-        ),
-        _ => return None,
+    let area = area_of(q)?;
+    let radius = match area {
+        Area::Everywhere => return None,
+        Area::Box(_) => None,
+        Area::Near((lon, lat, km)) => Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
     };
     let region = match (&area, &radius) {
         (_, Some(radius)) => Region::Circle(radius),
@@ -1342,8 +1344,9 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     };
     // A range that is not one run of its order (a closed one with unknown keys) is left to
     // the plan.
+    // Neither is a range with days (the cells in a key's order hold no days).
     let spans = range_spans(index, q);
-    if spans.len() != shape.ranges {
+    if spans.len() != shape.ranges || (shape.ranges > 0 && shape.datetime.is_some()) {
         return None;
     }
     let (skip, take) = (q.offset, q.limit);
@@ -1358,7 +1361,7 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
                 .map(|d| area_days(index, d, &area, radius.as_ref()));
             index.page_by_key_in(region, by, span, days, (skip, take), *descending, make)?
         }
-        (_, Some(descending), Some(span)) if shape.datetime.is_none() => {
+        (_, Some(descending), Some(span)) => {
             index.page_in_range(region, span, skip, take, descending, make)?
         }
         _ => return None,
@@ -1507,8 +1510,8 @@ fn page_by_key<'a>(
 
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
-/// depth or toll merged from the grid's cells in that order once they are made; `None` when it is heavy, to be
-/// answered by [`execute`] where heavy work may run.
+/// depth or toll or with a range, merged from the grid's cells in a key's order once they are
+/// made; `None` when it is heavy, to be answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
         return Some(execute(index, q));
@@ -1517,11 +1520,7 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     // grid's cells in the key's order, as it is alone in date order from the cells as they
     // are.
     if q.bbox.is_some() || q.near.is_some() {
-        let area = match (q.bbox, q.near) {
-            (Some(b), None) => Area::Box(b),
-            (None, Some(near)) => Area::Near(near),
-            _ => return None,
-        };
+        let area = area_of(q)?;
         let shallow = q.limit <= LIGHT_LIMIT && q.offset.saturating_add(q.limit) <= LIGHT_DEPTH;
         return (shallow && area_is_light(index, &area))
             .then(|| area_by_key(index, q, false))

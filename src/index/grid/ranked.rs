@@ -192,9 +192,7 @@ impl Found<'_> {
             .collect();
         merge(self.grid, &runs, skip, wanted.min(self.count), descending)
     }
-}
 
-impl Found<'_> {
     /// The ranks from `skip` on, at most `take`, in the order a page by the key reads them
     /// (see [`key_order`]), of the members found and, with `keep`, kept by it. `keys` are
     /// the order's keys, finite for the first `known`.
