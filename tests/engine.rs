@@ -1001,6 +1001,78 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
 }
 
 #[test]
+fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_every_incident() {
+    let (_dir, index) = dataset(4_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+    let mut areas: Vec<Vec<(&str, String)>> = vec![
+        vec![("bbox", "-180,-90,180,90".into())],
+        vec![("bbox", "46.7,39.78,46.8,39.86".into())],
+        vec![("bbox", "170,-10,-170,10".into())],
+        vec![("near", "46.75,39.82".into()), ("within_km", "5".into())],
+        vec![("near", "46.75,39.82".into()), ("within_km", "0.05".into())],
+    ];
+    for _ in 0..12 {
+        let (w, s) = (rng.random_range(45.0..47.5), rng.random_range(38.9..40.9));
+        let (dw, ds) = (rng.random_range(0.001..1.5), rng.random_range(0.001..1.0));
+        areas.push(vec![("bbox", format!("{w},{s},{},{}", w + dw, s + ds))]);
+        let (lon, lat) = (rng.random_range(45.5..47.5), rng.random_range(39.0..40.8));
+        areas.push(vec![
+            ("near", format!("{lon},{lat}")),
+            ("within_km", format!("{}", rng.random_range(0.2..40.0))),
+        ]);
+    }
+    // Common values and rare ones (a merge of the cells, or their members gathered), two
+    // values of one vocabulary, a vocabulary an incident may hold several of, and towns.
+    let named: [(&str, &str); 8] = [
+        ("weapon", "artillery"),
+        ("type", "shelling,drone_strike"),
+        ("reported_by", "media"),
+        ("reported_by", "international_ngo,media"),
+        ("verification", "discounted"),
+        ("town", "khankendi"),
+        ("town", "hadrut"),
+        ("target", "religious"),
+    ];
+    let days = [
+        None,
+        Some("2020-10-01/2020-10-15"),
+        Some("2020-10-04"),
+        Some("../2020-10-05"),
+    ];
+    let mut light = 0;
+    for (k, area) in areas.iter().enumerate() {
+        for (n, (name, values)) in named.iter().enumerate() {
+            if k >= 5 && n != k % named.len() {
+                continue;
+            }
+            let mut pairs = area.clone();
+            pairs.push((name, values.to_string()));
+            for (d, datetime) in days.iter().enumerate() {
+                if k >= 5 && d != k % days.len() {
+                    continue;
+                }
+                for (sort, limit, offset) in PAGES {
+                    agrees_as_a_page(&index, &pairs, *datetime, sort, limit, offset);
+                }
+            }
+            // Once the set's marks are made (by the first page), a small page is answered
+            // where the request stands.
+            let mut small: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect();
+            small.push(("limit".into(), "10".into()));
+            if query::light_page(&index, &parse(&index, &small)).is_some() {
+                light += 1;
+            }
+        }
+    }
+    // Of the 64 areas and values here, 39 span few enough cells and read few enough members
+    // (the whole world's box, one across the antimeridian and the large random ones do not).
+    assert!(light >= 35, "{light} pages answered where they stand");
+}
+
+#[test]
 fn a_box_alone_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
@@ -1154,16 +1226,25 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     }
     // A box's or a radius's is, once the grid's cells in the key's order are made (by a
     // first page answered where heavy work may run).
+    // So is a box's or a radius's of vocabulary values, once the values' marks among the
+    // grid's members are made.
     for query in [
         "bbox=46.7,39.78,46.8,39.86&limit=10&sortby=-depth_km",
         "near=46.75,39.82&within_km=5&limit=10&sortby=-killed",
+        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs",
+        "near=46.75,39.82&within_km=20&limit=10&type=shelling&datetime=2020-09-27/2020-11-10",
     ] {
         assert_eq!(answered(query), None, "{query}: before its cells are made");
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
         query::execute(&index, &parse(&index, &pairs));
-        assert!(answered(query).is_some_and(|n| n > 0), "{query}");
+        let got = answered(query);
+        assert!(got.is_some_and(|n| n > 0), "{query}: {got:?}");
     }
     for query in [
+        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&sortby=-depth_km",
+        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&type=shelling",
+        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&min_killed=1",
+        "bbox=40,30,50,45&limit=10&weapon=artillery,mlrs",
         "limit=10&q=nt%20incident%201&sortby=-depth_km",
         "limit=10&type=shelling&sortby=-killed,depth_km",
         "limit=101&type=shelling&sortby=-killed",

@@ -6,11 +6,15 @@
 //! holding 27,000 incidents costs about as much as touching 27,000 words.
 
 mod blocks;
+mod marked;
 mod ranked;
 
+pub use marked::{Bits, Marked};
 pub use ranked::{Ranked, Region, key_order};
 
 use super::gather::Gather;
+use super::kept::Kept;
+use super::set_counts::Named;
 use crate::geodesy::{Coverage, Radius};
 use blocks::Blocks;
 use geo::Point;
@@ -21,6 +25,10 @@ use std::sync::OnceLock;
 
 /// Cell size in degrees (about 550 m north-south).
 const CELL_DEG: f64 = 0.005;
+
+/// What a member read in a merge costs (a step of a heap of runs) against one gathered
+/// (a bit found and its number copied, then sorted with the others).
+const MERGE_COST: u64 = 8;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
@@ -52,13 +60,22 @@ pub struct Grid {
     /// cells on the first of them (14 ms at a million), so a snapshot need not hold them.
     #[serde(skip)]
     blocks: OnceLock<Blocks>,
+    /// Which members hold a named set ([`Marked`]), for a few sets a query has asked about
+    /// with a box or a radius, made on first use. Only an index as built reads them: its
+    /// sets are the ones they were made from.
+    #[serde(skip)]
+    marks: Kept<Named, Marked, MARKED_KEPT>,
 }
 
+/// How many named sets' marks a grid keeps (about 400 KB each at a million).
+const MARKED_KEPT: usize = 16;
+
 /// What a box reads: a cell's members (where they lie in the grid's), all inside the box or
-/// each to be checked, or a block's members, all inside.
+/// each to be checked, or a block's members, all inside (and where they begin among the
+/// blocks' members).
 enum Part<'g> {
     Cell(Range<u32>, bool),
-    Block(&'g [u32]),
+    Block(u32, &'g [u32]),
 }
 
 fn cell_of(lon: f64, lat: f64) -> (i32, i32) {
@@ -137,6 +154,21 @@ impl Grid {
             extent,
             columns: OnceLock::new(),
             blocks: OnceLock::new(),
+            marks: Kept::default(),
+        }
+    }
+
+    /// Which members hold the named set, made now from `set` if not kept and `make` is
+    /// set; `None` until then.
+    pub fn marks<'s>(
+        &self,
+        named: &Named,
+        set: impl FnOnce() -> std::borrow::Cow<'s, RoaringBitmap>,
+        make: bool,
+    ) -> Option<std::sync::Arc<Marked>> {
+        match make {
+            true => Some(self.marks.with(named.clone(), || self.marked(&set()))),
+            false => self.marks.kept(named),
         }
     }
 
@@ -238,8 +270,8 @@ impl Grid {
                 if let Some(whole) =
                     blocks.and_then(|b| b.whole_at(k, |_, bounds| holds(*span, bounds)))
                 {
-                    if let Some(members) = whole {
-                        visit(Part::Block(members), span);
+                    if let Some((from, members)) = whole {
+                        visit(Part::Block(from, members), span);
                     }
                     return;
                 }
@@ -276,7 +308,7 @@ impl Grid {
         let mut blocks = Vec::new();
         self.visit_box(&spans, true, |part, span| match part {
             Part::Cell(range, whole) => visits.push((range, whole, *span)),
-            Part::Block(members) => blocks.push(members),
+            Part::Block(_, members) => blocks.push(members),
         });
         let expected = visits.iter().map(|(r, _, _)| r.len()).sum::<usize>()
             + blocks.iter().map(|b| b.len()).sum::<usize>();
@@ -326,7 +358,7 @@ impl Grid {
                             Check::Span(span)
                         },
                     ),
-                    Part::Block(members) => cell.add_block(members),
+                    Part::Block(from, members) => cell.add_block(from, members),
                 })
             },
             days,
@@ -358,7 +390,7 @@ impl Grid {
                             Check::Within(radius, k as u32)
                         },
                     ),
-                    Part::Block(members) => cell.add_block(members),
+                    Part::Block(from, members) => cell.add_block(from, members),
                 })
             },
             days,
@@ -382,31 +414,59 @@ impl Grid {
             Some((run, others)) => (Some(run), others),
             None => (None, Vec::new()),
         };
-        let mut kept = Cells {
-            grid: self,
-            days: run,
-            // A town's circle hands over about 400 cells.
-            runs: Vec::with_capacity(512),
-            count: 0,
-        };
+        let mut kept = Cells::new(self, run, None);
         cells(&mut kept);
-        let Cells {
-            mut runs,
-            mut count,
-            ..
-        } = kept;
-        if !others.is_empty() {
-            count += others.len();
-            runs.push(Run {
-                members: &others,
-                from: 0,
-                at: None,
-                keep: None,
-                check: Check::Every,
-            });
-        }
+        let (count, runs) = kept.with_others(&others);
         let wanted = skip.saturating_add(take).min(count);
         (count, merge(self, &runs, skip, wanted, descending))
+    }
+
+    /// As [`Grid::page_in_bbox`] and [`Grid::page_within`], for the members of the region
+    /// that `marked` marks (of a named set; `days`' list of others holds only those): whole
+    /// cells and blocks counted by the bits set among them, edge cells member by member. A
+    /// merge reads about `members / count` of the region's members for each one it finds, and
+    /// each run's up to its first kept; when the set is rare enough in the region that this
+    /// is more than gathering what it keeps (and sorting the page's worth) would cost, that is
+    /// done instead. With `most`, `None` rather than reading more than that many members
+    /// either way. A box is read as `spans`, its [`Grid::box_spans`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn page_marked<'a>(
+        &'a self,
+        region: Region<'a>,
+        spans: &'a [[f64; 4]],
+        marked: &'a Marked,
+        days: Option<(Range<u32>, Vec<u32>)>,
+        (skip, take): (usize, usize),
+        descending: bool,
+        most: Option<u64>,
+    ) -> Option<(usize, Vec<u32>)> {
+        let (run, others) = match days {
+            Some((run, others)) => (Some(run), others),
+            None => (None, Vec::new()),
+        };
+        let keeps = [Keep::Bits(&marked.cells), Keep::Bits(&marked.blocks)];
+        let mut kept = Cells::new(self, run, Some([&keeps[0], &keeps[1]]));
+        self.visit_region(region, spans, true, |part, check| match part {
+            Part::Cell(range, _) => kept.add(range, check),
+            Part::Block(from, members) => kept.add_block(from, members),
+        });
+        let members = kept.members as u64;
+        let (count, runs) = kept.with_others(&others);
+        let wanted = skip.saturating_add(take).min(count);
+        let read = ((wanted + runs.len()) as u64).saturating_mul(members) / (count.max(1) as u64);
+        let gather = read.saturating_mul(MERGE_COST) > count as u64;
+        let cost = if gather { members } else { read };
+        if most.is_some_and(|most| cost > most) {
+            return None;
+        }
+        if !gather {
+            return Some((count, merge(self, &runs, skip, wanted, descending)));
+        }
+        let mut numbers = Vec::with_capacity(count);
+        for run in &runs {
+            run.kept_into(self, &mut numbers);
+        }
+        Some((count, first_of(numbers, skip, wanted, descending)))
     }
 
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
@@ -440,7 +500,7 @@ impl Grid {
     fn visit_radius(&self, radius: &Radius, mut visit: impl FnMut(usize, Range<u32>, bool)) {
         self.visit_radius_parts(radius, false, |part| match part {
             (k, Part::Cell(range, whole)) => visit(k, range, whole),
-            (_, Part::Block(_)) => {}
+            (_, Part::Block(..)) => {}
         })
     }
 
@@ -465,8 +525,8 @@ impl Grid {
                             .is_some_and(|inner| holds(inner, bounds))
                     };
                     if let Some(whole) = blocks.whole_at(k, inside) {
-                        if let Some(members) = whole {
-                            visit((k, Part::Block(members)));
+                        if let Some((from, members)) = whole {
+                            visit((k, Part::Block(from, members)));
                         }
                         return;
                     }
@@ -609,11 +669,48 @@ struct Cells<'a> {
     grid: &'a Grid,
     /// The run of numbers within the days, when the query has days.
     days: Option<Range<u32>>,
+    /// What keeps a cell's members and a block's besides their check, when something does.
+    keep: Option<[&'a Keep<'a>; 2]>,
     runs: Vec<Run<'a>>,
     count: usize,
+    /// How many members the runs hold, counted or not.
+    members: usize,
 }
 
 impl<'a> Cells<'a> {
+    fn new(grid: &'a Grid, days: Option<Range<u32>>, keep: Option<[&'a Keep<'a>; 2]>) -> Self {
+        Cells {
+            grid,
+            days,
+            keep,
+            // A town's circle hands over about 400 cells.
+            runs: Vec::with_capacity(512),
+            count: 0,
+            members: 0,
+        }
+    }
+
+    /// How many members count, with `others` (known to count), and the runs to merge,
+    /// `others` one of them.
+    fn with_others(self, others: &'a [u32]) -> (usize, Vec<Run<'a>>) {
+        let Cells {
+            mut runs,
+            mut count,
+            ..
+        } = self;
+        if !others.is_empty() {
+            count += others.len();
+            runs.push(Run {
+                members: others,
+                from: 0,
+                at: None,
+                keep: None,
+                check: Check::Every,
+            });
+        }
+        (count, runs)
+    }
+
     /// Keeps the members of a cell (`range` of the grid's members) that `check` passes and
     /// that lie in the days, if any do.
     #[inline]
@@ -629,29 +726,36 @@ impl<'a> Cells<'a> {
             members: &cell[days.clone()],
             from: (from + days.start) as u32,
             at: None,
-            keep: None,
+            keep: self.keep.map(|[cells, _]| cells),
             check,
         };
-        let inside = cell.count(grid);
-        if inside > 0 {
-            self.count += inside;
-            self.runs.push(cell);
+        self.push(cell);
+    }
+
+    /// Keeps the members of a block (all inside; `from`: where they begin among the
+    /// blocks' members) that lie in the days, if any do.
+    #[inline]
+    fn add_block(&mut self, from: u32, members: &'a [u32]) {
+        let days = self.in_days(members);
+        if !days.is_empty() {
+            let block = Run {
+                members: &members[days.clone()],
+                from: from + days.start as u32,
+                at: None,
+                keep: self.keep.map(|[_, blocks]| blocks),
+                check: Check::Every,
+            };
+            self.push(block);
         }
     }
 
-    /// Keeps the members of a block (all inside) that lie in the days, if any do.
     #[inline]
-    fn add_block(&mut self, members: &'a [u32]) {
-        let days = self.in_days(members);
-        if !days.is_empty() {
-            self.count += days.len();
-            self.runs.push(Run {
-                members: &members[days],
-                from: 0,
-                at: None,
-                keep: None,
-                check: Check::Every,
-            });
+    fn push(&mut self, run: Run<'a>) {
+        let inside = run.count(self.grid);
+        if inside > 0 {
+            self.count += inside;
+            self.members += run.members.len();
+            self.runs.push(run);
         }
     }
 
@@ -682,7 +786,8 @@ enum Check<'a> {
 /// request makes a list of them): the members' positions are read from the grid, at `from`.
 struct Run<'a> {
     members: &'a [u32],
-    /// Where the members lie in the grid's `members` (for a cell's run).
+    /// Where the members lie in the grid's `members` (for a cell's run), or in its blocks'
+    /// (for a block's: read only by [`Keep::Bits`], as a block's members need no check).
     from: u32,
     /// Where each member lies in the grid's `members`, when they do not lie together from
     /// `from` (a cell's members in the order of a key, see [`Ranked`]).
@@ -706,12 +811,17 @@ pub enum Keep<'a> {
         run: Range<u32>,
         others: &'a [u32],
     },
+    /// The members whose bits are set, by where they lie in the list the run is part of
+    /// (the grid's members, or its blocks'): those of a named set (see [`Marked`]).
+    Bits(&'a Bits),
 }
 
 impl Keep<'_> {
+    /// Whether `member`, lying at `slot` of the list its run is part of, is kept.
     #[inline]
-    fn keeps(&self, member: u32) -> bool {
+    fn keeps(&self, member: u32, slot: usize) -> bool {
         match self {
+            Keep::Bits(bits) => bits.has(slot),
             Keep::Ranks { rank, ranks } => {
                 rank.get(member as usize).is_some_and(|r| ranks.contains(r))
             }
@@ -739,11 +849,17 @@ impl Run<'_> {
 
     fn counts(&self, grid: &Grid, k: usize) -> bool {
         if let Some(keep) = self.keep
-            && !keep.keeps(self.members[k])
+            && !keep.keeps(self.members[k], self.slot(k))
         {
             return false;
         }
-        let at = || grid.positions[self.slot(k)];
+        self.passes(grid, self.slot(k))
+    }
+
+    /// Whether the member at `slot` of the grid's members passes the check.
+    #[inline]
+    fn passes(&self, grid: &Grid, slot: usize) -> bool {
+        let at = || grid.positions[slot];
         match self.check {
             Check::Every => true,
             Check::Span(span) => inside(*span, at()),
@@ -756,6 +872,18 @@ impl Run<'_> {
 
     fn count(&self, grid: &Grid) -> usize {
         let (from, to) = (self.from as usize, self.from as usize + self.members.len());
+        // Kept by bits, lying together: the bits set among them, each checked when the
+        // check needs a position (a cell's: a block's need none).
+        if let (None, Some(Keep::Bits(bits))) = (self.at, self.keep) {
+            if let Check::Every = self.check {
+                return bits.count(from..to);
+            }
+            let mut inside = 0;
+            bits.each_set(from..to, |slot| {
+                inside += usize::from(self.passes(grid, slot))
+            });
+            return inside;
+        }
         match self.check {
             // Kept by a range or days, or not lying together: member by member.
             _ if self.keep.is_some() || (self.at.is_some() && !self.all_count()) => {
@@ -777,6 +905,21 @@ impl Run<'_> {
         }
     }
 
+    /// Appends the members that count to `out`, in the run's order.
+    fn kept_into(&self, grid: &Grid, out: &mut Vec<u32>) {
+        if let (None, Some(Keep::Bits(bits))) = (self.at, self.keep) {
+            let from = self.from as usize;
+            bits.each_set(from..from + self.members.len(), |slot| {
+                if self.passes(grid, slot) {
+                    out.push(self.members[slot - from]);
+                }
+            });
+            return;
+        }
+        let kept = (0..self.members.len()).filter(|k| self.counts(grid, *k));
+        out.extend(kept.map(|k| self.members[k]));
+    }
+
     /// Where the first counted member lies from position `at` on (inclusive) in the walk's
     /// direction.
     fn next_from(&self, grid: &Grid, at: usize, descending: bool) -> Option<usize> {
@@ -789,6 +932,22 @@ impl Run<'_> {
             (at..self.members.len()).find(|k| self.counts(grid, *k))
         }
     }
+}
+
+/// The numbers from `skip` to `wanted` of `numbers` sorted (descending with `descending`):
+/// only the first `wanted` are put in order.
+fn first_of(mut numbers: Vec<u32>, skip: usize, wanted: usize, descending: bool) -> Vec<u32> {
+    let wanted = wanted.min(numbers.len());
+    if skip >= wanted {
+        return Vec::new();
+    }
+    let order = |a: &u32, b: &u32| if descending { b.cmp(a) } else { a.cmp(b) };
+    if wanted < numbers.len() {
+        numbers.select_nth_unstable_by(wanted, order);
+        numbers.truncate(wanted);
+    }
+    numbers.sort_unstable_by(order);
+    numbers.split_off(skip)
 }
 
 /// The members from `skip` to `wanted` of the runs' union, in ascending order (descending

@@ -847,6 +847,37 @@ impl Index {
             .then(|| self.grid.page_in_bbox(bbox, days, skip, take, descending))
     }
 
+    /// As [`Index::page_in_bbox`] and [`Index::page_within`], for the incidents of the region
+    /// in a named set (one vocabulary's values, or places), with `days` made when asked:
+    /// counted and merged from the grid's cells, skipping members outside the set by a bit
+    /// for each ([`grid::Marked`]), made now if not kept and `make` is set (a few
+    /// milliseconds at a million, once per set). `None` until they are, while writes since
+    /// the build are not merged in, or past `most` members read (see [`Grid::page_marked`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn page_of_named_in(
+        &self,
+        region: Region,
+        named: &Named,
+        days: impl FnOnce() -> Option<(std::ops::Range<u32>, Vec<u32>)>,
+        (skip, take): (usize, usize),
+        descending: bool,
+        make: bool,
+        most: Option<u64>,
+    ) -> Option<(usize, Vec<u32>)> {
+        if !self.is_as_built() {
+            return None;
+        }
+        let marked = self.grid.marks(named, || named.set(&self.sets), make)?;
+        let days = days().map(|(run, mut others)| {
+            others.retain(|i| named.contains(&self.sets, *i));
+            (run, others)
+        });
+        let spans = Self::spans_of(region);
+        let (paging, order) = ((skip, take), descending);
+        self.grid
+            .page_marked(region, &spans, &marked, days, paging, order, most)
+    }
+
     /// How many incidents lie in the region with their positions in `by` in `span` (all,
     /// without one) and, with `days`, in those days (the run of numbers that begin in them
     /// and the others, ascending, known to lie in the region and reach into them), and the
@@ -886,12 +917,12 @@ impl Index {
         // what lies outside the days.
         let by_date = |take: usize| match region {
             Region::Box(b) => {
-                self.grid
-                    .page_in_bbox(b, Some((run.clone(), others.clone())), 0, take, false)
+                let days = Some((run.clone(), others.clone()));
+                self.grid.page_in_bbox(b, days, 0, take, false)
             }
             Region::Circle(radius) => {
-                self.grid
-                    .page_within(radius, Some((run.clone(), others.clone())), 0, take, false)
+                let days = Some((run.clone(), others.clone()));
+                self.grid.page_within(radius, days, 0, take, false)
             }
         };
         let (count, _) = by_date(0);

@@ -57,6 +57,14 @@ impl Named {
         Named { vocabulary, values }
     }
 
+    /// Whether incident `i` is among its incidents in `sets`.
+    pub fn contains(&self, sets: &Bitmaps, i: u32) -> bool {
+        let of = sets.of(self.vocabulary);
+        self.values
+            .iter()
+            .any(|v| of.get(*v).is_some_and(|set| set.contains(i)))
+    }
+
     /// Its incidents among `sets`: the one set itself, borrowed, for one value.
     pub fn set<'a>(&self, sets: &'a Bitmaps) -> Cow<'a, RoaringBitmap> {
         let of = sets.of(self.vocabulary);

@@ -1200,6 +1200,9 @@ const LIGHT_LIMIT: usize = 100;
 const LIGHT_DEPTH: usize = 1_000;
 /// The most grid cells (about 550 m square) a light query's box may span: 128 by 128.
 const LIGHT_CELLS: u64 = 16_384;
+/// The most members of a box's or a radius's cells a light page of a named set among them
+/// reads, merged or gathered (see [`area_named`]).
+const LIGHT_READ: u64 = 32_768;
 
 /// The most blocks of 65,536 incident numbers a light query's sets may span in all (each set
 /// of one value, place or run of days spans at most every block of the index).
@@ -1332,16 +1335,8 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
         return None;
     }
     let area = area_of(q)?;
-    let radius = match area {
-        Area::Everywhere => return None,
-        Area::Box(_) => None,
-        Area::Near((lon, lat, km)) => Some(Radius::new(Point::new(lon, lat), km * 1000.0)),
-    };
-    let region = match (&area, &radius) {
-        (_, Some(radius)) => Region::Circle(radius),
-        (Area::Box(b), _) => Region::Box([b.west, b.south, b.east, b.north]),
-        _ => return None,
-    };
+    let radius = radius_of(&area)?;
+    let region = region_of(&area, radius.as_ref())?;
     // A range that is not one run of its order (a closed one with unknown keys) is left to
     // the plan.
     // Neither is a range with days (the cells in a key's order hold no days).
@@ -1366,6 +1361,60 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
         }
         _ => return None,
     };
+    Some(Page {
+        number_matched,
+        items,
+    })
+}
+
+/// The circle of a radius (`None` inside for a box); `None` for everywhere.
+fn radius_of(area: &Area) -> Option<Option<Radius>> {
+    match area {
+        Area::Everywhere => None,
+        Area::Box(_) => Some(None),
+        Area::Near((lon, lat, km)) => Some(Some(Radius::new(Point::new(*lon, *lat), km * 1000.0))),
+    }
+}
+
+/// Where a box or a radius (its circle, `radius`) looks, as the grid reads it; `None` for
+/// everywhere.
+fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> {
+    match (area, radius) {
+        (_, Some(radius)) => Some(Region::Circle(radius)),
+        (Area::Box(b), _) => Some(Region::Box([b.west, b.south, b.east, b.north])),
+        _ => None,
+    }
+}
+
+/// The page of a query filtered by a box or a radius and one vocabulary's values (or
+/// places), with days or not, in date order: counted and merged from the grid's cells,
+/// skipping members outside the values' set (see [`Index::page_of_named_in`]). With `make`,
+/// the set's marks are made if not kept (a few milliseconds at a million, once per set);
+/// without, `None` until they are, and (a light page) `None` rather than reading more than
+/// [`LIGHT_READ`] members. `None` also for any other query, a page deeper than
+/// [`MERGED_PAGE_MAX`], or an index with writes since its build.
+fn area_named(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
+    let shape = shape(q);
+    let descending = shape.descending?;
+    if shape.ranges != 0 || shape.other || shape.set_values == 0 {
+        return None;
+    }
+    if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
+        return None;
+    }
+    let [(vocabulary, values)] = <[_; 1]>::try_from(chosen(q)).ok()?;
+    let area = area_of(q)?;
+    let radius = radius_of(&area)?;
+    let region = region_of(&area, radius.as_ref())?;
+    let days = || {
+        let d = shape.datetime?;
+        Some(area_days(index, d, &area, radius.as_ref()))
+    };
+    let named = Named::new(vocabulary, values);
+    let paging = (q.offset, q.limit);
+    let most = (!make).then_some(LIGHT_READ);
+    let (number_matched, items) =
+        index.page_of_named_in(region, &named, days, paging, descending, make, most)?;
     Some(Page {
         number_matched,
         items,
@@ -1511,20 +1560,23 @@ fn page_by_key<'a>(
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
 /// depth or toll or with a range, merged from the grid's cells in a key's order once they are
-/// made; `None` when it is heavy, to be answered by [`execute`] where heavy work may run.
+/// made, or of one vocabulary's values (or a town), merged from the cells skipping what the
+/// values' marks leave out once those are made (see [`area_named`]); `None` when it is
+/// heavy, to be answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
         return Some(execute(index, q));
     }
     // A box or a radius by key, or with a range of keys, is light when merged from the
     // grid's cells in the key's order, as it is alone in date order from the cells as they
-    // are.
+    // are; with vocabulary values, when merged from the cells skipping other values.
     if q.bbox.is_some() || q.near.is_some() {
         let area = area_of(q)?;
         let shallow = q.limit <= LIGHT_LIMIT && q.offset.saturating_add(q.limit) <= LIGHT_DEPTH;
-        return (shallow && area_is_light(index, &area))
-            .then(|| area_by_key(index, q, false))
-            .flatten();
+        if !(shallow && area_is_light(index, &area)) {
+            return None;
+        }
+        return area_by_key(index, q, false).or_else(|| area_named(index, q, false));
     }
     let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
         return None;
@@ -1559,7 +1611,12 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
 
 /// One page of the incidents matching `q`.
 pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
-    if let Some(page) = box_page(index, q).or_else(|| area_by_key(index, q, true)) {
+    let merged = || {
+        box_page(index, q)
+            .or_else(|| area_by_key(index, q, true))
+            .or_else(|| area_named(index, q, true))
+    };
+    if let Some(page) = merged() {
         return page;
     }
     let (skip, take) = (q.offset, q.limit);

@@ -87,7 +87,8 @@ impl Blocks {
     /// The block of cell `k` when `inside` finds the block, given its coordinates in blocks
     /// and the extent of its members, wholly inside the area being read: its incidents need
     /// no check, and none of its cells need be read. `Some(None)`: such a block, read at
-    /// another of its cells; `Some(Some(members))`: at this one, its first.
+    /// another of its cells; `Some(Some((from, members)))`: at this one, its first, with
+    /// where its members begin among the blocks' members.
     ///
     /// Every cell of such a block is visited, so the block is read once: its members lie in
     /// the area, so their cells lie among those the area's box spans (a cell is its members'
@@ -97,16 +98,22 @@ impl Blocks {
         &self,
         k: usize,
         inside: impl FnOnce((i32, i32), [f64; 4]) -> bool,
-    ) -> Option<Option<&[u32]>> {
+    ) -> Option<Option<(u32, &[u32])>> {
         let b = *self.of_cell.get(k)?;
         if b == NONE || !inside(self.keys[b as usize], self.bounds[b as usize]) {
             return None;
         }
         let b = b as usize;
+        let (from, to) = (self.starts[b], self.starts[b + 1]);
         Some(
             (self.first_cell[b] as usize == k)
-                .then(|| &self.members[self.starts[b] as usize..self.starts[b + 1] as usize]),
+                .then(|| (from, &self.members[from as usize..to as usize])),
         )
+    }
+
+    /// Every block's members, block after block.
+    pub(super) fn members(&self) -> &[u32] {
+        &self.members
     }
 
     /// The longitudes `[west, east]` of the cells of blocks in column `x` of blocks, for a
@@ -149,7 +156,10 @@ mod tests {
             [[-8.0, 0.0, -4.5, 1.5], [0.0, 0.0, 1.5, 3.5]]
         );
         let whole = |_, _| true;
-        assert_eq!(blocks.whole_at(3, whole), Some(Some(&blocks.members[3..9])));
+        assert_eq!(
+            blocks.whole_at(3, whole),
+            Some(Some((3, &blocks.members[3..9])))
+        );
         assert_eq!(blocks.whole_at(4, whole), Some(None));
         assert_eq!(blocks.whole_at(2, whole), None);
         assert_eq!(blocks.whole_at(0, |_, _| false), None);

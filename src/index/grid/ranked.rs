@@ -5,7 +5,7 @@
 //! order is a merge of the cells from their first members, and a range of the same key is
 //! one stretch of each cell, counted by two binary searches.
 
-use super::{Check, Grid, Keep, Part, Run, merge};
+use super::{Check, Grid, Keep, Part, Run, first_of, merge};
 use crate::geodesy::Radius;
 use std::ops::Range;
 
@@ -138,7 +138,7 @@ impl Grid {
     /// Calls `visit` with each part of the region that may hold members (cells, and with
     /// `blocks` blocks of cells wholly inside) and the check its members need. A box is read
     /// as `spans`, its [`Grid::box_spans`].
-    fn visit_region<'g>(
+    pub(super) fn visit_region<'g>(
         &'g self,
         region: Region<'g>,
         spans: &'g [[f64; 4]],
@@ -287,9 +287,9 @@ impl Found<'_> {
                     keep: Some(&keep),
                     check,
                 },
-                Part::Block(members) => Run {
+                Part::Block(from, members) => Run {
                     members,
-                    from: 0,
+                    from,
                     at: None,
                     keep: Some(&keep),
                     check: Check::Every,
@@ -318,13 +318,7 @@ impl Found<'_> {
                 }
             }
         }
-        if descending {
-            numbers.sort_unstable_by(|a, b| b.cmp(a));
-        } else {
-            numbers.sort_unstable();
-        }
-        numbers.truncate(wanted);
-        numbers.split_off(skip)
+        first_of(numbers, skip, wanted, descending)
     }
 }
 
