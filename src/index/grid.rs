@@ -424,10 +424,9 @@ impl Grid {
     /// As [`Grid::page_in_bbox`] and [`Grid::page_within`], for the members of the region
     /// that `marked` marks (of a named set; `days`' list of others holds only those): whole
     /// cells and blocks counted by the bits set among them, edge cells member by member. A
-    /// merge reads about `members / count` of the region's members for each one it finds, and
-    /// each run's up to its first kept; when the set is rare enough in the region that this
-    /// is more than gathering what it keeps (and sorting the page's worth) would cost, that is
-    /// done instead. With `most`, `None` rather than reading more than that many members
+    /// merge reads about `members / count` of the region's members for each one it keeps;
+    /// when the set is rare enough in the region that this costs more than gathering what it
+    /// keeps (and sorting the page's worth), that is done instead. With `most`, `None` rather than reading more than that many members
     /// either way. A box is read as `spans`, its [`Grid::box_spans`].
     #[allow(clippy::too_many_arguments)]
     pub fn page_marked<'a>(
@@ -450,12 +449,19 @@ impl Grid {
             Part::Cell(range, _) => kept.add(range, check),
             Part::Block(from, members) => kept.add_block(from, members),
         });
-        let members = kept.members as u64;
+        let (members, cells) = (kept.members as u64, kept.runs.len() as u64);
         let (count, runs) = kept.with_others(&others);
         let wanted = skip.saturating_add(take).min(count);
-        let read = ((wanted + runs.len()) as u64).saturating_mul(members) / (count.max(1) as u64);
-        let gather = read.saturating_mul(MERGE_COST) > count as u64;
-        let cost = if gather { members } else { read };
+        // A merge puts each run's first member in a heap, then reads about `members / count`
+        // members for each one it keeps; gathering reads every member's bit and sorts what
+        // it keeps.
+        let walked = (wanted as u64).saturating_mul(members) / (count.max(1) as u64);
+        let gather = walked.saturating_mul(MERGE_COST) > count as u64;
+        let cost = if gather {
+            members
+        } else {
+            walked + cells
+        };
         if most.is_some_and(|most| cost > most) {
             return None;
         }
