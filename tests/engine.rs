@@ -1039,7 +1039,7 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
         Some("2020-10-04"),
         Some("../2020-10-05"),
     ];
-    let mut light = 0;
+    let (mut light, mut light_by_key) = (0, 0);
     for (k, area) in areas.iter().enumerate() {
         for (n, (name, values)) in named.iter().enumerate() {
             if k >= 5 && n != k % named.len() {
@@ -1054,6 +1054,13 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
                 for (sort, limit, offset) in PAGES {
                     agrees_as_a_page(&index, &pairs, *datetime, sort, limit, offset);
                 }
+                // By depth or toll (the set's members merged from the cells in the key's
+                // order, or keyed when few).
+                for sort in ["-depth_km", "depth_km", "-killed"] {
+                    for (limit, offset) in [(10, 0), (100, 37), (7, 3), (10_000, 0), (5, 9_999)] {
+                        agrees_as_a_page(&index, &pairs, *datetime, Some(sort), limit, offset);
+                    }
+                }
             }
             // Once the set's marks are made (by the first page), a small page is answered
             // where the request stands.
@@ -1065,11 +1072,19 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
             if query::light_page(&index, &parse(&index, &small)).is_some() {
                 light += 1;
             }
+            small.push(("sortby".into(), "-depth_km".into()));
+            if query::light_page(&index, &parse(&index, &small)).is_some() {
+                light_by_key += 1;
+            }
         }
     }
     // Of the 64 areas and values here, 39 span few enough cells and read few enough members
     // (the whole world's box, one across the antimeridian and the large random ones do not).
     assert!(light >= 35, "{light} pages answered where they stand");
+    assert!(
+        light_by_key >= 35,
+        "{light_by_key} pages by key answered where they stand"
+    );
 }
 
 #[test]
@@ -1240,8 +1255,11 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         let got = answered(query);
         assert!(got.is_some_and(|n| n > 0), "{query}: {got:?}");
     }
+    // And by key, with the values' marks and the cells in the key's order both made.
+    let by_key = "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&sortby=-depth_km";
+    assert!(answered(by_key).is_some_and(|n| n > 0), "{by_key}");
     for query in [
-        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&sortby=-depth_km",
+        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&sortby=-depth_km&datetime=2020-10-04",
         "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&type=shelling",
         "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&min_killed=1",
         "bbox=40,30,50,45&limit=10&weapon=artillery,mlrs",

@@ -457,11 +457,7 @@ impl Grid {
         // it keeps.
         let walked = (wanted as u64).saturating_mul(members) / (count.max(1) as u64);
         let gather = walked.saturating_mul(MERGE_COST) > count as u64;
-        let cost = if gather {
-            members
-        } else {
-            walked + cells
-        };
+        let cost = if gather { members } else { walked + cells };
         if most.is_some_and(|most| cost > most) {
             return None;
         }

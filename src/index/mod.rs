@@ -211,6 +211,20 @@ pub struct Index {
     dead: RoaringBitmap,
 }
 
+/// A region's first matches in date order, up to a number, and how many there are.
+type ByDate<'a> = Box<dyn Fn(usize) -> (usize, Vec<u32>) + 'a>;
+
+/// What a region's page by a key keeps of the region's incidents (see
+/// [`Index::page_by_key_in`]).
+pub enum Among<'a> {
+    Every,
+    /// Those of some days: the run of numbers that begin in them and the others, ascending,
+    /// known to lie in the region and reach into them.
+    Days(std::ops::Range<u32>, Vec<u32>),
+    /// Those of a named set (one vocabulary's values, or places).
+    Named(&'a Named),
+}
+
 /// Written plus dead numbers after which a write builds the index again (every set, order
 /// and grid from scratch, in date order), so that the merges of written incidents into
 /// what reads in date order stay short.
@@ -879,52 +893,75 @@ impl Index {
     }
 
     /// How many incidents lie in the region with their positions in `by` in `span` (all,
-    /// without one) and, with `days`, in those days (the run of numbers that begin in them
-    /// and the others, ascending, known to lie in the region and reach into them), and the
-    /// page from `skip` on, at most `take`, of them in the order of `by`'s key (see
+    /// without one) and among those `among` keeps (some days, a named set), and the page
+    /// from `skip` on, at most `take`, of them in the order of `by`'s key (see
     /// [`grid::key_order`]): merged from the grid's cells, each kept in that order. Those
-    /// cells are made now if they are not kept and `make` is set (tens of milliseconds at a
-    /// million, once). `None` when they are not at hand, while writes since the build are not
-    /// merged in, when the span is of another order, or with both a span and days.
+    /// cells (and a named set's marks) are made now if they are not kept and `make` is set
+    /// (tens of milliseconds at a million, once). `None` when they are not at hand, while
+    /// writes since the build are not merged in, when the span is of another order, or with
+    /// both a span and days or a named set.
     #[allow(clippy::too_many_arguments)]
     pub fn page_by_key_in(
         &self,
         region: Region,
         by: &RangeIndex,
         span: Option<&Span>,
-        days: Option<(std::ops::Range<u32>, Vec<u32>)>,
+        among: Among,
         (skip, take): (usize, usize),
         descending: bool,
         make: bool,
     ) -> Option<(usize, Vec<u32>)> {
         let ranks = match span {
             None => 0..u32::MAX,
-            Some(_) if days.is_some() => return None,
+            Some(_) if !matches!(among, Among::Every) => return None,
             Some(span) if span.index().serial() == by.serial() => Self::ranks_of(span)?,
             Some(_) => return None,
+        };
+        let marked = match &among {
+            Among::Named(named) => Some(self.grid.marks(named, || named.set(&self.sets), make)?),
+            _ => None,
         };
         let cells = self.region_cells(by, make)?;
         let spans = Self::spans_of(region);
         let found = self.grid.found(&cells, region, &spans, ranks);
-        let Some((run, others)) = days else {
-            let page = found.page_by_key(by.keys(), by.known, (skip, take), descending, None);
-            let items = page.into_iter().map(|r| by.order[r as usize]).collect();
-            return Some((found.count, items));
-        };
-        // Those of the days counted in date order from the grid's cells as they are; when
-        // they are fewer than a merge of the cells in the key's order would read (about
-        // `found / count` for each one kept), all of them keyed, else that merge, skipping
-        // what lies outside the days.
-        let by_date = |take: usize| match region {
-            Region::Box(b) => {
-                let days = Some((run.clone(), others.clone()));
-                self.grid.page_in_bbox(b, days, 0, take, false)
+        // What is kept besides the region: counted in date order from the grid's cells as
+        // they are (`by_date`), and skipped by a merge of the cells in the key's order
+        // (`keep`).
+        let (by_date, keep): (ByDate, _) = match (&among, &marked) {
+            (Among::Days(run, others), _) => (
+                Box::new(|take: usize| {
+                    let days = Some((run.clone(), others.clone()));
+                    match region {
+                        Region::Box(b) => self.grid.page_in_bbox(b, days, 0, take, false),
+                        Region::Circle(radius) => {
+                            self.grid.page_within(radius, days, 0, take, false)
+                        }
+                    }
+                }),
+                grid::Keep::Days {
+                    order: &by.order,
+                    run: run.clone(),
+                    others,
+                },
+            ),
+            (_, Some(marked)) => (
+                Box::new(|take: usize| {
+                    let paging = (0, take);
+                    let page = self
+                        .grid
+                        .page_marked(region, &spans, marked, None, paging, false, None);
+                    page.unwrap_or_default()
+                }),
+                grid::Keep::Bits(&marked.cells),
+            ),
+            _ => {
+                let page = found.page_by_key(by.keys(), by.known, (skip, take), descending, None);
+                let items = page.into_iter().map(|r| by.order[r as usize]).collect();
+                return Some((found.count, items));
             }
-            Region::Circle(radius) => {
-                let days = Some((run.clone(), others.clone()));
-                self.grid.page_within(radius, days, 0, take, false)
-            }
         };
+        // When they are fewer than a merge of the cells in the key's order would read (about
+        // `found / count` for each one kept), all of them keyed, else that merge.
         let (count, _) = by_date(0);
         if count == 0 {
             return Some((0, Vec::new()));
@@ -936,11 +973,6 @@ impl Index {
             ranks.sort_unstable_by(grid::key_order(by.keys(), by.known, descending));
             ranks.into_iter().skip(skip).take(take).collect()
         } else {
-            let keep = grid::Keep::Days {
-                order: &by.order,
-                run,
-                others: &others,
-            };
             found.page_by_key(by.keys(), by.known, (skip, take), descending, Some(&keep))
         };
         Some((

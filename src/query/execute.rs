@@ -10,7 +10,7 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Bitmaps, Grid, Index, Named, RangeIndex, Region, Span, Vocabulary};
+use crate::index::{Among, Bitmaps, Grid, Index, Named, RangeIndex, Region, Span, Vocabulary};
 use geo::Point;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -1328,9 +1328,17 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 /// [`MERGED_PAGE_MAX`], or an index with writes since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let shape = shape(q);
-    if shape.set_values != 0 || shape.other || shape.ranges > 1 {
+    if shape.other || shape.ranges > 1 {
         return None;
     }
+    // One vocabulary's values (or a town), sorted by key, with neither a range nor days.
+    let named = match <[_; 1]>::try_from(chosen(q)) {
+        _ if shape.set_values == 0 => None,
+        Ok([(vocabulary, values)]) if shape.ranges == 0 && shape.datetime.is_none() => {
+            Some(Named::new(vocabulary, values))
+        }
+        _ => return None,
+    };
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
@@ -1351,12 +1359,17 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
                 SortKey::Depth => &index.by_depth,
                 _ => &index.by_killed,
             };
-            let days = shape
-                .datetime
-                .map(|d| area_days(index, d, &area, radius.as_ref()));
-            index.page_by_key_in(region, by, span, days, (skip, take), *descending, make)?
+            let among = match (&named, shape.datetime) {
+                (Some(named), _) => Among::Named(named),
+                (_, Some(d)) => {
+                    let (run, others) = area_days(index, d, &area, radius.as_ref());
+                    Among::Days(run, others)
+                }
+                _ => Among::Every,
+            };
+            index.page_by_key_in(region, by, span, among, (skip, take), *descending, make)?
         }
-        (_, Some(descending), Some(span)) => {
+        (_, Some(descending), Some(span)) if named.is_none() => {
             index.page_in_range(region, span, skip, take, descending, make)?
         }
         _ => return None,

@@ -78,8 +78,12 @@ impl Grid {
         let mut add = |range: Range<u32>, check: Check<'g>| {
             let (from, to) = (range.start as usize, range.end as usize);
             let cell = &ranked.ranks[from..to];
-            let stretch = cell.partition_point(|r| *r < ranks.start)
-                ..cell.partition_point(|r| *r < ranks.end);
+            // From the first rank, each cell whole but for members not in the order (last).
+            let stretch = if ranks.start == 0 && cell.last().is_none_or(|r| *r < ranks.end) {
+                0..cell.len()
+            } else {
+                cell.partition_point(|r| *r < ranks.start)..cell.partition_point(|r| *r < ranks.end)
+            };
             if stretch.is_empty() {
                 return;
             }
@@ -175,21 +179,18 @@ impl Found<'_> {
         descending: bool,
         keep: Option<&Keep>,
     ) -> Vec<u32> {
-        let runs: Vec<Run> = self
-            .runs
-            .iter()
-            .filter_map(|run| {
-                let from = run.members.partition_point(|r| *r < ranks.start);
-                let to = run.members.partition_point(|r| *r < ranks.end);
-                (from < to).then(|| Run {
-                    members: &run.members[from..to],
-                    from: run.from + from as u32,
-                    at: run.at.map(|at| &at[from..to]),
-                    keep,
-                    check: run.check,
-                })
+        let mut runs: Vec<Run> = Vec::with_capacity(self.runs.len());
+        runs.extend(self.runs.iter().filter_map(|run| {
+            let from = run.members.partition_point(|r| *r < ranks.start);
+            let to = run.members.partition_point(|r| *r < ranks.end);
+            (from < to).then(|| Run {
+                members: &run.members[from..to],
+                from: run.from + from as u32,
+                at: run.at.map(|at| &at[from..to]),
+                keep,
+                check: run.check,
             })
-            .collect();
+        }));
         merge(self.grid, &runs, skip, wanted.min(self.count), descending)
     }
 
