@@ -104,6 +104,18 @@ fn engine(c: &mut Criterion) {
             "weapon + type + depth_min_km=20, limit 10",
             "weapon=cluster_munition&type=shelling&depth_min_km=20&limit=10",
         ),
+        (
+            "bbox + weapon, limit 10",
+            "bbox=46.70,39.78,46.80,39.86&weapon=artillery&limit=10",
+        ),
+        (
+            "near 5 km + type, limit 10",
+            "near=46.75,39.82&within_km=5&type=shelling&limit=10",
+        ),
+        (
+            "bbox + weapon by -depth_km, limit 10",
+            "bbox=46.70,39.78,46.80,39.86&weapon=artillery&sortby=-depth_km&limit=10",
+        ),
     ] {
         let q = query(&index, text);
         c.bench_function(&format!("query/{n}/{name}"), |bench| {

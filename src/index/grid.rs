@@ -426,8 +426,9 @@ impl Grid {
     /// cells and blocks counted by the bits set among them, edge cells member by member. A
     /// merge reads about `members / count` of the region's members for each one it keeps;
     /// when the set is rare enough in the region that this costs more than gathering what it
-    /// keeps (and sorting the page's worth), that is done instead. With `most`, `None` rather than reading more than that many members
-    /// either way. A box is read as `spans`, its [`Grid::box_spans`].
+    /// keeps (and sorting the page's worth), that is done instead. With `most`, `None`
+    /// rather than reading more than that many members either way. A box is read as
+    /// `spans`, its [`Grid::box_spans`].
     #[allow(clippy::too_many_arguments)]
     pub fn page_marked<'a>(
         &'a self,

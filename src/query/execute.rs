@@ -1319,12 +1319,12 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 }
 
 /// The page of a query filtered by a box or a radius and a range of keys (depth, toll,
-/// distances to reference objects) in date order, or by a box or a radius, and days or a
-/// range of the key it is sorted by, sorted by depth or toll: counted and merged from the
-/// grid's cells, each kept in the order of the range's key or the sort's (see
-/// [`Index::page_by_key_in`] and [`Index::page_in_range`]). With `make`, those cells are
-/// made if they are not kept (tens of milliseconds at a million, once per order); without,
-/// `None` until they are. `None` also for any other query, a page deeper than
+/// distances to reference objects) in date order, or by a box or a radius, and days, a
+/// range of the key it is sorted by or one vocabulary's values (or a town), sorted by depth
+/// or toll: counted and merged from the grid's cells, each kept in the order of the range's
+/// key or the sort's (see [`Index::page_by_key_in`] and [`Index::page_in_range`]). With
+/// `make`, those cells (and the values' marks) are made if they are not kept (tens of
+/// milliseconds at a million, once per order); without, `None` until they are. `None` also for any other query, a page deeper than
 /// [`MERGED_PAGE_MAX`], or an index with writes since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let shape = shape(q);
