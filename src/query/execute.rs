@@ -1327,7 +1327,20 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 /// milliseconds at a million, once per order); without, `None` until they are. `None` also for any other query, a page deeper than
 /// [`MERGED_PAGE_MAX`], or an index with writes since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
-    let shape = shape(q);
+    // A CQL2 filter each part of which is one range joins the parameters' ranges.
+    let (shape, filtered) = match &q.filter {
+        None => (shape(q), Vec::new()),
+        Some(filter) => {
+            let parts = filter.conjuncts();
+            let spans: Vec<Span> = parts.iter().map(|p| p.span(index)).collect::<Option<_>>()?;
+            let mut shape = shape(&IncidentQuery {
+                filter: None,
+                ..q.clone()
+            });
+            shape.ranges += spans.len();
+            (shape, spans)
+        }
+    };
     if shape.other || shape.ranges > 1 {
         return None;
     }
@@ -1348,7 +1361,8 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     // A range that is not one run of its order (a closed one with unknown keys) is left to
     // the plan.
     // Neither is a range with days (the cells in a key's order hold no days).
-    let spans = range_spans(index, q);
+    let mut spans = range_spans(index, q);
+    spans.extend(filtered);
     if spans.len() != shape.ranges || (shape.ranges > 0 && shape.datetime.is_some()) {
         return None;
     }
