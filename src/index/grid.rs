@@ -9,12 +9,11 @@ mod blocks;
 mod marked;
 mod ranked;
 
-pub use marked::{Bits, Marked};
+pub use marked::{Bits, Marked, Marking};
 pub use ranked::{Ranked, Region, key_order};
 
 use super::gather::Gather;
 use super::kept::Kept;
-use super::set_counts::Named;
 use crate::geodesy::{Coverage, Radius};
 use blocks::Blocks;
 use geo::Point;
@@ -64,7 +63,7 @@ pub struct Grid {
     /// with a box or a radius, made on first use. Only an index as built reads them: its
     /// sets are the ones they were made from.
     #[serde(skip)]
-    marks: Kept<Named, Marked, MARKED_KEPT>,
+    marks: Kept<Marking, Marked, MARKED_KEPT>,
 }
 
 /// How many named sets' marks a grid keeps (about 400 KB each at a million).
@@ -158,18 +157,22 @@ impl Grid {
         }
     }
 
-    /// Which members hold the named set, made now from `set` if not kept and `make` is
-    /// set; `None` until then.
+    /// Which members hold the set kept under `key`, made now from `set` if not kept and
+    /// `make` is set (`None` from `set`: it cannot be marked); `None` until then.
     pub fn marks<'s>(
         &self,
-        named: &Named,
-        set: impl FnOnce() -> std::borrow::Cow<'s, RoaringBitmap>,
+        key: &Marking,
+        set: impl FnOnce() -> Option<std::borrow::Cow<'s, RoaringBitmap>>,
         make: bool,
     ) -> Option<std::sync::Arc<Marked>> {
-        match make {
-            true => Some(self.marks.with(named.clone(), || self.marked(&set()))),
-            false => self.marks.kept(named),
+        if let Some(marked) = self.marks.kept(key) {
+            return Some(marked);
         }
+        if !make {
+            return None;
+        }
+        let set = set()?;
+        Some(self.marks.with(key.clone(), || self.marked(&set)))
     }
 
     fn blocks(&self) -> &Blocks {

@@ -20,7 +20,7 @@ mod words;
 pub use bands::{BAND_EDGES_KM, DepthBand, depth_bands};
 pub use bitmaps::{Bitmaps, RangeIndex, RangedColumns, Span};
 pub use days::DayStarts;
-pub use grid::{Grid, Region};
+pub use grid::{Grid, Marking, Region};
 pub use set_counts::{Named, SetCounts, Vocabulary};
 pub use slots::Slots;
 
@@ -221,8 +221,8 @@ pub enum Among<'a> {
     /// Those of some days: the run of numbers that begin in them and the others, ascending,
     /// known to lie in the region and reach into them.
     Days(std::ops::Range<u32>, Vec<u32>),
-    /// Those of a named set (one vocabulary's values, or places).
-    Named(&'a Named),
+    /// Those of a named set (one vocabulary's values, or places), or of a text.
+    Marked(&'a Marking),
 }
 
 /// Written plus dead numbers after which a write builds the index again (every set, order
@@ -722,6 +722,19 @@ impl Index {
         self.written.is_empty() && self.dead.is_empty()
     }
 
+    /// The set `key` names, when it can be marked among the grid's members: a named set, or
+    /// the incidents a text's words find exactly (not those that hold every word, to be
+    /// checked text by text).
+    fn marking_set(&self, key: &Marking) -> Option<Cow<'_, RoaringBitmap>> {
+        match key {
+            Marking::Named(named) => Some(named.set(&self.sets)),
+            Marking::Text(text) => match self.containing(text)? {
+                (set, true) => Some(set),
+                _ => None,
+            },
+        }
+    }
+
     /// The live incidents whose search text holds `query` (folded), and whether exactly those
     /// (`false`: each holds every word of the query, and the query whole is to be checked
     /// text by text). `None` when the query has no word: every text holds it.
@@ -871,7 +884,7 @@ impl Index {
     pub fn page_of_named_in(
         &self,
         region: Region,
-        named: &Named,
+        key: &Marking,
         days: impl FnOnce() -> Option<(std::ops::Range<u32>, Vec<u32>)>,
         (skip, take): (usize, usize),
         descending: bool,
@@ -881,9 +894,15 @@ impl Index {
         if !self.is_as_built() {
             return None;
         }
-        let marked = self.grid.marks(named, || named.set(&self.sets), make)?;
+        let marked = self.grid.marks(key, || self.marking_set(key), make)?;
         let days = days().map(|(run, mut others)| {
-            others.retain(|i| named.contains(&self.sets, *i));
+            match key {
+                Marking::Named(named) => others.retain(|i| named.contains(&self.sets, *i)),
+                Marking::Text(_) => {
+                    let set = self.marking_set(key).unwrap_or_default();
+                    others.retain(|i| set.contains(*i));
+                }
+            }
             (run, others)
         });
         let spans = Self::spans_of(region);
@@ -918,7 +937,7 @@ impl Index {
             Some(_) => return None,
         };
         let marked = match &among {
-            Among::Named(named) => Some(self.grid.marks(named, || named.set(&self.sets), make)?),
+            Among::Marked(key) => Some(self.grid.marks(key, || self.marking_set(key), make)?),
             _ => None,
         };
         let cells = self.region_cells(by, make)?;

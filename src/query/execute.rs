@@ -10,7 +10,9 @@
 use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
-use crate::index::{Among, Bitmaps, Grid, Index, Named, RangeIndex, Region, Span, Vocabulary};
+use crate::index::{
+    Among, Bitmaps, Grid, Index, Marking, Named, RangeIndex, Region, Span, Vocabulary,
+};
 use geo::Point;
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -1341,17 +1343,15 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
             (shape, spans)
         }
     };
-    if shape.other || shape.ranges > 1 {
+    if shape.ranges > 1 {
         return None;
     }
-    // One vocabulary's values (or a town), sorted by key, with neither a range nor days.
-    let named = match <[_; 1]>::try_from(chosen(q)) {
-        _ if shape.set_values == 0 => None,
-        Ok([(vocabulary, values)]) if shape.ranges == 0 && shape.datetime.is_none() => {
-            Some(Named::new(vocabulary, values))
-        }
-        _ => return None,
-    };
+    // One vocabulary's values, a town or a text, sorted by key, with neither a range nor
+    // days.
+    let named = marking(q)?;
+    if named.is_some() && (shape.ranges > 0 || shape.datetime.is_some()) {
+        return None;
+    }
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
@@ -1374,7 +1374,7 @@ fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
                 _ => &index.by_killed,
             };
             let among = match (&named, shape.datetime) {
-                (Some(named), _) => Among::Named(named),
+                (Some(named), _) => Among::Marked(named),
                 (_, Some(d)) => {
                     let (run, others) = area_days(index, d, &area, radius.as_ref());
                     Among::Days(run, others)
@@ -1413,8 +1413,29 @@ fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> 
     }
 }
 
+/// What a box's or a radius's page may mark among the grid's members (see
+/// [`Index::page_of_named_in`]): one vocabulary's values (or a town), or a text; `Some(None)`
+/// for neither; `None` for more than one of them, or a town naming no place. A CQL2 filter
+/// is the caller's to look at.
+fn marking(q: &IncidentQuery) -> Option<Option<Marking>> {
+    if q.places.as_ref().is_some_and(Vec::is_empty) {
+        return None;
+    }
+    let chosen = chosen(q);
+    match (<[_; 1]>::try_from(chosen), &q.text) {
+        (Ok([(vocabulary, values)]), None) => {
+            Some(Some(Marking::Named(Named::new(vocabulary, values))))
+        }
+        (Err(none), Some(text)) if none.is_empty() => {
+            Some(Some(Marking::Text(text.as_str().into())))
+        }
+        (Err(none), None) if none.is_empty() => Some(None),
+        _ => None,
+    }
+}
+
 /// The page of a query filtered by a box or a radius and one vocabulary's values (or
-/// places), with days or not, in date order: counted and merged from the grid's cells,
+/// places) or a text, with days or not, in date order: counted and merged from the grid's cells,
 /// skipping members outside the values' set (see [`Index::page_of_named_in`]). With `make`,
 /// the set's marks are made if not kept (a few milliseconds at a million, once per set);
 /// without, `None` until they are, and (a light page) `None` rather than reading more than
@@ -1423,13 +1444,13 @@ fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> 
 fn area_named(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let shape = shape(q);
     let descending = shape.descending?;
-    if shape.ranges != 0 || shape.other || shape.set_values == 0 {
+    if shape.ranges != 0 || q.filter.is_some() {
         return None;
     }
     if q.offset.saturating_add(q.limit) > MERGED_PAGE_MAX || !index.is_as_built() {
         return None;
     }
-    let [(vocabulary, values)] = <[_; 1]>::try_from(chosen(q)).ok()?;
+    let named = marking(q)??;
     let area = area_of(q)?;
     let radius = radius_of(&area)?;
     let region = region_of(&area, radius.as_ref())?;
@@ -1437,7 +1458,6 @@ fn area_named(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
         let d = shape.datetime?;
         Some(area_days(index, d, &area, radius.as_ref()))
     };
-    let named = Named::new(vocabulary, values);
     let paging = (q.offset, q.limit);
     let most = (!make).then_some(LIGHT_READ);
     let (number_matched, items) =

@@ -7,6 +7,7 @@
 //! without the bit, as a page of the box alone is a merge of its cells.
 
 use super::Grid;
+use crate::index::Named;
 use roaring::RoaringBitmap;
 use std::ops::Range;
 
@@ -102,7 +103,15 @@ impl Bits {
     }
 }
 
-/// A named set's members among the grid's members (as they lie cell by cell) and among its
+/// What a set of marks is kept under: a named set, or the incidents whose text holds a
+/// search (folded, exactly those its words find).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marking {
+    Named(Named),
+    Text(Box<str>),
+}
+
+/// A set's members among the grid's members (as they lie cell by cell) and among its
 /// blocks' members.
 #[derive(Debug, Default)]
 pub struct Marked {
