@@ -1607,8 +1607,8 @@ fn page_by_key<'a>(
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
 /// depth or toll or with a range, merged from the grid's cells in a key's order once they are
-/// made, or of one vocabulary's values (or a town), merged from the cells skipping what the
-/// values' marks leave out once those are made (see [`area_named`]); `None` when it is
+/// made, or of one vocabulary's values (or a town, or a text), merged from the cells
+/// skipping what their marks leave out once those are made (see [`area_named`]); `None` when it is
 /// heavy, to be answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
