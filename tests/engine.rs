@@ -898,10 +898,15 @@ const PAGES: [(Option<&str>, usize, usize); 8] = [
     (None, 5, 9_999),
 ];
 
-#[test]
-fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_every_incident() {
-    let (_dir, index) = dataset(4_000);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+/// Areas a page is checked in: the whole world's box, a town's box and circle, a box across
+/// the antimeridian, a 50 m circle, then `more`, then `pairs` random boxes and circles of
+/// every size (from `seed`), each as its query's parameters.
+fn areas(
+    seed: u64,
+    more: Vec<Vec<(&'static str, String)>>,
+    pairs: usize,
+) -> Vec<Vec<(&'static str, String)>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut areas: Vec<Vec<(&str, String)>> = vec![
         vec![("bbox", "-180,-90,180,90".into())],
         vec![("bbox", "46.7,39.78,46.8,39.86".into())],
@@ -909,7 +914,8 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
         vec![("near", "46.75,39.82".into()), ("within_km", "5".into())],
         vec![("near", "46.75,39.82".into()), ("within_km", "0.05".into())],
     ];
-    for _ in 0..16 {
+    areas.extend(more);
+    for _ in 0..pairs {
         let (w, s) = (rng.random_range(45.0..47.5), rng.random_range(38.9..40.9));
         let (dw, ds) = (rng.random_range(0.001..1.5), rng.random_range(0.001..1.0));
         areas.push(vec![("bbox", format!("{w},{s},{},{}", w + dw, s + ds))]);
@@ -919,6 +925,13 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
             ("within_km", format!("{}", rng.random_range(0.2..40.0))),
         ]);
     }
+    areas
+}
+
+#[test]
+fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_every_incident() {
+    let (_dir, index) = dataset(4_000);
+    let areas = areas(12, Vec::new(), 16);
     // Ranges of the key sorted by (one run of its order), of another key, narrow and wide,
     // and one that is not one run of its order (a closed range with the unknown ones); as
     // parameters and as CQL2 (one range alone, or two, left to the plan).
@@ -1007,25 +1020,9 @@ fn a_box_or_a_radius_by_key_or_with_a_range_is_counted_and_paged_as_checking_eve
 #[test]
 fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_every_incident() {
     let (_dir, index) = dataset(4_000);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
-    let mut areas: Vec<Vec<(&str, String)>> = vec![
-        vec![("bbox", "-180,-90,180,90".into())],
-        vec![("bbox", "46.7,39.78,46.8,39.86".into())],
-        vec![("bbox", "170,-10,-170,10".into())],
-        vec![("near", "46.75,39.82".into()), ("within_km", "5".into())],
-        vec![("near", "46.75,39.82".into()), ("within_km", "0.05".into())],
-        vec![("near", "46.55,39.63".into()), ("within_km", "15".into())],
-    ];
-    for _ in 0..12 {
-        let (w, s) = (rng.random_range(45.0..47.5), rng.random_range(38.9..40.9));
-        let (dw, ds) = (rng.random_range(0.001..1.5), rng.random_range(0.001..1.0));
-        areas.push(vec![("bbox", format!("{w},{s},{},{}", w + dw, s + ds))]);
-        let (lon, lat) = (rng.random_range(45.5..47.5), rng.random_range(39.0..40.8));
-        areas.push(vec![
-            ("near", format!("{lon},{lat}")),
-            ("within_km", format!("{}", rng.random_range(0.2..40.0))),
-        ]);
-    }
+    // Berdzor's circle besides, where the texts name it.
+    let berdzor = vec![("near", "46.55,39.63".into()), ("within_km", "15".into())];
+    let areas = areas(21, vec![berdzor], 12);
     // Common values and rare ones (a merge of the cells, or their members gathered), two
     // values of one vocabulary, a vocabulary an incident may hold several of, towns, and
     // texts (of one word, of two side by side, of a part of a word, and one ending in a
