@@ -875,13 +875,13 @@ impl Index {
     }
 
     /// As [`Index::page_in_bbox`] and [`Index::page_within`], for the incidents of the region
-    /// in a named set (one vocabulary's values, or places), with `days` made when asked:
-    /// counted and merged from the grid's cells, skipping members outside the set by a bit
-    /// for each ([`grid::Marked`]), made now if not kept and `make` is set (a few
-    /// milliseconds at a million, once per set). `None` until they are, while writes since
+    /// in the set `key` names (one vocabulary's values, places, or a text its words find
+    /// exactly), with `days` made when asked: counted and merged from the grid's cells,
+    /// skipping members outside the set by a bit for each ([`grid::Marked`]), made now if
+    /// not kept and `make` is set (a few milliseconds at a million, once per set). `None` until they are, while writes since
     /// the build are not merged in, or past `most` members read (see [`Grid::page_marked`]).
     #[allow(clippy::too_many_arguments)]
-    pub fn page_of_named_in(
+    pub fn page_of_marked_in(
         &self,
         region: Region,
         key: &Marking,

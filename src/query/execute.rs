@@ -1150,12 +1150,15 @@ fn spans_only<'a>(index: &'a Index, q: &IncidentQuery) -> Option<Vec<Span<'a>>> 
         return None;
     }
     let mut spans = range_spans(index, q);
-    if let Some(filter) = &q.filter {
-        for part in filter.conjuncts() {
-            spans.push(part.span(index)?);
-        }
-    }
+    spans.extend(filter_spans(index, q.filter.as_ref())?);
     Some(spans)
+}
+
+/// The ranges of keys a CQL2 filter asks for, as runs of the ordered indexes, when each of
+/// its parts is one range (none without a filter); `None` when a part is anything else.
+fn filter_spans<'a>(index: &'a Index, filter: Option<&Filter>) -> Option<Vec<Span<'a>>> {
+    let parts = filter.map_or_else(Vec::new, Filter::conjuncts);
+    parts.iter().map(|part| part.span(index)).collect()
 }
 
 /// The set a query names by one vocabulary's values (or places), those values, and the one
@@ -1203,7 +1206,7 @@ const LIGHT_DEPTH: usize = 1_000;
 /// The most grid cells (about 550 m square) a light query's box may span: 128 by 128.
 const LIGHT_CELLS: u64 = 16_384;
 /// The most members of a box's or a radius's cells a light page of a named set among them
-/// reads, merged or gathered (see [`area_named`]).
+/// reads, merged or gathered (see [`area_marked`]).
 const LIGHT_READ: u64 = 32_768;
 
 /// The most blocks of 65,536 incident numbers a light query's sets may span in all (each set
@@ -1326,23 +1329,20 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 /// or toll: counted and merged from the grid's cells, each kept in the order of the range's
 /// key or the sort's (see [`Index::page_by_key_in`] and [`Index::page_in_range`]). With
 /// `make`, those cells (and the values' marks) are made if they are not kept (tens of
-/// milliseconds at a million, once per order); without, `None` until they are. `None` also for any other query, a page deeper than
-/// [`MERGED_PAGE_MAX`], or an index with writes since its build.
+/// milliseconds at a million, once per order); without, `None` until they are. `None` also
+/// for any other query, a page deeper than [`MERGED_PAGE_MAX`], or an index with writes
+/// since its build.
 fn area_by_key(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     // A CQL2 filter each part of which is one range joins the parameters' ranges.
-    let (shape, filtered) = match &q.filter {
-        None => (shape(q), Vec::new()),
-        Some(filter) => {
-            let parts = filter.conjuncts();
-            let spans: Vec<Span> = parts.iter().map(|p| p.span(index)).collect::<Option<_>>()?;
-            let mut shape = shape(&IncidentQuery {
-                filter: None,
-                ..q.clone()
-            });
-            shape.ranges += spans.len();
-            (shape, spans)
-        }
+    let filtered = filter_spans(index, q.filter.as_ref())?;
+    let mut shape = match &q.filter {
+        None => shape(q),
+        Some(_) => shape(&IncidentQuery {
+            filter: None,
+            ..q.clone()
+        }),
     };
+    shape.ranges += filtered.len();
     if shape.ranges > 1 {
         return None;
     }
@@ -1414,7 +1414,7 @@ fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> 
 }
 
 /// What a box's or a radius's page may mark among the grid's members (see
-/// [`Index::page_of_named_in`]): one vocabulary's values (or a town), or a text; `Some(None)`
+/// [`Index::page_of_marked_in`]): one vocabulary's values (or a town), or a text; `Some(None)`
 /// for neither; `None` for more than one of them, or a town naming no place. A CQL2 filter
 /// is the caller's to look at.
 fn marking(q: &IncidentQuery) -> Option<Option<Marking>> {
@@ -1436,12 +1436,12 @@ fn marking(q: &IncidentQuery) -> Option<Option<Marking>> {
 
 /// The page of a query filtered by a box or a radius and one vocabulary's values (or
 /// places) or a text, with days or not, in date order: counted and merged from the grid's cells,
-/// skipping members outside the values' set (see [`Index::page_of_named_in`]). With `make`,
+/// skipping members outside the values' set (see [`Index::page_of_marked_in`]). With `make`,
 /// the set's marks are made if not kept (a few milliseconds at a million, once per set);
 /// without, `None` until they are, and (a light page) `None` rather than reading more than
 /// [`LIGHT_READ`] members. `None` also for any other query, a page deeper than
 /// [`MERGED_PAGE_MAX`], or an index with writes since its build.
-fn area_named(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
+fn area_marked(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let shape = shape(q);
     let descending = shape.descending?;
     if shape.ranges != 0 || q.filter.is_some() {
@@ -1461,7 +1461,7 @@ fn area_named(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
     let paging = (q.offset, q.limit);
     let most = (!make).then_some(LIGHT_READ);
     let (number_matched, items) =
-        index.page_of_named_in(region, &named, days, paging, descending, make, most)?;
+        index.page_of_marked_in(region, &named, days, paging, descending, make, most)?;
     Some(Page {
         number_matched,
         items,
@@ -1608,7 +1608,7 @@ fn page_by_key<'a>(
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
 /// depth or toll or with a range, merged from the grid's cells in a key's order once they are
 /// made, or of one vocabulary's values (or a town, or a text), merged from the cells
-/// skipping what their marks leave out once those are made (see [`area_named`]); `None` when it is
+/// skipping what their marks leave out once those are made (see [`area_marked`]); `None` when it is
 /// heavy, to be answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if is_light(index, q) {
@@ -1623,7 +1623,7 @@ pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
         if !(shallow && area_is_light(index, &area)) {
             return None;
         }
-        return area_by_key(index, q, false).or_else(|| area_named(index, q, false));
+        return area_by_key(index, q, false).or_else(|| area_marked(index, q, false));
     }
     let [(key @ (SortKey::Depth | SortKey::Killed), descending)] = q.sort.as_slice() else {
         return None;
@@ -1661,7 +1661,7 @@ pub fn execute(index: &Index, q: &IncidentQuery) -> Page {
     let merged = || {
         box_page(index, q)
             .or_else(|| area_by_key(index, q, true))
-            .or_else(|| area_named(index, q, true))
+            .or_else(|| area_marked(index, q, true))
     };
     if let Some(page) = merged() {
         return page;
