@@ -265,6 +265,11 @@ fn a_named_set_with_a_range_counts_and_pages_as_checking_every_incident() {
         "side=armenian_side&depth_min_km=30",
         "side=azerbaijani_side&depth_min_km=30",
         "town=Terter&depth_min_km=19999",
+        // Several vocabularies' values: their intersection, counted by its own table.
+        "type=shelling&weapon=cluster_munition&depth_min_km=20",
+        "town=Stepanakert&type=shelling,drone_strike&depth_min_km=5",
+        "weapon=artillery,mlrs&reported_by=media&military_clear_km=5",
+        "side=armenian_side&target=residential&verification=weak,fair&min_killed=1",
     ];
     let pages = [
         (None, 10, 0),
@@ -1024,23 +1029,28 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
     let berdzor = vec![("near", "46.55,39.63".into()), ("within_km", "15".into())];
     let areas = areas(21, vec![berdzor], 12);
     // Common values and rare ones (a merge of the cells, or their members gathered), two
-    // values of one vocabulary, a vocabulary an incident may hold several of, towns, and
-    // texts (of one word, of two side by side, of a part of a word, and one ending in a
-    // space).
-    let named: [(&str, &str); 12] = [
-        ("weapon", "artillery"),
-        ("type", "shelling,drone_strike"),
-        ("reported_by", "media"),
-        ("reported_by", "international_ngo,media"),
-        ("verification", "discounted"),
-        ("town", "khankendi"),
-        ("town", "hadrut"),
-        ("target", "religious"),
-        ("q", "berdzor"),
-        ("q", "near berdzor"),
-        ("q", "nt incident 1"),
-        ("q", "berdzor "),
-    ];
+    // values of one vocabulary, a vocabulary an incident may hold several of, towns, values
+    // of two vocabularies and three, and texts (of one word, of two side by side, of a part
+    // of a word, and one ending in a space).
+    let named: Vec<Vec<(String, String)>> = [
+        "weapon=artillery",
+        "type=shelling,drone_strike",
+        "reported_by=media",
+        "reported_by=international_ngo,media",
+        "verification=discounted",
+        "town=khankendi",
+        "town=hadrut",
+        "target=religious",
+        "q=berdzor",
+        "q=near+berdzor",
+        "q=nt+incident+1",
+        "q=berdzor+",
+        "weapon=artillery,mlrs&type=shelling",
+        "type=shelling&reported_by=media&town=khankendi",
+    ]
+    .iter()
+    .map(|query| serde_urlencoded::from_str(query).unwrap())
+    .collect();
     let days = [
         None,
         Some("2020-10-01/2020-10-15"),
@@ -1049,12 +1059,16 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
     ];
     let (mut light, mut light_by_key) = (0, 0);
     for (k, area) in areas.iter().enumerate() {
-        for (n, (name, values)) in named.iter().enumerate() {
+        for (n, values) in named.iter().enumerate() {
             if k >= 6 && n != k % named.len() {
                 continue;
             }
             let mut pairs = area.clone();
-            pairs.push((name, values.to_string()));
+            pairs.extend(
+                values
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.clone())),
+            );
             for (d, datetime) in days.iter().enumerate() {
                 if k >= 6 && d != k % days.len() {
                     continue;
@@ -1086,11 +1100,11 @@ fn a_box_or_a_radius_with_vocabulary_values_is_counted_and_paged_as_checking_eve
             }
         }
     }
-    // Of the 74 areas and values here, 45 span few enough cells and read few enough members
+    // Of the 86 areas and values here, 71 span few enough cells and read few enough members
     // (the whole world's box, one across the antimeridian and the large random ones do not).
-    assert!(light >= 40, "{light} pages answered where they stand");
+    assert!(light >= 60, "{light} pages answered where they stand");
     assert!(
-        light_by_key >= 40,
+        light_by_key >= 60,
         "{light_by_key} pages by key answered where they stand"
     );
 }
@@ -1208,11 +1222,14 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     assert!(!light(scarce), "{scarce}: a page would read every incident");
     // A named set with a range: the same, by the table of the set with the range's index;
     // light when nothing matches (the plan is then empty), heavy when the matches are too
-    // few among the set's members to fill a page cheaply.
+    // few among the set's members to fill a page cheaply. Several vocabularies' values
+    // name one set, their intersection.
     let named = [
         "limit=10&type=shelling&depth_min_km=5",
         "town=Stepanakert&min_killed=1&limit=100&sortby=-date",
         "weapon=artillery,mlrs&depth_min_km=19999&limit=10",
+        "limit=10&type=shelling&weapon=artillery,mlrs&military_clear_km=3",
+        "limit=10&town=Stepanakert&type=shelling,drone_strike&depth_min_km=5",
     ];
     let few = "type=shelling&depth_min_km=60&limit=100&offset=900";
     for query in named.iter().chain([&few]) {
@@ -1257,6 +1274,7 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs",
         "near=46.75,39.82&within_km=20&limit=10&type=shelling&datetime=2020-09-27/2020-11-10",
         "near=46.75,39.82&within_km=20&limit=10&filter=killed%20%3E%3D%201",
+        "near=46.75,39.82&within_km=20&limit=10&type=shelling,drone_strike&reported_by=media",
     ] {
         assert_eq!(answered(query), None, "{query}: before its cells are made");
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
@@ -1269,7 +1287,6 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
     assert!(answered(by_key).is_some_and(|n| n > 0), "{by_key}");
     for query in [
         "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&sortby=-depth_km&datetime=2020-10-04",
-        "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&type=shelling",
         "bbox=46.7,39.78,46.8,39.86&limit=10&weapon=artillery,mlrs&min_killed=1",
         "bbox=40,30,50,45&limit=10&weapon=artillery,mlrs",
         "limit=10&q=nt%20incident%201&sortby=-depth_km",
@@ -1290,9 +1307,8 @@ fn only_small_pages_of_everything_a_small_box_or_a_dense_range_are_light() {
         "limit=10&q=incident%201",
         "limit=10&q=synthetic%20incident%20near",
         "limit=10&q=synthetic%20incident%201%20near",
-        // Sets (two, or days) with one range: the range cuts their intersection.
+        // Days (with sets or not) and one range: the range cuts their intersection.
         "limit=10&type=shelling&depth_min_km=5&depth_max_km=50&datetime=2020-10-04",
-        "limit=10&type=shelling&weapon=artillery&depth_min_km=5",
         "limit=10&datetime=2020-10-04&min_killed=1",
     ] {
         assert!(light(query), "{query}");

@@ -196,13 +196,14 @@ impl Span<'_> {
     pub fn count_in(&self, named: &Named, set: &RoaringBitmap) -> u64 {
         self.index
             .set_counts_made(named, || Cow::Borrowed(set))
-            .count(set, self)
+            .count(self)
     }
 
-    /// [`count_in`](Self::count_in) when the table is made; `None` otherwise.
-    pub fn count_in_if_ready(&self, named: &Named, set: &RoaringBitmap) -> Option<u64> {
+    /// [`count_in`](Self::count_in) when the table is made, with how many incidents the
+    /// named set holds; `None` otherwise.
+    pub fn count_in_if_ready(&self, named: &Named) -> Option<(u64, u64)> {
         let table = self.index.set_tables.kept(named)?;
-        Some(table.count(set, self))
+        Some((table.count(self), table.positions.len()))
     }
 
     pub(super) fn index(&self) -> &RangeIndex {
@@ -652,7 +653,18 @@ pub struct Bitmaps {
     /// written, as `ranged_cells`).
     #[serde(skip)]
     ranged_columns: std::sync::OnceLock<std::sync::Arc<RangedColumns>>,
+    /// The intersections of several vocabularies' values queries have asked for (a type
+    /// and a weapon), made on first use and kept by what they name ([`Named::made`]).
+    /// Counting a range in one, or walking it for a page, then costs what one set does. A
+    /// write forgets them: it changes a copy of the sets (the index written from still
+    /// holds them), and a copy starts with none.
+    #[serde(skip)]
+    joined: Kept<Named, RoaringBitmap, JOINED_KEPT>,
 }
+
+/// How many intersections [`Bitmaps`] keeps (each at most 128 KB at a million, a bit an
+/// incident).
+const JOINED_KEPT: usize = 32;
 
 /// The range-dated incidents' last days (days from the common era) and positions (in single
 /// precision, longitudes and latitudes apart), in the order of [`Bitmaps::ranged`]: a box
@@ -787,6 +799,11 @@ impl Bitmaps {
             visit(&mut self.sides, side as usize);
         }
         visit(&mut self.places, incident.place as usize);
+    }
+
+    /// The incidents `named` names, kept once made (see the field `joined`).
+    pub fn joined(&self, named: &Named) -> std::sync::Arc<RoaringBitmap> {
+        self.joined.with(named.clone(), || named.made(self))
     }
 
     /// The sets of each value of `vocabulary`.

@@ -221,7 +221,7 @@ pub enum Among<'a> {
     /// Those of some days: the run of numbers that begin in them and the others, ascending,
     /// known to lie in the region and reach into them.
     Days(std::ops::Range<u32>, Vec<u32>),
-    /// Those of a named set (one vocabulary's values, or places), or of a text.
+    /// Those of a named set (vocabulary values, or places), or of a text.
     Marked(&'a Marking),
 }
 
@@ -875,7 +875,7 @@ impl Index {
     }
 
     /// As [`Index::page_in_bbox`] and [`Index::page_within`], for the incidents of the region
-    /// in the set `key` names (one vocabulary's values, places, or a text its words find
+    /// in the set `key` names (vocabulary values, places, or a text its words find
     /// exactly), with `days` made when asked: counted and merged from the grid's cells,
     /// skipping members outside the set by a bit for each ([`grid::Marked`]), made now if
     /// not kept and `make` is set (a few milliseconds at a million, once per set). `None` until they are, while writes since

@@ -101,9 +101,8 @@ struct Plan<'a> {
     /// The text left to check one by one (a search of several words), found in each folded
     /// text by one searcher made once for the query; `rest` is then set, without it.
     text: Option<memchr::memmem::Finder<'static>>,
-    /// The smallest set the query names by one vocabulary's values (or places): every match
-    /// is in it, so a walk of an ordered index looking for matches reads its members' positions
-    /// alone ([`positions`](crate::index::SetCounts::positions)).
+    /// The set the query names by vocabulary values (or places): every match is in it, so
+    /// a walk of an ordered index looking for matches reads its members' positions alone ([`positions`](crate::index::SetCounts::positions)).
     within: Option<Named>,
 }
 
@@ -159,14 +158,6 @@ fn intersect<'a>(
     }
     *set.to_mut() &= &*last;
     (Some(set), None)
-}
-
-/// The union of the sets of `values`: the one set itself, borrowed, when there is one.
-fn any_of(sets: &[RoaringBitmap], values: Vec<usize>) -> Sets<'_> {
-    match values.as_slice() {
-        [one] if let Some(set) = sets.get(*one) => Cow::Borrowed(set),
-        _ => Cow::Owned(Bitmaps::any_of(sets, values)),
-    }
 }
 
 /// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
@@ -369,15 +360,12 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
     let mut parts: Vec<Sets<'a>> = Vec::new();
     // Ranges of keys, as runs of an ordered index: left as spans or gathered into sets below.
     let mut spans: Vec<Span<'a>> = Vec::new();
-    let chosen = chosen(q);
-    for (vocabulary, values) in &chosen {
-        parts.push(any_of(sets.of(*vocabulary), values.clone()));
+    // Several vocabularies' values (a type and a weapon) as one set, their intersection kept
+    // once made: a range is then counted in it by its table, and a page walks it alone.
+    let within = named(q);
+    if let Some(named) = &within {
+        parts.push(named.set(sets));
     }
-    let within = chosen
-        .iter()
-        .zip(&parts)
-        .min_by_key(|(_, set)| set.len())
-        .map(|((vocabulary, values), _)| Named::new(*vocabulary, values.clone()));
     // The incidents of the words holding the text: exactly its matches when it is one word,
     // else every match and maybe more, the text then checked one by one.
     let mut text = q.text.clone();
@@ -1161,21 +1149,25 @@ fn filter_spans<'a>(index: &'a Index, filter: Option<&Filter>) -> Option<Vec<Spa
     parts.iter().map(|part| part.span(index)).collect()
 }
 
-/// The set a query names by one vocabulary's values (or places), those values, and the one
-/// range of keys it asks for as a parameter, when it filters by nothing else and is ordered
-/// by date (or not at all); `None` for any other query.
-fn named_and_span<'a>(
-    index: &'a Index,
-    q: &IncidentQuery,
-) -> Option<(Named, Vec<usize>, Span<'a>)> {
+/// The set a query names by vocabulary values (or places) and the one range of keys it
+/// asks for as a parameter, when it filters by nothing else and is ordered by date (or not
+/// at all); `None` for any other query.
+fn named_and_span<'a>(index: &'a Index, q: &IncidentQuery) -> Option<(Named, Span<'a>)> {
     let shape = shape(q);
     if shape.descending.is_none() || !shape.nowhere_and_never() || shape.other || shape.ranges != 1
     {
         return None;
     }
-    let [(vocabulary, values)] = <[_; 1]>::try_from(chosen(q)).ok()?;
+    let named = named(q)?;
     let [span] = <[_; 1]>::try_from(range_spans(index, q)).ok()?;
-    Some((Named::new(vocabulary, values.clone()), values, span))
+    Some((named, span))
+}
+
+/// The set `q` names by vocabulary values and places (the incidents with any of the values
+/// of each vocabulary it names); `None` when it names none.
+fn named(q: &IncidentQuery) -> Option<Named> {
+    let chosen = chosen(q);
+    (!chosen.is_empty()).then(|| Named::all(chosen))
 }
 
 /// The area (a box, or a radius, or neither) and days (if any) of a query that filters by
@@ -1228,8 +1220,9 @@ fn sets_read(q: &IncidentQuery) -> Option<usize> {
 /// How many sets a query filtered by vocabulary values, places and days, and one range of
 /// keys, in date order, reads, when the range cuts their intersection (see
 /// [`Span::within`]: a cost bounded as the sets' is, and two chunks of the range's order
-/// looked up at most); `None` for any other query, and for one vocabulary's values alone
-/// (counted with the range by the named set's table, made on first use).
+/// looked up at most), when they include days; `None` for any other query, and for
+/// vocabulary values alone (counted with the range by the named set's table, made on first
+/// use).
 fn sets_and_a_range(q: &IncidentQuery) -> Option<usize> {
     let shape = shape(q);
     let sets = shape.set_values + usize::from(shape.datetime.is_some());
@@ -1237,8 +1230,8 @@ fn sets_and_a_range(q: &IncidentQuery) -> Option<usize> {
     if !plain || shape.other || shape.ranges != 1 || sets == 0 {
         return None;
     }
-    // One vocabulary's values alone go by the named set's table.
-    (shape.datetime.is_some() || chosen(q).len() > 1).then_some(sets)
+    // Vocabulary values alone go by the named set's table.
+    shape.datetime.is_some().then_some(sets)
 }
 
 /// Whether `q` costs a small, bounded amount of work, so that a server may answer it where it
@@ -1291,15 +1284,14 @@ pub fn is_light(index: &Index, q: &IncidentQuery) -> bool {
     if let Some(sets) = sets_read(q).or_else(|| sets_and_a_range(q)) {
         return sets.saturating_mul(blocks) <= LIGHT_BLOCKS;
     }
-    // One vocabulary's values (or places) with one range: when the table counting what
-    // they share is at hand (see [`Span::count_in_if_ready`]) and fills a page as cheaply.
-    if let Some((named, values, span)) = named_and_span(index, q)
-        && values.len().saturating_mul(blocks) <= LIGHT_BLOCKS
+    // Vocabulary values (or places) with one range: when the table counting what they
+    // share is at hand (see [`Span::count_in_if_ready`]) and fills a page as cheaply.
+    if let Some((named, span)) = named_and_span(index, q)
+        && named.values().saturating_mul(blocks) <= LIGHT_BLOCKS
     {
-        let set = named.set(&index.sets);
         return span
-            .count_in_if_ready(&named, &set)
-            .is_some_and(|shared| shared == 0 || fills_from(set.len(), shared, wanted));
+            .count_in_if_ready(&named)
+            .is_some_and(|(shared, of)| shared == 0 || fills_from(of, shared, wanted));
     }
     // Everything, with days or not, was a query of sets above.
     match area_and_days(q) {
@@ -1325,7 +1317,7 @@ fn area_is_light(index: &Index, area: &Area) -> bool {
 
 /// The page of a query filtered by a box or a radius and a range of keys (depth, toll,
 /// distances to reference objects) in date order, or by a box or a radius, and days, a
-/// range of the key it is sorted by or one vocabulary's values (or a town), sorted by depth
+/// range of the key it is sorted by or vocabulary values (or a town), sorted by depth
 /// or toll: counted and merged from the grid's cells, each kept in the order of the range's
 /// key or the sort's (see [`Index::page_by_key_in`] and [`Index::page_in_range`]). With
 /// `make`, those cells (and the values' marks) are made if they are not kept (tens of
@@ -1414,28 +1406,24 @@ fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> 
 }
 
 /// What a box's or a radius's page may mark among the grid's members (see
-/// [`Index::page_of_marked_in`]): one vocabulary's values (or a town), or a text; `Some(None)`
-/// for neither; `None` for more than one of them, or a town naming no place. A CQL2 filter
+/// [`Index::page_of_marked_in`]): vocabulary values (or a town; of several vocabularies,
+/// their intersection), or a text; `Some(None)` for neither; `None` for both, or a town
+/// naming no place. A CQL2 filter
 /// is the caller's to look at.
 fn marking(q: &IncidentQuery) -> Option<Option<Marking>> {
     if q.places.as_ref().is_some_and(Vec::is_empty) {
         return None;
     }
-    let chosen = chosen(q);
-    match (<[_; 1]>::try_from(chosen), &q.text) {
-        (Ok([(vocabulary, values)]), None) => {
-            Some(Some(Marking::Named(Named::new(vocabulary, values))))
-        }
-        (Err(none), Some(text)) if none.is_empty() => {
-            Some(Some(Marking::Text(text.as_str().into())))
-        }
-        (Err(none), None) if none.is_empty() => Some(None),
+    match (named(q), &q.text) {
+        (Some(named), None) => Some(Some(Marking::Named(named))),
+        (None, Some(text)) => Some(Some(Marking::Text(text.as_str().into()))),
+        (None, None) => Some(None),
         _ => None,
     }
 }
 
-/// The page of a query filtered by a box or a radius and one vocabulary's values (or
-/// places) or a text, with days or not, in date order: counted and merged from the grid's cells,
+/// The page of a query filtered by a box or a radius and vocabulary values (or places) or a
+/// text, with days or not, in date order: counted and merged from the grid's cells,
 /// skipping members outside the values' set (see [`Index::page_of_marked_in`]). With `make`,
 /// the set's marks are made if not kept (a few milliseconds at a million, once per set);
 /// without, `None` until they are, and (a light page) `None` rather than reading more than
@@ -1607,7 +1595,7 @@ fn page_by_key<'a>(
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
 /// depth or toll or with a range, merged from the grid's cells in a key's order once they are
-/// made, or of one vocabulary's values (or a town, or a text), merged from the cells
+/// made, or of vocabulary values (or a town, or a text), merged from the cells
 /// skipping what their marks leave out once those are made (see [`area_marked`]); `None` when it is
 /// heavy, to be answered by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
