@@ -78,12 +78,20 @@ impl Grid {
         let mut add = |range: Range<u32>, check: Check<'g>| {
             let (from, to) = (range.start as usize, range.end as usize);
             let cell = &ranked.ranks[from..to];
-            // From the first rank, each cell whole but for members not in the order (last).
-            let stretch = if ranks.start == 0 && cell.last().is_none_or(|r| *r < ranks.end) {
-                0..cell.len()
-            } else {
-                cell.partition_point(|r| *r < ranks.start)..cell.partition_point(|r| *r < ranks.end)
+            // A cell's members lie close together, their keys (a depth) too: most cells lie
+            // wholly inside the ranks or wholly outside, found without a search.
+            let (Some(first), Some(last)) = (cell.first(), cell.last()) else {
+                return;
             };
+            let start = match *first >= ranks.start {
+                true => 0,
+                false => cell.partition_point(|r| *r < ranks.start),
+            };
+            let end = match *last < ranks.end {
+                true => cell.len(),
+                false => cell.partition_point(|r| *r < ranks.end),
+            };
+            let stretch = start..end;
             if stretch.is_empty() {
                 return;
             }
@@ -181,8 +189,20 @@ impl Found<'_> {
     ) -> Vec<u32> {
         let mut runs: Vec<Run> = Vec::with_capacity(self.runs.len());
         runs.extend(self.runs.iter().filter_map(|run| {
-            let from = run.members.partition_point(|r| *r < ranks.start);
-            let to = run.members.partition_point(|r| *r < ranks.end);
+            let (first, last) = (*run.members.first()?, *run.members.last()?);
+            // Most runs lie wholly inside the ranks (the known keys) or wholly outside (a
+            // run of equal keys): no search then.
+            if first >= ranks.end || last < ranks.start {
+                return None;
+            }
+            let from = match first >= ranks.start {
+                true => 0,
+                false => run.members.partition_point(|r| *r < ranks.start),
+            };
+            let to = match last < ranks.end {
+                true => run.members.len(),
+                false => run.members.partition_point(|r| *r < ranks.end),
+            };
             (from < to).then(|| Run {
                 members: &run.members[from..to],
                 from: run.from + from as u32,
@@ -218,9 +238,12 @@ impl Found<'_> {
                 let key = keys[last as usize];
                 let run = keys[..known as usize].partition_point(|k| *k < key) as u32
                     ..keys[..known as usize].partition_point(|k| *k <= key) as u32;
-                page.retain(|r| *r >= run.end);
-                let rest = wanted - page.len();
-                page.extend(self.ranks(run, 0, rest, false, keep));
+                // A key held once (most depths) is its own run, read already.
+                if run.len() > 1 {
+                    page.retain(|r| *r >= run.end);
+                    let rest = wanted - page.len();
+                    page.extend(self.ranks(run, 0, rest, false, keep));
+                }
             }
         } else {
             let rest = wanted - page.len();
