@@ -51,6 +51,10 @@ pub struct RangeIndex {
     /// the index this one was built with (a write makes a new order, which starts without).
     #[serde(skip)]
     cells: Kept<(), Ranked, 1>,
+    /// What it shares with incident numbers, counted by chunk (see
+    /// [`SharedCounts::by_number`](super::shared::SharedCounts::by_number)), made on first use.
+    #[serde(skip)]
+    by_number: Kept<(), super::shared::SharedCounts, 1>,
 }
 
 fn next_serial() -> u64 {
@@ -206,6 +210,15 @@ impl Span<'_> {
         Some((table.count(self), table.positions.len()))
     }
 
+    /// How many of the incidents numbered `numbers` it holds (on an index as built, a run of
+    /// days), by the table of its order with the numbers, made now with `make`; without,
+    /// `None` until it is made.
+    pub fn count_numbers(&self, numbers: std::ops::Range<u32>, make: bool) -> Option<u64> {
+        let table = self.index.by_number(make)?;
+        let numbers = numbers.start as usize..numbers.end as usize;
+        Some(table.count_positions(numbers, self.from..self.to))
+    }
+
     pub(super) fn index(&self) -> &RangeIndex {
         self.index
     }
@@ -281,6 +294,7 @@ impl RangeIndex {
             tables: Tables::default(),
             set_tables: Kept::default(),
             cells: Kept::default(),
+            by_number: Kept::default(),
         }
         .ranked()
     }
@@ -312,6 +326,15 @@ impl RangeIndex {
     ) -> std::sync::Arc<SetCounts> {
         self.set_tables
             .with(named.clone(), || SetCounts::new(&set(), self))
+    }
+
+    /// The table of what runs of incident numbers (days, on an index as built) share with
+    /// runs of this order, made now if not kept and `make` is set (12 MB at a million).
+    pub fn by_number(&self, make: bool) -> Option<std::sync::Arc<super::shared::SharedCounts>> {
+        match make {
+            true => Some(super::shared::numbers_with(&self.by_number, self)),
+            false => self.by_number.kept(&()),
+        }
     }
 
     /// The grid's cells in this order, made now from `grid` if not kept and `make` is set
@@ -483,6 +506,7 @@ impl RangeIndex {
             tables: Tables::default(),
             set_tables: Kept::default(),
             cells: Kept::default(),
+            by_number: Kept::default(),
         }
         .ranked()
     }

@@ -48,16 +48,30 @@ impl SharedCounts {
     /// Counts what `x` and `y` share, cutting each order into `chunks` chunks (the last may
     /// be shorter).
     pub fn new(x: &RangeIndex, y: &RangeIndex, chunks: usize) -> SharedCounts {
-        let width = |n: usize| n.div_ceil(chunks.max(1)).max(1);
-        let (wx, wy) = (width(x.order.len()), width(y.order.len()));
-        let rows = x.order.len().div_ceil(wx) + 1;
-        let columns = y.order.len().div_ceil(wy) + 1;
-        let mut below = vec![0u32; rows * columns];
         let position_in = |index: &RangeIndex, i: &u32| {
             index.rank().get(*i as usize).copied().unwrap_or(u32::MAX)
         };
         let x_in_y: Vec<u32> = x.order.iter().map(|i| position_in(y, i)).collect();
         let y_in_x: Vec<u32> = y.order.iter().map(|i| position_in(x, i)).collect();
+        Self::of_positions(x_in_y, y_in_x, chunks)
+    }
+
+    /// Counts what incident numbers (the date order of an index as built) and `y`'s order
+    /// share: a run of days is a run of numbers, and the days' matches in a range of `y`'s
+    /// key are counted as a range of another order's are.
+    pub fn by_number(y: &RangeIndex, chunks: usize) -> SharedCounts {
+        let x_in_y = y.rank().to_vec();
+        Self::of_positions(x_in_y, y.order.clone(), chunks)
+    }
+
+    /// From each position of `x`'s order, its incident's position in `y`'s (`u32::MAX`:
+    /// not in it), and the reverse.
+    fn of_positions(x_in_y: Vec<u32>, y_in_x: Vec<u32>, chunks: usize) -> SharedCounts {
+        let width = |n: usize| n.div_ceil(chunks.max(1)).max(1);
+        let (wx, wy) = (width(x_in_y.len()), width(y_in_x.len()));
+        let rows = x_in_y.len().div_ceil(wx) + 1;
+        let columns = y_in_x.len().div_ceil(wy) + 1;
+        let mut below = vec![0u32; rows * columns];
         for (p, q) in x_in_y.iter().enumerate() {
             if *q != u32::MAX {
                 below[(p / wx + 1) * columns + *q as usize / wy + 1] += 1;
@@ -86,16 +100,27 @@ impl SharedCounts {
 
     /// How many incidents `x` (a span of the `x` this was made from) and `y` (of `y`) share.
     pub fn count(&self, x: &Span, y: &Span) -> u64 {
-        let (xa, xb) = whole(x.from(), x.to(), self.wx);
-        let (ya, yb) = whole(y.from(), y.to(), self.wy);
+        self.count_positions(x.from()..x.to(), y.from()..y.to())
+    }
+
+    /// How many incidents positions `x` of the `x` order and `y` of the `y` order share
+    /// (past the end of either order, none).
+    pub fn count_positions(&self, x: Range<usize>, y: Range<usize>) -> u64 {
+        let x = x.start.min(self.x_in_y.len())..x.end.min(self.x_in_y.len());
+        let y = y.start.min(self.y_in_x.len())..y.end.min(self.y_in_x.len());
+        if x.is_empty() || y.is_empty() {
+            return 0;
+        }
+        let (xa, xb) = whole(x.start, x.end, self.wx);
+        let (ya, yb) = whole(y.start, y.end, self.wy);
         let inner =
             (self.below(xb, yb) + self.below(xa, ya)) - (self.below(xa, yb) + self.below(xb, ya));
         // Those at the ends of `x`: in all of `y`; at the ends of `y`: in the whole of `x`.
-        let loose_x = loose(x.from(), x.to(), xa * self.wx, xb * self.wx)
-            .map(|run| positions_in(&self.x_in_y[run], y.from()..y.to()))
+        let loose_x = loose(x.start, x.end, xa * self.wx, xb * self.wx)
+            .map(|run| positions_in(&self.x_in_y[run], y.clone()))
             .iter()
             .sum::<u64>();
-        let loose_y = loose(y.from(), y.to(), ya * self.wy, yb * self.wy)
+        let loose_y = loose(y.start, y.end, ya * self.wy, yb * self.wy)
             .map(|run| positions_in(&self.y_in_x[run], xa * self.wx..xb * self.wx))
             .iter()
             .sum::<u64>();
@@ -141,9 +166,15 @@ pub fn table_with(tables: &Tables, x: &RangeIndex, y: &RangeIndex) -> Arc<Shared
     tables.with(y.serial(), || SharedCounts::new(x, y, FINE))
 }
 
+/// The table of incident numbers with `y`, kept in `kept`, made now if it is not kept.
+pub fn numbers_with(kept: &Kept<(), SharedCounts, 1>, y: &RangeIndex) -> Arc<SharedCounts> {
+    kept.with((), || SharedCounts::by_number(y, FINE))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roaring::RoaringBitmap;
 
     /// Every pair of ranges (ends falling inside chunks, on their bounds, or within one
     /// chunk) counts what their sets share, whatever the chunks are cut to, on two indexes
@@ -190,6 +221,51 @@ mod tests {
             overlapping * 4 > compared && overlapping < compared,
             "{overlapping} of {compared}"
         );
+    }
+
+    /// Runs of incident numbers (days, on an index as built) count what they share with
+    /// ranges of an order, whatever the chunks, with runs past the last number counting
+    /// none beyond it.
+    #[test]
+    fn a_table_of_numbers_counts_what_a_run_of_numbers_shares_with_a_range() {
+        let depth = |i: u32| (!i.is_multiple_of(7)).then(|| f64::from((i * 29) % 83));
+        let index = RangeIndex::new(&(0..900).map(depth).collect::<Vec<_>>());
+        let cuts = [
+            None,
+            Some((0.0, false)),
+            Some((10.0, true)),
+            Some((41.0, false)),
+        ];
+        let runs = [
+            0..900,
+            0..1,
+            13..14,
+            75..95,
+            0..450,
+            450..900,
+            250..899,
+            899..1200,
+            64..64,
+        ];
+        let mut compared = 0;
+        for chunks in [1, 5, 64, 1024] {
+            let table = SharedCounts::by_number(&index, chunks);
+            for (low, high) in cuts.iter().flat_map(|l| cuts.iter().map(move |h| (*l, *h))) {
+                let Some(span) = index.span(low, high, low.is_none()) else {
+                    continue;
+                };
+                for run in runs.clone() {
+                    let want = (span.set() & RoaringBitmap::from_iter(run.clone())).len();
+                    let got = table.count_positions(
+                        run.start as usize..run.end as usize,
+                        span.from()..span.to(),
+                    );
+                    assert_eq!(got, want, "{chunks} {low:?} {high:?} {run:?}");
+                    compared += usize::from(want > 0);
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     /// A table is kept for the index it was made with, and not used for another.
