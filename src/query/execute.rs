@@ -102,7 +102,8 @@ struct Plan<'a> {
     /// text by one searcher made once for the query; `rest` is then set, without it.
     text: Option<memchr::memmem::Finder<'static>>,
     /// The set the query names by vocabulary values (or places): every match is in it, so
-    /// a walk of an ordered index looking for matches reads its members' positions alone ([`positions`](crate::index::SetCounts::positions)).
+    /// a walk of an ordered index looking for matches reads its members' positions alone
+    /// ([`positions`](crate::index::SetCounts::positions)).
     within: Option<Named>,
 }
 
@@ -1416,8 +1417,7 @@ fn region_of<'a>(area: &Area, radius: Option<&'a Radius>) -> Option<Region<'a>> 
 /// What a box's or a radius's page may mark among the grid's members (see
 /// [`Index::page_of_marked_in`]): vocabulary values (or a town; of several vocabularies,
 /// their intersection), or a text; `Some(None)` for neither; `None` for both, or a town
-/// naming no place. A CQL2 filter
-/// is the caller's to look at.
+/// naming no place. A CQL2 filter is the caller's to look at.
 fn marking(q: &IncidentQuery) -> Option<Option<Marking>> {
     if q.places.as_ref().is_some_and(Vec::is_empty) {
         return None;
@@ -1603,7 +1603,7 @@ fn days_in_range(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
         false => wanted.saturating_sub(kept.len()),
     }
     .min(in_run as usize);
-    let mut found = Vec::with_capacity(from_run);
+    let mut found = Vec::with_capacity(from_run.min(DAYS_WALK));
     let numbers: &mut dyn Iterator<Item = u32> = match descending {
         true => &mut run.rev(),
         false => &mut run.clone(),
@@ -1685,9 +1685,10 @@ fn page_by_key<'a>(
 /// One page of `q` when it is light ([`is_light`]), or light but for its order by depth or
 /// toll and found so within a bounded walk or keying, or a small box's or radius's page by
 /// depth or toll or with a range, merged from the grid's cells in a key's order once they are
-/// made, or of vocabulary values (or a town, or a text), merged from the cells
-/// skipping what their marks leave out once those are made (see [`area_marked`]); `None` when it is
-/// heavy, to be answered by [`execute`] where heavy work may run.
+/// made, or of vocabulary values (or a town, or a text), merged from the cells skipping what
+/// their marks leave out once those are made (see [`area_marked`]), or of days and one range
+/// once their table is made (see [`days_in_range`]); `None` when it is heavy, to be answered
+/// by [`execute`] where heavy work may run.
 pub fn light_page(index: &Index, q: &IncidentQuery) -> Option<Page> {
     if q.limit <= LIGHT_LIMIT
         && q.offset.saturating_add(q.limit) <= LIGHT_DEPTH
