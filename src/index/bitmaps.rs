@@ -55,6 +55,12 @@ pub struct RangeIndex {
     /// [`SharedCounts::by_number`](super::shared::SharedCounts::by_number)), made on first use.
     #[serde(skip)]
     by_number: Kept<(), super::shared::SharedCounts, 1>,
+    /// The positions of the range-dated incidents ([`Bitmaps::ranged`], which a build makes
+    /// with this index and nothing changes after) in this order, beside them, made on first
+    /// use: days with a range check the few thousand that may reach in by reading them in
+    /// turn, not by a lookup far off in memory for each.
+    #[serde(skip)]
+    ranged_ranks: Kept<usize, Vec<u32>, 1>,
 }
 
 fn next_serial() -> u64 {
@@ -210,6 +216,35 @@ impl Span<'_> {
         Some((table.count(self), table.positions.len()))
     }
 
+    /// Of the range-dated incidents at `window` of `sets.ranged` (the sets built with this
+    /// span's index), those that reach `day` (their last day is on or after it) and that it
+    /// holds, ascending: checked by their positions in the order kept beside them (made on
+    /// first use), read one after the other, with no branch for each.
+    pub fn reaching(
+        &self,
+        sets: &Bitmaps,
+        window: std::ops::Range<usize>,
+        day: chrono::NaiveDate,
+    ) -> Vec<u32> {
+        let ranks = self.index.ranged_ranks(&sets.ranged);
+        let (from, len) = (self.from as u32, (self.to - self.from) as u32);
+        let (Some(numbers), Some(ends), Some(ranks)) = (
+            sets.ranged.get(window.clone()),
+            sets.ranged_end.get(window.clone()),
+            ranks.get(window),
+        ) else {
+            return Vec::new();
+        };
+        let mut kept = vec![0; numbers.len()];
+        let mut n = 0;
+        for ((i, last), r) in numbers.iter().zip(ends).zip(ranks) {
+            kept[n] = *i;
+            n += usize::from((r.wrapping_sub(from) < len) & (*last >= day));
+        }
+        kept.truncate(n);
+        kept
+    }
+
     /// How many of the incidents numbered `numbers` it holds (on an index as built, a run of
     /// days), by the table of its order with the numbers, made now with `make`; without,
     /// `None` until it is made.
@@ -295,6 +330,7 @@ impl RangeIndex {
             set_tables: Kept::default(),
             cells: Kept::default(),
             by_number: Kept::default(),
+            ranged_ranks: Kept::default(),
         }
         .ranked()
     }
@@ -326,6 +362,18 @@ impl RangeIndex {
     ) -> std::sync::Arc<SetCounts> {
         self.set_tables
             .with(named.clone(), || SetCounts::new(&set(), self))
+    }
+
+    /// The positions of `ranged` (the range-dated incidents of the sets built with this
+    /// index) in this order (`u32::MAX`: not in it), made now if not kept.
+    fn ranged_ranks(&self, ranged: &[u32]) -> std::sync::Arc<Vec<u32>> {
+        self.ranged_ranks.with(ranged.len(), || {
+            let rank = self.rank();
+            ranged
+                .iter()
+                .map(|i| rank.get(*i as usize).copied().unwrap_or(u32::MAX))
+                .collect()
+        })
     }
 
     /// The table of what runs of incident numbers (days, on an index as built) share with
@@ -507,6 +555,7 @@ impl RangeIndex {
             set_tables: Kept::default(),
             cells: Kept::default(),
             by_number: Kept::default(),
+            ranged_ranks: Kept::default(),
         }
         .ranked()
     }

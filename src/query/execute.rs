@@ -211,21 +211,11 @@ fn built_days(
     end: Option<chrono::NaiveDate>,
     place: Option<Place>,
 ) -> (std::ops::Range<u32>, Vec<u32>) {
-    let starts = &index.day_starts;
-    let base = index.base() as usize;
-    let from = start.map_or(0, |s| starts.before(s) as usize);
-    let to = end.map_or(base, |e| starts.through(e) as usize);
+    let (run, window) = days_run(index, start, end);
     let mut reaching = Vec::new();
     if let Some(s) = start {
-        // Range-dated incidents that began before the interval and reach into it: only those
-        // that began within the longest range of it can.
         let sets = &index.sets;
-        let earliest = s
-            .checked_sub_days(chrono::Days::new(sets.longest_range_days.max(0) as u64))
-            .unwrap_or(chrono::NaiveDate::MIN);
-        let first = starts.before(earliest);
-        let begin = sets.ranged.partition_point(|i| *i < first);
-        let end = sets.ranged.partition_point(|i| (*i as usize) < from);
+        let (begin, end) = (window.start, window.end);
         let by_cells = place.as_ref().and_then(|p| p.circle).filter(|circle| {
             let cells: u64 = circle
                 .envelopes()
@@ -252,7 +242,34 @@ fn built_days(
             (Some(_), Some(circle)) => reaching = reaching_by_cells(sets, begin..end, s, circle),
         }
     }
-    (from as u32..(to.max(from)) as u32, reaching)
+    (run, reaching)
+}
+
+/// Of the incidents below the index's base, the run of numbers that begin in `[start,
+/// end]`, and the window of [`Bitmaps::ranged`] that may reach into it: the range-dated
+/// incidents that began before the run, within the longest range of its first day.
+fn days_run(
+    index: &Index,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> (std::ops::Range<u32>, std::ops::Range<usize>) {
+    let starts = &index.day_starts;
+    let base = index.base() as usize;
+    let from = start.map_or(0, |s| starts.before(s) as usize);
+    let to = end.map_or(base, |e| starts.through(e) as usize);
+    let window = match start {
+        None => 0..0,
+        Some(s) => {
+            let sets = &index.sets;
+            let earliest = s
+                .checked_sub_days(chrono::Days::new(sets.longest_range_days.max(0) as u64))
+                .unwrap_or(chrono::NaiveDate::MIN);
+            let first = starts.before(earliest);
+            let begin = sets.ranged.partition_point(|i| *i < first);
+            begin..sets.ranged.partition_point(|i| (*i as usize) < from)
+        }
+    };
+    (from as u32..(to.max(from)) as u32, window)
 }
 
 /// The range-dated incidents at positions `window` of [`Bitmaps::ranged`] that reach `day`
@@ -1592,9 +1609,12 @@ fn days_in_range(index: &Index, q: &IncidentQuery, make: bool) -> Option<Page> {
         return None;
     }
     let (d, span, descending) = days_and_a_range(index, q)?;
-    let (run, reaching) = built_days(index, d.start, d.end, None);
+    let (run, window) = days_run(index, d.start, d.end);
     let in_run = span.count_numbers(run.clone(), make)?;
-    let kept: Vec<u32> = reaching.into_iter().filter(|i| span.contains(*i)).collect();
+    let kept = match d.start {
+        Some(day) => span.reaching(&index.sets, window, day),
+        None => Vec::new(),
+    };
     let number_matched = in_run as usize + kept.len();
     let wanted = q.offset.saturating_add(q.limit).min(number_matched);
     // In date order, the range-dated ones come first (they began before the run).
