@@ -52,9 +52,9 @@ pub struct RangeIndex {
     #[serde(skip)]
     cells: Kept<(), Ranked, 1>,
     /// What it shares with incident numbers, counted by chunk (see
-    /// [`SharedCounts::by_number`](super::shared::SharedCounts::by_number)), made on first use.
+    /// [`Counts::by_number`](super::shared::Counts::by_number)), made on first use.
     #[serde(skip)]
-    by_number: Kept<(), super::shared::SharedCounts, 1>,
+    by_number: Kept<(), super::shared::Counts, 1>,
     /// The positions of the range-dated incidents ([`Bitmaps::ranged`], which a build makes
     /// with this index and nothing changes after) in this order, beside them, made on first
     /// use: days with a range check the few thousand that may reach in by reading them in
@@ -251,7 +251,13 @@ impl Span<'_> {
     pub fn count_numbers(&self, numbers: std::ops::Range<u32>, make: bool) -> Option<u64> {
         let table = self.index.by_number(make)?;
         let numbers = numbers.start as usize..numbers.end as usize;
-        Some(table.count_positions(numbers, self.from..self.to))
+        let index = self.index;
+        Some(table.count(numbers, self.from..self.to, index.rank(), &index.order))
+    }
+
+    /// Whether the table [`count_numbers`](Self::count_numbers) reads is made.
+    pub fn numbers_counted(&self) -> bool {
+        self.index.by_number(false).is_some()
     }
 
     pub(super) fn index(&self) -> &RangeIndex {
@@ -377,8 +383,9 @@ impl RangeIndex {
     }
 
     /// The table of what runs of incident numbers (days, on an index as built) share with
-    /// runs of this order, made now if not kept and `make` is set (12 MB at a million).
-    pub fn by_number(&self, make: bool) -> Option<std::sync::Arc<super::shared::SharedCounts>> {
+    /// runs of this order, made now if not kept and `make` is set (4 MB at a million: the
+    /// positions it reads are this index's own).
+    fn by_number(&self, make: bool) -> Option<std::sync::Arc<super::shared::Counts>> {
         match make {
             true => Some(super::shared::numbers_with(&self.by_number, self)),
             false => self.by_number.kept(&()),

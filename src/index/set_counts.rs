@@ -91,10 +91,7 @@ impl Named {
     /// intersection of several vocabularies' as [`Bitmaps::joined`] keeps it.
     pub fn set<'a>(&self, sets: &'a Bitmaps) -> Cow<'a, RoaringBitmap> {
         match self.clauses.as_slice() {
-            [(vocabulary, values)] => match (values.as_slice(), sets.of(*vocabulary)) {
-                ([one], of) if let Some(set) = of.get(*one) => Cow::Borrowed(set),
-                (_, of) => Cow::Owned(Bitmaps::any_of(of, values.iter().copied())),
-            },
+            [(vocabulary, values)] => any_of(sets.of(*vocabulary), values),
             _ => Cow::Owned(RoaringBitmap::clone(&sets.joined(self))),
         }
     }
@@ -105,7 +102,7 @@ impl Named {
         let mut each: Vec<Cow<'_, RoaringBitmap>> = self
             .clauses
             .iter()
-            .map(|(vocabulary, values)| Named::new(*vocabulary, values.clone()).set(sets))
+            .map(|(vocabulary, values)| any_of(sets.of(*vocabulary), values))
             .collect();
         each.sort_unstable_by_key(|set| set.len());
         let mut each = each.into_iter();
@@ -113,6 +110,15 @@ impl Named {
             return RoaringBitmap::new();
         };
         each.fold(first.into_owned(), |set, other| set & other.as_ref())
+    }
+}
+
+/// The incidents with any of `values` among the sets `of` one vocabulary: the one set
+/// itself, borrowed, for one value.
+fn any_of<'a>(of: &'a [RoaringBitmap], values: &[usize]) -> Cow<'a, RoaringBitmap> {
+    match values {
+        [one] if let Some(set) = of.get(*one) => Cow::Borrowed(set),
+        _ => Cow::Owned(Bitmaps::any_of(of, values.iter().copied())),
     }
 }
 

@@ -27,16 +27,24 @@ const FINE: usize = 1024;
 /// How many tables one index keeps.
 const KEPT: usize = 8;
 
-/// The incidents of an index `x` and an index `y` counted by fine chunk of each: `below(a,
-/// b)` is how many stand before position `a * wx` of `x`'s order and before `b * wy` of
-/// `y`'s.
+/// The incidents of two orders `x` and `y` counted by fine chunk of each: `below(a, b)` is
+/// how many stand before position `a * wx` of `x` and before `b * wy` of `y`. The incidents'
+/// positions in the other order, read at the ends of a range, are kept by whoever owns the
+/// orders: a table of two indexes keeps them ([`SharedCounts`]), a table of incident numbers
+/// with an index reads that index's own ranks and order ([`Counts::by_number`]).
 #[derive(Debug)]
-pub struct SharedCounts {
+pub struct Counts {
     wx: usize,
     wy: usize,
     /// Columns of the table: `y`'s chunks plus one.
     columns: usize,
     below: Vec<u32>,
+}
+
+/// [`Counts`] of two indexes, with the positions that link them.
+#[derive(Debug)]
+pub struct SharedCounts {
+    counts: Counts,
     /// For each position of `x`'s order, the same incident's position in `y`'s
     /// (`u32::MAX`: not in it).
     x_in_y: Vec<u32>,
@@ -53,24 +61,28 @@ impl SharedCounts {
         };
         let x_in_y: Vec<u32> = x.order.iter().map(|i| position_in(y, i)).collect();
         let y_in_x: Vec<u32> = y.order.iter().map(|i| position_in(x, i)).collect();
-        Self::of_positions(x_in_y, y_in_x, chunks)
+        SharedCounts {
+            counts: Counts::new(&x_in_y, y_in_x.len(), chunks),
+            x_in_y,
+            y_in_x,
+        }
     }
 
-    /// Counts what incident numbers (the date order of an index as built) and `y`'s order
-    /// share: a run of days is a run of numbers, and the days' matches in a range of `y`'s
-    /// key are counted as a range of another order's are.
-    pub fn by_number(y: &RangeIndex, chunks: usize) -> SharedCounts {
-        let x_in_y = y.rank().to_vec();
-        Self::of_positions(x_in_y, y.order.clone(), chunks)
+    /// How many incidents `x` (a span of the `x` this was made from) and `y` (of `y`) share.
+    pub fn count(&self, x: &Span, y: &Span) -> u64 {
+        let (x, y) = (x.from()..x.to(), y.from()..y.to());
+        self.counts.count(x, y, &self.x_in_y, &self.y_in_x)
     }
+}
 
+impl Counts {
     /// From each position of `x`'s order, its incident's position in `y`'s (`u32::MAX`:
-    /// not in it), and the reverse.
-    fn of_positions(x_in_y: Vec<u32>, y_in_x: Vec<u32>, chunks: usize) -> SharedCounts {
+    /// not in it), `y` holding `y_len` positions.
+    fn new(x_in_y: &[u32], y_len: usize, chunks: usize) -> Counts {
         let width = |n: usize| n.div_ceil(chunks.max(1)).max(1);
-        let (wx, wy) = (width(x_in_y.len()), width(y_in_x.len()));
+        let (wx, wy) = (width(x_in_y.len()), width(y_len));
         let rows = x_in_y.len().div_ceil(wx) + 1;
-        let columns = y_in_x.len().div_ceil(wy) + 1;
+        let columns = y_len.div_ceil(wy) + 1;
         let mut below = vec![0u32; rows * columns];
         for (p, q) in x_in_y.iter().enumerate() {
             if *q != u32::MAX {
@@ -84,30 +96,32 @@ impl SharedCounts {
                     - below[(a - 1) * columns + b - 1];
             }
         }
-        SharedCounts {
+        Counts {
             wx,
             wy,
             columns,
             below,
-            x_in_y,
-            y_in_x,
         }
+    }
+
+    /// Counts what incident numbers (the date order of an index as built) and `y`'s order
+    /// share: a run of days is a run of numbers, and the days' matches in a range of `y`'s
+    /// key are counted as a range of another order's are. Its positions are `y`'s own ranks
+    /// (by number) and order (numbers by position), not copied.
+    pub fn by_number(y: &RangeIndex, chunks: usize) -> Counts {
+        Counts::new(y.rank(), y.order.len(), chunks)
     }
 
     fn below(&self, a: usize, b: usize) -> u64 {
         u64::from(self.below[a * self.columns + b])
     }
 
-    /// How many incidents `x` (a span of the `x` this was made from) and `y` (of `y`) share.
-    pub fn count(&self, x: &Span, y: &Span) -> u64 {
-        self.count_positions(x.from()..x.to(), y.from()..y.to())
-    }
-
     /// How many incidents positions `x` of the `x` order and `y` of the `y` order share
-    /// (past the end of either order, none).
-    pub fn count_positions(&self, x: Range<usize>, y: Range<usize>) -> u64 {
-        let x = x.start.min(self.x_in_y.len())..x.end.min(self.x_in_y.len());
-        let y = y.start.min(self.y_in_x.len())..y.end.min(self.y_in_x.len());
+    /// (past the end of either order, none), with `x_in_y` and `y_in_x` the positions this
+    /// was made from and their reverse.
+    pub fn count(&self, x: Range<usize>, y: Range<usize>, x_in_y: &[u32], y_in_x: &[u32]) -> u64 {
+        let x = x.start.min(x_in_y.len())..x.end.min(x_in_y.len());
+        let y = y.start.min(y_in_x.len())..y.end.min(y_in_x.len());
         if x.is_empty() || y.is_empty() {
             return 0;
         }
@@ -117,11 +131,11 @@ impl SharedCounts {
             (self.below(xb, yb) + self.below(xa, ya)) - (self.below(xa, yb) + self.below(xb, ya));
         // Those at the ends of `x`: in all of `y`; at the ends of `y`: in the whole of `x`.
         let loose_x = loose(x.start, x.end, xa * self.wx, xb * self.wx)
-            .map(|run| positions_in(&self.x_in_y[run], y.clone()))
+            .map(|run| positions_in(&x_in_y[run], y.clone()))
             .iter()
             .sum::<u64>();
         let loose_y = loose(y.start, y.end, ya * self.wy, yb * self.wy)
-            .map(|run| positions_in(&self.y_in_x[run], xa * self.wx..xb * self.wx))
+            .map(|run| positions_in(&y_in_x[run], xa * self.wx..xb * self.wx))
             .iter()
             .sum::<u64>();
         inner + loose_x + loose_y
@@ -167,8 +181,8 @@ pub fn table_with(tables: &Tables, x: &RangeIndex, y: &RangeIndex) -> Arc<Shared
 }
 
 /// The table of incident numbers with `y`, kept in `kept`, made now if it is not kept.
-pub fn numbers_with(kept: &Kept<(), SharedCounts, 1>, y: &RangeIndex) -> Arc<SharedCounts> {
-    kept.with((), || SharedCounts::by_number(y, FINE))
+pub fn numbers_with(kept: &Kept<(), Counts, 1>, y: &RangeIndex) -> Arc<Counts> {
+    kept.with((), || Counts::by_number(y, FINE))
 }
 
 #[cfg(test)]
@@ -249,16 +263,18 @@ mod tests {
         ];
         let mut compared = 0;
         for chunks in [1, 5, 64, 1024] {
-            let table = SharedCounts::by_number(&index, chunks);
+            let table = Counts::by_number(&index, chunks);
             for (low, high) in cuts.iter().flat_map(|l| cuts.iter().map(move |h| (*l, *h))) {
                 let Some(span) = index.span(low, high, low.is_none()) else {
                     continue;
                 };
                 for run in runs.clone() {
                     let want = (span.set() & RoaringBitmap::from_iter(run.clone())).len();
-                    let got = table.count_positions(
+                    let got = table.count(
                         run.start as usize..run.end as usize,
                         span.from()..span.to(),
+                        index.rank(),
+                        &index.order,
                     );
                     assert_eq!(got, want, "{chunks} {low:?} {high:?} {run:?}");
                     compared += usize::from(want > 0);
