@@ -10,7 +10,7 @@ mod marked;
 mod ranked;
 
 pub use marked::{Bits, Marked, Marking};
-pub use ranked::{Ranked, Region, key_order};
+pub use ranked::{Counting, Ranked, Region, key_order};
 
 use super::gather::Gather;
 use super::kept::Kept;

@@ -211,9 +211,6 @@ pub struct Index {
     dead: RoaringBitmap,
 }
 
-/// A region's first matches in date order, up to a number, and how many there are.
-type ByDate<'a> = Box<dyn Fn(usize) -> (usize, Vec<u32>) + 'a>;
-
 /// What a region's page by a key keeps of the region's incidents (see
 /// [`Index::page_by_key_in`]).
 pub enum Among<'a> {
@@ -942,53 +939,66 @@ impl Index {
         };
         let cells = self.region_cells(by, make)?;
         let spans = Self::spans_of(region);
-        let found = self.grid.found(&cells, region, &spans, ranks);
-        // What is kept besides the region: counted in date order from the grid's cells as
-        // they are (`by_date`), and skipped by a merge of the cells in the key's order
-        // (`keep`).
-        let (by_date, keep): (ByDate, _) = match (&among, &marked) {
+        // What is kept besides the region is counted in the visit that finds the cells
+        // (`counting`), and skipped by a merge of the cells in the key's order (`keep`).
+        let (counting, keep, others) = match (&among, &marked) {
             (Among::Days(run, others), _) => (
-                Box::new(|take: usize| {
-                    let days = Some((run.clone(), others.clone()));
-                    match region {
-                        Region::Box(b) => self.grid.page_in_bbox(b, days, 0, take, false),
-                        Region::Circle(radius) => {
-                            self.grid.page_within(radius, days, 0, take, false)
-                        }
-                    }
-                }),
+                grid::Counting::Days(run.clone(), others),
                 grid::Keep::Days {
                     order: &by.order,
                     run: run.clone(),
                     others,
                 },
+                others.as_slice(),
             ),
             (_, Some(marked)) => (
-                Box::new(|take: usize| {
-                    let paging = (0, take);
-                    let page = self
-                        .grid
-                        .page_marked(region, &spans, marked, None, paging, false, None);
-                    page.unwrap_or_default()
-                }),
+                grid::Counting::Bits(&marked.cells),
                 grid::Keep::Bits(&marked.cells),
+                &[][..],
             ),
             _ => {
+                let found = self
+                    .grid
+                    .found(&cells, region, &spans, grid::Counting::Ranks(ranks));
                 let page = found.page_by_key(by.keys(), by.known, (skip, take), descending, None);
                 let items = page.into_iter().map(|r| by.order[r as usize]).collect();
                 return Some((found.count, items));
             }
         };
-        // When they are fewer than a merge of the cells in the key's order would read (about
-        // `found / count` for each one kept), all of them keyed, else that merge.
-        let (count, _) = by_date(0);
+        let found = self.grid.found(&cells, region, &spans, counting);
+        // The others reaching into the days are known to lie in the region.
+        let count = found.count + others.len();
         if count == 0 {
             return Some((0, Vec::new()));
         }
+        // When they are fewer than a merge of the cells in the key's order would read (about
+        // `members / count` for each one kept), all of them keyed, else that merge.
         let wanted = skip.saturating_add(take);
-        let ranks = if count <= wanted.saturating_mul(found.count) / count.max(1) {
+        let ranks = if count <= wanted.saturating_mul(found.members) / count {
             let rank = by.rank();
-            let mut ranks: Vec<u32> = by_date(count).1.iter().map(|i| rank[*i as usize]).collect();
+            let mut ranks: Vec<u32> = match (&among, &marked) {
+                (Among::Days(run, others), _) => {
+                    let days = Some((run.clone(), others.clone()));
+                    match region {
+                        Region::Box(b) => self.grid.page_in_bbox(b, days, 0, count, false),
+                        Region::Circle(radius) => {
+                            self.grid.page_within(radius, days, 0, count, false)
+                        }
+                    }
+                    .1
+                }
+                (_, Some(marked)) => {
+                    let paging = (0, count);
+                    let page = self
+                        .grid
+                        .page_marked(region, &spans, marked, None, paging, false, None);
+                    page.unwrap_or_default().1
+                }
+                _ => Vec::new(),
+            }
+            .iter()
+            .map(|i| rank[*i as usize])
+            .collect();
             ranks.sort_unstable_by(grid::key_order(by.keys(), by.known, descending));
             ranks.into_iter().skip(skip).take(take).collect()
         } else {
@@ -1018,7 +1028,9 @@ impl Index {
         let ranks = Self::ranks_of(span)?;
         let cells = self.region_cells(by, make)?;
         let spans = Self::spans_of(region);
-        let found = self.grid.found(&cells, region, &spans, ranks.clone());
+        let found = self
+            .grid
+            .found(&cells, region, &spans, grid::Counting::Ranks(ranks.clone()));
         let wanted = skip.saturating_add(take);
         let page = found.by_date(
             region,

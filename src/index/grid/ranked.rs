@@ -5,7 +5,7 @@
 //! order is a merge of the cells from their first members, and a range of the same key is
 //! one stretch of each cell, counted by two binary searches.
 
-use super::{Check, Grid, Keep, Part, Run, first_of, merge};
+use super::{Bits, Check, Grid, Keep, Part, Run, first_not_below, first_of, merge};
 use crate::geodesy::Radius;
 use std::ops::Range;
 
@@ -29,12 +29,27 @@ pub enum Region<'a> {
     Circle(&'a Radius),
 }
 
-/// The cells of a region cut to a stretch of ranks, each with the check its members need,
-/// and how many of their members lie in the region.
+/// Which of a region's members [`Grid::found`] counts, besides lying in the region.
+pub enum Counting<'a> {
+    /// Those whose positions in the order lie in a stretch of ranks (the cells are cut to it).
+    Ranks(Range<u32>),
+    /// Those whose bits are set, by where they lie among the grid's members (a named set's
+    /// marks, [`super::Marked`]).
+    Bits(&'a Bits),
+    /// Those whose numbers lie in a run (some days). The others given (ascending, known to
+    /// lie in the region and to count, numbered before the run) are not counted, but their
+    /// cells are kept for a merge to find them.
+    Days(Range<u32>, &'a [u32]),
+}
+
+/// The cells of a region (cut to a stretch of ranks), each with the check its members need,
+/// how many of their members lie in the region and count, and how many they hold.
 pub struct Found<'g> {
     grid: &'g Grid,
     runs: Vec<Run<'g>>,
     pub count: usize,
+    /// The members of the runs, whether they count or not: what a merge of them may read.
+    pub members: usize,
 }
 
 impl Grid {
@@ -60,82 +75,67 @@ impl Grid {
         Self::spans(west, south, east, north)
     }
 
-    /// The members of the region whose ranks lie in `ranks`, cell by cell (none read
-    /// yet but those of the cells its edge crosses, which are counted one by one). A box is
-    /// read as `spans`, its [`Grid::box_spans`].
+    /// The members of the region that `counting` counts, cell by cell, and how many: none
+    /// read yet but those of the cells its edge crosses, which are counted one by one. A box
+    /// is read as `spans`, its [`Grid::box_spans`]. Counting a named set's members or some
+    /// days' here, in the one visit of the region that finds its cells, spares a second.
     pub fn found<'g>(
         &'g self,
         ranked: &'g Ranked,
         region: Region<'g>,
         spans: &'g [[f64; 4]],
-        ranks: Range<u32>,
+        counting: Counting<'g>,
     ) -> Found<'g> {
         let mut found = Found {
             grid: self,
             runs: Vec::with_capacity(512),
             count: 0,
+            members: 0,
         };
         let mut add = |range: Range<u32>, check: Check<'g>| {
             let (from, to) = (range.start as usize, range.end as usize);
-            let cell = &ranked.ranks[from..to];
-            // A cell's members lie close together, their keys (a depth) too: most cells lie
-            // wholly inside the ranks or wholly outside, found without a search.
-            let (Some(first), Some(last)) = (cell.first(), cell.last()) else {
-                return;
-            };
-            let start = match *first >= ranks.start {
-                true => 0,
-                false => cell.partition_point(|r| *r < ranks.start),
-            };
-            let end = match *last < ranks.end {
-                true => cell.len(),
-                false => cell.partition_point(|r| *r < ranks.end),
-            };
-            let stretch = start..end;
-            if stretch.is_empty() {
-                return;
-            }
-            let whole_cell = stretch.len() == cell.len();
-            let run = Run {
-                members: &cell[stretch.clone()],
-                from: (from + stretch.start) as u32,
-                at: Some(&ranked.at[from + stretch.start..from + stretch.end]),
+            let run = |part: Range<usize>| Run {
+                members: &ranked.ranks[from + part.start..from + part.end],
+                from: (from + part.start) as u32,
+                at: Some(&ranked.at[from + part.start..from + part.end]),
                 keep: None,
                 check,
             };
-            // The cell's members in the grid's own layout are counted from memory that lies
-            // together (a circle's cells four at a time): the whole cell, less what the
-            // stretch leaves out when that is the smaller part.
-            let whole = || {
+            // The cell's members in the grid's own layout, counted from memory that lies
+            // together (a circle's cells four at a time).
+            let laid_out = |part: Range<usize>, keep: Option<&Keep>| {
                 Run {
-                    members: &self.members[from..to],
-                    from: range.start,
-                    at: None,
-                    keep: None,
-                    check,
-                }
-                .count(self)
-            };
-            let left_out = |part: Range<usize>| {
-                Run {
-                    members: &cell[part.clone()],
+                    members: &self.members[from + part.start..from + part.end],
                     from: (from + part.start) as u32,
-                    at: Some(&ranked.at[from + part.start..from + part.end]),
-                    keep: None,
+                    at: None,
+                    keep,
                     check,
                 }
                 .count(self)
             };
-            let checked = !matches!(check, Check::Every);
-            let inside = if whole_cell {
-                whole()
-            } else if checked && stretch.len() * 2 > cell.len() {
-                whole() - left_out(0..stretch.start) - left_out(stretch.end..cell.len())
-            } else {
-                run.count(self)
+            let (run, inside) = match &counting {
+                Counting::Ranks(ranks) => match self.stretch_found(ranked, range, ranks, check) {
+                    Some(found) => found,
+                    None => return,
+                },
+                Counting::Bits(bits) => (
+                    run(0..to - from),
+                    laid_out(0..to - from, Some(&Keep::Bits(bits))),
+                ),
+                Counting::Days(days, others) => {
+                    let cell = &self.members[from..to];
+                    let d = first_not_below(cell, days.start)..first_not_below(cell, days.end);
+                    let inside = laid_out(d.clone(), None);
+                    if inside == 0 && holds_any(&cell[..d.start], others) {
+                        found.members += to - from;
+                        found.runs.push(run(0..to - from));
+                    }
+                    (run(0..to - from), inside)
+                }
             };
             if inside > 0 {
                 found.count += inside;
+                found.members += run.members.len();
                 found.runs.push(run);
             }
         };
@@ -145,6 +145,65 @@ impl Grid {
             }
         });
         found
+    }
+
+    /// A cell's (`range` of the grid's members) stretch of members whose ranks lie in
+    /// `ranks`, and how many of them pass `check`; `None` for none.
+    fn stretch_found<'g>(
+        &'g self,
+        ranked: &'g Ranked,
+        range: Range<u32>,
+        ranks: &Range<u32>,
+        check: Check<'g>,
+    ) -> Option<(Run<'g>, usize)> {
+        let (from, to) = (range.start as usize, range.end as usize);
+        let cell = &ranked.ranks[from..to];
+        // A cell's members lie close together, their keys (a depth) too: most cells lie
+        // wholly inside the ranks or wholly outside, found without a search.
+        let (first, last) = (cell.first()?, cell.last()?);
+        let start = match *first >= ranks.start {
+            true => 0,
+            false => cell.partition_point(|r| *r < ranks.start),
+        };
+        let end = match *last < ranks.end {
+            true => cell.len(),
+            false => cell.partition_point(|r| *r < ranks.end),
+        };
+        let stretch = start..end;
+        if stretch.is_empty() {
+            return None;
+        }
+        let whole_cell = stretch.len() == cell.len();
+        let part = |part: Range<usize>| Run {
+            members: &cell[part.clone()],
+            from: (from + part.start) as u32,
+            at: Some(&ranked.at[from + part.start..from + part.end]),
+            keep: None,
+            check,
+        };
+        // The cell's members in the grid's own layout are counted from memory that lies
+        // together (a circle's cells four at a time): the whole cell, less what the
+        // stretch leaves out when that is the smaller part.
+        let whole = || {
+            Run {
+                members: &self.members[from..to],
+                from: range.start,
+                at: None,
+                keep: None,
+                check,
+            }
+            .count(self)
+        };
+        let run = part(stretch.clone());
+        let checked = !matches!(check, Check::Every);
+        let inside = if whole_cell {
+            whole()
+        } else if checked && stretch.len() * 2 > cell.len() {
+            whole() - part(0..stretch.start).count(self) - part(stretch.end..cell.len()).count(self)
+        } else {
+            run.count(self)
+        };
+        Some((run, inside))
     }
 
     /// Calls `visit` with each part of the region that may hold members (cells, and with
@@ -252,6 +311,18 @@ impl Found<'_> {
         page.sort_unstable_by(key_order(keys, known as usize, true));
         page.split_off(skip.min(page.len()))
     }
+}
+
+/// Whether ascending `cell` holds any of ascending `others`.
+fn holds_any(cell: &[u32], others: &[u32]) -> bool {
+    let (Some(first), Some(last)) = (cell.first(), cell.last()) else {
+        return false;
+    };
+    let from = others.partition_point(|o| o < first);
+    others[from..]
+        .iter()
+        .take_while(|o| *o <= last)
+        .any(|o| cell.binary_search(o).is_ok())
 }
 
 /// How a page by a key orders positions in its ordered index (whose keys are `keys`, finite
@@ -407,7 +478,7 @@ mod tests {
                 2_000..u32::MAX,
                 1_000..8_000,
             ] {
-                let found = grid.found(&ranked, region, &spans, ranks.clone());
+                let found = grid.found(&ranked, region, &spans, Counting::Ranks(ranks.clone()));
                 // In the region and the ranks: by rank, and by number.
                 let mut want: Vec<u32> = (0..positions.len() as u32)
                     .filter(|i| {
