@@ -941,7 +941,7 @@ impl Index {
         let spans = Self::spans_of(region);
         // What is kept besides the region is counted in the visit that finds the cells
         // (`counting`), and skipped by a merge of the cells in the key's order (`keep`).
-        let (counting, keep, others) = match (&among, &marked) {
+        let (counting, keep) = match (&among, &marked) {
             (Among::Days(run, others), _) => (
                 grid::Counting::Days(run.clone(), others),
                 grid::Keep::Days {
@@ -949,12 +949,10 @@ impl Index {
                     run: run.clone(),
                     others,
                 },
-                others.as_slice(),
             ),
             (_, Some(marked)) => (
                 grid::Counting::Bits(&marked.cells),
                 grid::Keep::Bits(&marked.cells),
-                &[][..],
             ),
             _ => {
                 let found = self
@@ -966,8 +964,7 @@ impl Index {
             }
         };
         let found = self.grid.found(&cells, region, &spans, counting);
-        // The others reaching into the days are known to lie in the region.
-        let count = found.count + others.len();
+        let count = found.count;
         if count == 0 {
             return Some((0, Vec::new()));
         }

@@ -36,9 +36,9 @@ pub enum Counting<'a> {
     /// Those whose bits are set, by where they lie among the grid's members (a named set's
     /// marks, [`super::Marked`]).
     Bits(&'a Bits),
-    /// Those whose numbers lie in a run (some days). The others given (ascending, known to
-    /// lie in the region and to count, numbered before the run) are not counted, but their
-    /// cells are kept for a merge to find them.
+    /// Those whose numbers lie in a run (some days), and the others given (ascending, known
+    /// to lie in the region and to count, numbered before the run), whose cells are kept for
+    /// a merge to find them.
     Days(Range<u32>, &'a [u32]),
 }
 
@@ -144,6 +144,9 @@ impl Grid {
                 add(range, check);
             }
         });
+        if let Counting::Days(_, others) = counting {
+            found.count += others.len();
+        }
         found
     }
 
