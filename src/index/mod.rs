@@ -941,19 +941,24 @@ impl Index {
         let spans = Self::spans_of(region);
         // What is kept besides the region is counted in the visit that finds the cells
         // (`counting`), and skipped by a merge of the cells in the key's order (`keep`).
+        let days;
+        let bits;
         let (counting, keep) = match (&among, &marked) {
-            (Among::Days(run, others), _) => (
-                grid::Counting::Days(run.clone(), others),
-                grid::Keep::Days {
+            (Among::Days(run, others), _) => {
+                days = grid::Keep::Days {
                     order: &by.order,
                     run: run.clone(),
                     others,
-                },
-            ),
-            (_, Some(marked)) => (
-                grid::Counting::Bits(&marked.cells),
-                grid::Keep::Bits(&marked.cells),
-            ),
+                };
+                (grid::Counting::Days(run.clone(), others), [&days, &days])
+            }
+            (_, Some(marked)) => {
+                bits = [
+                    grid::Keep::Bits(&marked.cells),
+                    grid::Keep::Bits(&marked.blocks),
+                ];
+                (grid::Counting::Marked(marked), [&bits[0], &bits[1]])
+            }
             _ => {
                 let found = self
                     .grid
@@ -999,7 +1004,7 @@ impl Index {
             ranks.sort_unstable_by(grid::key_order(by.keys(), by.known, descending));
             ranks.into_iter().skip(skip).take(take).collect()
         } else {
-            found.page_by_key(by.keys(), by.known, (skip, take), descending, Some(&keep))
+            found.page_by_key(by.keys(), by.known, (skip, take), descending, Some(keep))
         };
         Some((
             count,

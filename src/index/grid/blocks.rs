@@ -111,6 +111,11 @@ impl Blocks {
         )
     }
 
+    /// Where each block's members begin among [`Blocks::members`], and where the last ends.
+    pub(super) fn starts(&self) -> &[u32] {
+        &self.starts
+    }
+
     /// Every block's members, block after block.
     pub(super) fn members(&self) -> &[u32] {
         &self.members
