@@ -1034,16 +1034,7 @@ impl Index {
             .grid
             .found(&cells, region, &spans, grid::Counting::Ranks(ranks.clone()));
         let wanted = skip.saturating_add(take);
-        let page = found.by_date(
-            region,
-            &spans,
-            by.rank(),
-            &by.order,
-            ranks,
-            skip,
-            wanted,
-            descending,
-        );
+        let page = found.by_date(by.rank(), &by.order, ranks, skip, wanted, descending);
         Some((found.count, page))
     }
 

@@ -56,6 +56,8 @@ pub struct Found<'g> {
     runs: Vec<Run<'g>>,
     /// Whether each run is a block's (its members' bits lie among the blocks').
     of_block: Vec<bool>,
+    /// Where each run's part lies among the grid's members (or the blocks'), whole.
+    layout: Vec<Range<u32>>,
     pub count: usize,
     /// The members of the runs, whether they count or not: what a merge of them may read.
     pub members: usize,
@@ -97,6 +99,7 @@ impl Grid {
             grid: self,
             runs: Vec::with_capacity(256),
             of_block: Vec::with_capacity(256),
+            layout: Vec::with_capacity(256),
             count: 0,
             members: 0,
         };
@@ -168,6 +171,9 @@ impl Grid {
                 found.members += run.members.len();
                 found.runs.push(run);
                 found.of_block.push(of_block);
+                found
+                    .layout
+                    .push(from as u32..(from + laid_out.len()) as u32);
             }
         };
         self.visit_region(region, spans, true, add);
@@ -381,15 +387,13 @@ impl Found<'_> {
     /// The numbers from `skip` to `wanted` of the members found (those of the region whose
     /// ranks lie in `ranks`, as [`Grid::found`] was given them), in date order (descending
     /// with `descending`). `rank` and `order` are the ordered index's positions by number and
-    /// numbers by position. When the range holds most of the region, the region's cells are
-    /// merged in date order as for a page of the region alone, skipping members out of the
-    /// range; when it holds few, the members found are gathered and the page's worth sorted.
-    #[allow(clippy::too_many_arguments)]
-    pub fn by_date<'a>(
-        &'a self,
-        region: Region<'a>,
-        spans: &'a [[f64; 4]],
-        rank: &'a [u32],
+    /// numbers by position. When the range holds most of the region, the parts found are
+    /// merged in date order as for a page of the region alone (not visited again), skipping
+    /// members out of the range; when it holds few, the members found are gathered and the
+    /// page's worth sorted.
+    pub fn by_date(
+        &self,
+        rank: &[u32],
         order: &[u32],
         ranks: Range<u32>,
         skip: usize,
@@ -402,31 +406,23 @@ impl Found<'_> {
             return Vec::new();
         }
         let keep = Keep::Ranks { rank, ranks };
-        let mut runs = Vec::with_capacity(512);
+        // The parts found, in the layout (date order) of the grid's members or the blocks'.
+        let blocks = grid.blocks().members();
         let mut members = 0usize;
-        let mut add = |part: Part<'a>, check: Check<'a>| {
-            let run = match part {
-                Part::Cell(range, _) => Run {
-                    members: &grid.members[range.start as usize..range.end as usize],
-                    from: range.start,
+        let parts = self.runs.iter().zip(&self.of_block).zip(&self.layout);
+        let runs: Vec<Run> = parts
+            .map(|((run, of_block), layout)| {
+                let list = if *of_block { blocks } else { &grid.members[..] };
+                members += layout.len();
+                Run {
+                    members: &list[layout.start as usize..layout.end as usize],
+                    from: layout.start,
                     at: None,
                     keep: Some(&keep),
-                    check,
-                },
-                Part::Block(from, members) => Run {
-                    members,
-                    from,
-                    at: None,
-                    keep: Some(&keep),
-                    check: Check::Every,
-                },
-            };
-            members += run.members.len();
-            if !run.members.is_empty() {
-                runs.push(run);
-            }
-        };
-        grid.visit_region(region, spans, true, &mut add);
+                    check: run.check,
+                }
+            })
+            .collect();
         // A merge reads about `members / count` members of the region for each one found,
         // and as many again for each run before its first is found (every run is read to its
         // first); gathering reads each member found once.
@@ -525,16 +521,7 @@ mod tests {
                 for (skip, wanted, descending) in
                     [(0, 10, false), (3, 40, true), (0, usize::MAX, false)]
                 {
-                    let got = found.by_date(
-                        region,
-                        &spans,
-                        &rank,
-                        &order,
-                        ranks.clone(),
-                        skip,
-                        wanted,
-                        descending,
-                    );
+                    let got = found.by_date(&rank, &order, ranks.clone(), skip, wanted, descending);
                     let mut all = numbers.clone();
                     if descending {
                         all.reverse();
