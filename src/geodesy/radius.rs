@@ -379,30 +379,27 @@ impl Radius {
             return positions.iter().filter(|p| contains(p)).count();
         };
         let (dx, dy) = (dx as f32, dy as f32);
-        // A block at a time: the first test over it with no branch per point (so four points
-        // go through each instruction), the undecided marked in a byte each; then, if any
-        // were, only those measured again.
-        const BLOCK: usize = 256;
-        let mut undecided = [0u8; BLOCK];
-        let mut inside = 0;
-        let blocks = lon.chunks(BLOCK).zip(lat.chunks(BLOCK));
-        for ((lon, lat), positions) in blocks.zip(positions.chunks(BLOCK)) {
-            let (mut count, mut unsure) = (0u32, 0u32);
-            for ((x, y), flag) in lon.iter().zip(lat).zip(&mut undecided) {
-                let [is_in, is_out] = narrow.decide(dx + x, dy + y);
-                let open = !(is_in | is_out);
-                count += u32::from(is_in);
-                unsure += u32::from(open);
-                *flag = u8::from(open);
-            }
-            if unsure > 0 {
-                count += (undecided.iter().zip(positions))
-                    .filter(|(flag, p)| **flag != 0 && contains(p))
-                    .count() as u32;
-            }
-            inside += count as usize;
+        // The first test over them all with no branch per point (so four points go through
+        // each instruction), counting those inside and those undecided; then, if any were
+        // (the band between the two radii is a millimetre or so wide, so rarely), those
+        // found again and measured.
+        let (mut count, mut unsure) = (0u32, 0u32);
+        for (x, y) in lon.iter().zip(lat) {
+            let [is_in, is_out] = narrow.decide(dx + x, dy + y);
+            count += u32::from(is_in);
+            unsure += u32::from(!(is_in | is_out));
         }
-        inside
+        if unsure > 0 {
+            let undecided = |((x, y), _): &((&f32, &f32), &[f64; 2])| {
+                let [is_in, is_out] = narrow.decide(dx + *x, dy + *y);
+                !(is_in | is_out)
+            };
+            count += (lon.iter().zip(lat).zip(positions))
+                .filter(undecided)
+                .filter(|(_, p)| contains(p))
+                .count() as u32;
+        }
+        count as usize
     }
 
     /// Whether the box `[west, south, east, north]` (degrees, a few kilometres across at most
