@@ -47,10 +47,11 @@ pub struct RangeIndex {
     /// What named sets it holds, counted by chunk ([`SetCounts`]), made on first use.
     #[serde(skip)]
     set_tables: Kept<Named, SetCounts, { set_counts::KEPT }>,
-    /// The grid's cells in this order ([`Ranked`]), made on first use against the grid of
-    /// the index this one was built with (a write makes a new order, which starts without).
+    /// The grid's cells in this order ([`Ranked`]), and in it mirrored (see
+    /// [`RangeIndex::mirror`]), made on first use against the grid of the index this one was
+    /// built with (a write makes a new order, which starts without).
     #[serde(skip)]
-    cells: Kept<(), Ranked, 1>,
+    cells: Kept<bool, Ranked, 2>,
     /// What it shares with incident numbers, counted by chunk (see
     /// [`Counts::by_number`](super::shared::Counts::by_number)), made on first use.
     #[serde(skip)]
@@ -395,11 +396,62 @@ impl RangeIndex {
     /// The grid's cells in this order, made now from `grid` if not kept and `make` is set
     /// (the grid must be the one built with this order: see
     /// [`Index::page_by_key_in`](super::Index::page_by_key_in)).
-    pub(super) fn cells(&self, grid: &Grid, make: bool) -> Option<std::sync::Arc<Ranked>> {
-        match make {
-            true => Some(self.cells.with((), || grid.ranked(self.rank()))),
-            false => self.cells.kept(&()),
+    ///
+    /// With `mirrored`, in the order with each run of equal keys reversed (see
+    /// [`RangeIndex::mirror`]): a merge of those cells from their ends reads the largest keys
+    /// first and equal keys in date order, as a page by the key, descending, is ordered.
+    pub(super) fn cells(
+        &self,
+        grid: &Grid,
+        make: bool,
+        mirrored: bool,
+    ) -> Option<std::sync::Arc<Ranked>> {
+        match (make, mirrored) {
+            (true, false) => Some(self.cells.with(false, || grid.ranked(self.rank()))),
+            (true, true) => Some(self.cells.with(true, || grid.ranked(&self.mirrored_rank()))),
+            (false, _) => self.cells.kept(&mirrored),
         }
+    }
+
+    /// Each incident's position in the order mirrored (see [`RangeIndex::mirror`]).
+    fn mirrored_rank(&self) -> Vec<u32> {
+        let mut rank = self.rank().to_vec();
+        let known = &self.keys[..self.known];
+        for run in known.chunk_by(|a, b| a == b).scan(0, |at, run| {
+            let from = *at;
+            *at += run.len();
+            Some(from..*at)
+        }) {
+            if run.len() > 1 {
+                for at in run.clone() {
+                    rank[self.order[at] as usize] = (run.start + run.end - 1 - at) as u32;
+                }
+            }
+        }
+        rank
+    }
+
+    /// The position `at` stands for in the order with each run of equal keys reversed (the
+    /// unknown keys kept as they are), and back: mirroring twice is no change. Mirrored, a
+    /// run's first position in date order is its last.
+    pub fn mirror(&self, at: u32) -> u32 {
+        match self.run_of(at as usize) {
+            Some(run) => (run.start + run.end - 1 - at as usize) as u32,
+            None => at,
+        }
+    }
+
+    /// The run of equal known keys position `at` lies in; `None` for an unknown key.
+    fn run_of(&self, at: usize) -> Option<std::ops::Range<usize>> {
+        let known = &self.keys[..self.known];
+        let key = *known.get(at)?;
+        // Most depths are held once: their neighbours tell without a search.
+        let before = at.checked_sub(1).is_some_and(|b| known[b] == key);
+        let after = known.get(at + 1).is_some_and(|k| *k == key);
+        if !before && !after {
+            return Some(at..at + 1);
+        }
+        Some(known.partition_point(|k| *k < key)..known.partition_point(|k| *k <= key))
     }
 
     /// The keys in the order's order (finite for the first `known`).

@@ -475,6 +475,18 @@ impl Grid {
         Some((count, first_of(numbers, skip, wanted, descending)))
     }
 
+    /// What keeps the members of some days (the run of numbers that begin in them, and the
+    /// others, ascending, that reach in) in a merge of the cells and of the blocks: read by
+    /// where each member lies, whatever order a run holds them in.
+    pub fn days_kept<'a>(&'a self, run: Range<u32>, others: &'a [u32]) -> [Keep<'a>; 2] {
+        let kept = |numbers| Keep::Days {
+            numbers,
+            run: run.clone(),
+            others,
+        };
+        [kept(&self.members), kept(self.blocks().members())]
+    }
+
     /// Every incident within the radius (boundary included), measured on the ellipsoid.
     pub fn within(&self, radius: &Radius) -> RoaringBitmap {
         let mut ranges = Vec::new();
@@ -809,11 +821,11 @@ pub enum Keep<'a> {
     /// Of members that are incident numbers, those whose positions in an ordered index
     /// (`rank`, by number) lie in `ranks`: those whose key lies in a range.
     Ranks { rank: &'a [u32], ranks: Range<u32> },
-    /// Of members that are positions in an ordered index (`order`, numbers by position),
-    /// the incidents numbered in `run` or listed in `others` (ascending): those of some
-    /// days.
+    /// The incidents numbered in `run` or listed in `others` (ascending), by where they lie
+    /// in the list the run is part of (`numbers`: the grid's members, or its blocks'):
+    /// those of some days.
     Days {
-        order: &'a [u32],
+        numbers: &'a [u32],
         run: Range<u32>,
         others: &'a [u32],
     },
@@ -831,8 +843,12 @@ impl Keep<'_> {
             Keep::Ranks { rank, ranks } => {
                 rank.get(member as usize).is_some_and(|r| ranks.contains(r))
             }
-            Keep::Days { order, run, others } => order
-                .get(member as usize)
+            Keep::Days {
+                numbers,
+                run,
+                others,
+            } => numbers
+                .get(slot)
                 .is_some_and(|i| run.contains(i) || others.binary_search(i).is_ok()),
         }
     }

@@ -937,7 +937,8 @@ impl Index {
             Among::Marked(key) => Some(self.grid.marks(key, || self.marking_set(key), make)?),
             _ => None,
         };
-        let cells = self.region_cells(by, make)?;
+        // Descending, in the order mirrored: ties are then met in date order.
+        let cells = self.region_cells(by, make, descending)?;
         let spans = Self::spans_of(region);
         // What is kept besides the region is counted in the visit that finds the cells
         // (`counting`), and skipped by a merge of the cells in the key's order (`keep`).
@@ -945,12 +946,11 @@ impl Index {
         let bits;
         let (counting, keep) = match (&among, &marked) {
             (Among::Days(run, others), _) => {
-                days = grid::Keep::Days {
-                    order: &by.order,
-                    run: run.clone(),
-                    others,
-                };
-                (grid::Counting::Days(run.clone(), others), [&days, &days])
+                days = self.grid.days_kept(run.clone(), others);
+                (
+                    grid::Counting::Days(run.clone(), others),
+                    [&days[0], &days[1]],
+                )
             }
             (_, Some(marked)) => {
                 bits = [
@@ -963,9 +963,8 @@ impl Index {
                 let found = self
                     .grid
                     .found(&cells, region, &spans, grid::Counting::Ranks(ranks));
-                let page = found.page_by_key(by.keys(), by.known, (skip, take), descending, None);
-                let items = page.into_iter().map(|r| by.order[r as usize]).collect();
-                return Some((found.count, items));
+                let page = found.page_by_key(by.known, (skip, take), descending, None);
+                return Some((found.count, Self::numbers_of(by, page, descending)));
             }
         };
         let found = self.grid.found(&cells, region, &spans, counting);
@@ -976,7 +975,7 @@ impl Index {
         // When they are fewer than a merge of the cells in the key's order would read (about
         // `members / count` for each one kept), all of them keyed, else that merge.
         let wanted = skip.saturating_add(take);
-        let ranks = if count <= wanted.saturating_mul(found.members) / count {
+        let items = if count <= wanted.saturating_mul(found.members) / count {
             let rank = by.rank();
             let mut ranks: Vec<u32> = match (&among, &marked) {
                 (Among::Days(run, others), _) => {
@@ -1002,14 +1001,22 @@ impl Index {
             .map(|i| rank[*i as usize])
             .collect();
             ranks.sort_unstable_by(grid::key_order(by.keys(), by.known, descending));
-            ranks.into_iter().skip(skip).take(take).collect()
+            let page = ranks.into_iter().skip(skip).take(take);
+            page.map(|r| by.order[r as usize]).collect()
         } else {
-            found.page_by_key(by.keys(), by.known, (skip, take), descending, Some(keep))
+            let page = found.page_by_key(by.known, (skip, take), descending, Some(keep));
+            Self::numbers_of(by, page, descending)
         };
-        Some((
-            count,
-            ranks.into_iter().map(|r| by.order[r as usize]).collect(),
-        ))
+        Some((count, items))
+    }
+
+    /// The incidents at positions `ranks` of `by`'s order, mirrored with `mirrored`.
+    fn numbers_of(by: &RangeIndex, ranks: Vec<u32>, mirrored: bool) -> Vec<u32> {
+        let at = |r: u32| if mirrored { by.mirror(r) } else { r };
+        ranks
+            .into_iter()
+            .map(|r| by.order[at(r) as usize])
+            .collect()
     }
 
     /// As [`Index::page_by_key_in`], for the incidents of the region whose key lies in
@@ -1028,7 +1035,7 @@ impl Index {
     ) -> Option<(usize, Vec<u32>)> {
         let by = span.index();
         let ranks = Self::ranks_of(span)?;
-        let cells = self.region_cells(by, make)?;
+        let cells = self.region_cells(by, make, false)?;
         let spans = Self::spans_of(region);
         let found = self
             .grid
@@ -1040,11 +1047,17 @@ impl Index {
 
     /// The grid's cells in `by`'s order, made now with `make`; `None` on an index with
     /// writes since its build (its grid holds only the incidents built with it).
-    fn region_cells(&self, by: &RangeIndex, make: bool) -> Option<Arc<grid::Ranked>> {
+    /// Mirrored with `mirrored` (see [`RangeIndex::mirror`]).
+    fn region_cells(
+        &self,
+        by: &RangeIndex,
+        make: bool,
+        mirrored: bool,
+    ) -> Option<Arc<grid::Ranked>> {
         if !self.is_as_built() {
             return None;
         }
-        by.cells(&self.grid, make)
+        by.cells(&self.grid, make, mirrored)
     }
 
     /// The span's positions in its order.

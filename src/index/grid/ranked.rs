@@ -290,12 +290,15 @@ impl Found<'_> {
         merge(self.grid, &runs, skip, wanted.min(self.count), descending)
     }
 
-    /// The ranks from `skip` on, at most `take`, in the order a page by the key reads them
-    /// (see [`key_order`]), of the members found and, with `keep`, kept by it. `keys` are
-    /// the order's keys, finite for the first `known`.
+    /// The positions from `skip` on, at most `take`, of the members found (and kept by
+    /// `keep`, with it) in the order of a page by the key (see [`key_order`]): ascending,
+    /// as the positions ascend. Descending, the cells must be in the order mirrored (see
+    /// [`RangeIndex::mirror`](crate::index::bitmaps::RangeIndex::mirror)), and so are the
+    /// positions given: the largest of the first `known` (the known keys) down, which meets
+    /// each run of equal keys in date order, then the others (unknown keys, not mirrored)
+    /// up, in date order.
     pub fn page_by_key(
         &self,
-        keys: &[f64],
         known: usize,
         (skip, take): (usize, usize),
         descending: bool,
@@ -306,26 +309,11 @@ impl Found<'_> {
             return self.ranks(0..u32::MAX, skip, wanted, false, keep);
         }
         let known = u32::try_from(known).unwrap_or(u32::MAX);
-        // Down the ranks of known keys: each run of equal keys is met from its last rank, so
-        // the run the page ends in is read again from its first.
         let mut page = self.ranks(0..known, 0, wanted, true, keep);
-        if page.len() == wanted {
-            if let Some(&last) = page.last() {
-                let key = keys[last as usize];
-                let run = keys[..known as usize].partition_point(|k| *k < key) as u32
-                    ..keys[..known as usize].partition_point(|k| *k <= key) as u32;
-                // A key held once (most depths) is its own run, read already.
-                if run.len() > 1 {
-                    page.retain(|r| *r >= run.end);
-                    let rest = wanted - page.len();
-                    page.extend(self.ranks(run, 0, rest, false, keep));
-                }
-            }
-        } else {
-            let rest = wanted - page.len();
+        let rest = wanted - page.len();
+        if rest > 0 {
             page.extend(self.ranks(known..u32::MAX, 0, rest, false, keep));
         }
-        page.sort_unstable_by(key_order(keys, known as usize, true));
         page.split_off(skip.min(page.len()))
     }
 }
@@ -473,6 +461,17 @@ mod tests {
         let grid = Grid::new(&positions);
         let (keys, known, rank, order) = ordered(positions.len());
         let ranked = grid.ranked(&rank);
+        // Each run of equal keys reversed, as `RangeIndex::mirror` does (its own inverse).
+        let mirror = |r: u32| match (r as usize) < known {
+            true => {
+                let key = keys[r as usize];
+                let run = keys[..known].partition_point(|k| *k < key)
+                    ..keys[..known].partition_point(|k| *k <= key);
+                (run.start + run.end - 1 - r as usize) as u32
+            }
+            false => r,
+        };
+        let mirrored = grid.ranked(&rank.iter().map(|r| mirror(*r)).collect::<Vec<_>>());
         let circles = [
             (46.1, 39.55, 2_000.0),
             (46.13, 39.6, 15_000.0),
@@ -496,6 +495,9 @@ mod tests {
                 Region::Box(b) => b,
                 Region::Circle(_) => [0.0; 4],
             });
+            // Ranges of keys, as a query's are, are whole runs of equal keys (keys 10 to 40,
+            // and 50 up with the unknown ones); the others, cut anywhere, are not mirrored.
+            let from_key = |key: f64| keys[..known].partition_point(|k| *k < key) as u32;
             for ranks in [
                 0..u32::MAX,
                 100..5_000,
@@ -504,6 +506,8 @@ mod tests {
                 5..5,
                 2_000..u32::MAX,
                 1_000..8_000,
+                from_key(10.0)..from_key(41.0),
+                from_key(50.0)..u32::MAX,
             ] {
                 let found = grid.found(&ranked, region, &spans, Counting::Ranks(ranks.clone()));
                 // In the region and the ranks: by rank, and by number.
@@ -539,17 +543,22 @@ mod tests {
                         .then(kb.partial_cmp(&ka).unwrap_or(std::cmp::Ordering::Equal))
                         .then(a.cmp(b))
                 });
+                let whole_runs = [ranks.start, ranks.end].iter().all(|r| {
+                    let r = *r as usize;
+                    r == 0 || r >= known || keys[r - 1] != keys[r]
+                });
+                if !whole_runs {
+                    continue;
+                }
+                let counting = Counting::Ranks(ranks.clone());
+                let found_mirrored = grid.found(&mirrored, region, &spans, counting);
+                assert_eq!(found_mirrored.count, want.len(), "{ranks:?}");
                 for (skip, take) in [(0, 10), (7, 100), (0, 20_000)] {
                     let page: Vec<u32> = by_key.iter().skip(skip).take(take).copied().collect();
-                    assert_eq!(
-                        found.page_by_key(&keys, known, (skip, take), true, None),
-                        page
-                    );
+                    let got = found_mirrored.page_by_key(known, (skip, take), true, None);
+                    assert_eq!(got.into_iter().map(mirror).collect::<Vec<_>>(), page);
                     let page: Vec<u32> = want.iter().skip(skip).take(take).copied().collect();
-                    assert_eq!(
-                        found.page_by_key(&keys, known, (skip, take), false, None),
-                        page
-                    );
+                    assert_eq!(found.page_by_key(known, (skip, take), false, None), page);
                 }
             }
         }
