@@ -366,19 +366,12 @@ impl Radius {
         lat: &[f32],
     ) -> usize {
         let contains = |[lon, lat]: &[f64; 2]| self.contains(Point::new(*lon, *lat));
-        let [west, south, east, north] = cell;
-        let (dx, dy) = (west - self.centre.x(), south - self.centre.y());
-        let narrow = self.narrow.filter(|_| {
-            lon.len() == positions.len()
-                && lat.len() == positions.len()
-                && east - west <= NARROW_CELL_DEG
-                && north - south <= NARROW_CELL_DEG
-                && dx.abs() <= NARROW_REACH_DEG
-        });
-        let Some(narrow) = narrow else {
+        let narrow = self
+            .narrow_in(cell)
+            .filter(|_| lon.len() == positions.len() && lat.len() == positions.len());
+        let Some((narrow, dx, dy)) = narrow else {
             return positions.iter().filter(|p| contains(p)).count();
         };
-        let (dx, dy) = (dx as f32, dy as f32);
         // The first test over them all with no branch per point (so four points go through
         // each instruction), counting those inside and those undecided; then, if any were
         // (the band between the two radii is a millimetre or so wide, so rarely), those
@@ -400,6 +393,36 @@ impl Radius {
                 .count() as u32;
         }
         count as usize
+    }
+
+    /// The first test of [`Radius::count_within`] for the points of a grid cell whose extent
+    /// is `cell`, and the cell's south-west corner east and north of the centre (degrees);
+    /// `None` where it does not hold (a large cell, or one far round the globe).
+    fn narrow_in(&self, [west, south, east, north]: [f64; 4]) -> Option<(Narrow, f32, f32)> {
+        let (dx, dy) = (west - self.centre.x(), south - self.centre.y());
+        let fits = east - west <= NARROW_CELL_DEG
+            && north - south <= NARROW_CELL_DEG
+            && dx.abs() <= NARROW_REACH_DEG;
+        Some((self.narrow.filter(|_| fits)?, dx as f32, dy as f32))
+    }
+
+    /// [`Radius::contains`] for the points of one grid cell whose extent is `cell`, each
+    /// given with its offsets from the cell's south-west corner in single precision (see
+    /// [`Radius::count_within`]): most are decided by the first test on those, the others
+    /// measured. For a few points of a cell (those of a named set), where counting them
+    /// all at once would read the rest for nothing.
+    pub fn in_cell(&self, cell: [f64; 4]) -> impl Fn([f64; 2], f32, f32) -> bool + '_ {
+        let narrow = self.narrow_in(cell);
+        move |[lon, lat], x, y| {
+            if let Some((narrow, dx, dy)) = &narrow {
+                match narrow.decide(dx + x, dy + y) {
+                    [true, _] => return true,
+                    [_, true] => return false,
+                    _ => {}
+                }
+            }
+            self.contains(Point::new(lon, lat))
+        }
     }
 
     /// Whether the box `[west, south, east, north]` (degrees, a few kilometres across at most
@@ -667,6 +690,15 @@ mod tests {
                 one_by_one,
                 "r {radius_m} at ({lon}, {lat})"
             );
+            // And point by point, as a few of the cell's points are tested.
+            let within = radius.in_cell([w, s, e, n]);
+            for ((p, x), y) in points.iter().zip(&lon_off).zip(&lat_off) {
+                assert_eq!(
+                    within(*p, *x, *y),
+                    radius.contains(Point::new(p[0], p[1])),
+                    "{p:?}, r {radius_m} at ({lon}, {lat})"
+                );
+            }
             // Up to the radius of a region, short of the polar regions, on the centre's side of
             // the antimeridian: farther, the band the test leaves undecided is as wide as a
             // cell (a part in a thousand is 400 m at 400 km, and the scales change faster

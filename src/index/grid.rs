@@ -901,9 +901,19 @@ impl Run<'_> {
                 return bits.count(from..to);
             }
             let mut inside = 0;
-            bits.each_set(from..to, |slot| {
-                inside += usize::from(self.passes(grid, slot))
-            });
+            match self.check {
+                // A cell the circle crosses: its members' first test is on their offsets.
+                Check::Within(radius, cell) => {
+                    let (lon, lat) = grid.columns();
+                    let within = radius.in_cell(grid.bounds[cell as usize]);
+                    bits.each_set(from..to, |slot| {
+                        inside += usize::from(within(grid.positions[slot], lon[slot], lat[slot]))
+                    });
+                }
+                _ => bits.each_set(from..to, |slot| {
+                    inside += usize::from(self.passes(grid, slot))
+                }),
+            }
             return inside;
         }
         match self.check {
