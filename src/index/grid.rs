@@ -918,6 +918,18 @@ impl Run<'_> {
         }
         match self.check {
             // Kept by a range or days, or not lying together: member by member.
+            // A cell the circle crosses: each member's first test is on its offsets.
+            Check::Within(radius, cell) if self.keep.is_some() || self.at.is_some() => {
+                let (lon, lat) = grid.columns();
+                let within = radius.in_cell(grid.bounds[cell as usize]);
+                let kept = |k: usize| {
+                    let slot = self.slot(k);
+                    self.keep
+                        .is_none_or(|keep| keep.keeps(self.members[k], slot))
+                        && within(grid.positions[slot], lon[slot], lat[slot])
+                };
+                (0..self.members.len()).filter(|k| kept(*k)).count()
+            }
             _ if self.keep.is_some() || (self.at.is_some() && !self.all_count()) => {
                 (0..self.members.len())
                     .filter(|k| self.counts(grid, *k))
