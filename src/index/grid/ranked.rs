@@ -197,13 +197,16 @@ impl Grid {
         // A cell's members lie close together, their keys (a depth) too: most cells lie
         // wholly inside the ranks or wholly outside, found without a search.
         let (first, last) = (cell.first()?, cell.last()?);
+        // Where a part straddles an end, a guess by where the end lies between its first
+        // and last ranks lands near it (a block holds a thousand ranks: a search by halves
+        // would miss the cache at most of its ten steps).
         let start = match *first >= ranks.start {
             true => 0,
-            false => cell.partition_point(|r| *r < ranks.start),
+            false => first_not_below(cell, ranks.start),
         };
         let end = match *last < ranks.end {
             true => cell.len(),
-            false => cell.partition_point(|r| *r < ranks.end),
+            false => first_not_below(cell, ranks.end),
         };
         let stretch = start..end;
         if stretch.is_empty() {
