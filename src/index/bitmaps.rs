@@ -416,17 +416,13 @@ impl RangeIndex {
     /// Each incident's position in the order mirrored (see [`RangeIndex::mirror`]).
     fn mirrored_rank(&self) -> Vec<u32> {
         let mut rank = self.rank().to_vec();
-        let known = &self.keys[..self.known];
-        for run in known.chunk_by(|a, b| a == b).scan(0, |at, run| {
-            let from = *at;
-            *at += run.len();
-            Some(from..*at)
-        }) {
-            if run.len() > 1 {
-                for at in run.clone() {
-                    rank[self.order[at] as usize] = (run.start + run.end - 1 - at) as u32;
-                }
+        let mut from = 0;
+        for run in self.keys[..self.known].chunk_by(|a, b| a == b) {
+            let to = from + run.len();
+            for at in from..to {
+                rank[self.order[at] as usize] = (from + to - 1 - at) as u32;
             }
+            from = to;
         }
         rank
     }
@@ -445,13 +441,12 @@ impl RangeIndex {
     fn run_of(&self, at: usize) -> Option<std::ops::Range<usize>> {
         let known = &self.keys[..self.known];
         let key = *known.get(at)?;
-        // Most depths are held once: their neighbours tell without a search.
-        let before = at.checked_sub(1).is_some_and(|b| known[b] == key);
-        let after = known.get(at + 1).is_some_and(|k| *k == key);
-        if !before && !after {
-            return Some(at..at + 1);
-        }
-        Some(known.partition_point(|k| *k < key)..known.partition_point(|k| *k <= key))
+        // Most depths are held once: the next key tells without a search.
+        let end = match known.get(at + 1) == Some(&key) {
+            true => at + 1 + known[at + 1..].partition_point(|k| *k <= key),
+            false => at + 1,
+        };
+        Some(self.run_start(at + 1)..end)
     }
 
     /// The keys in the order's order (finite for the first `known`).

@@ -197,6 +197,15 @@ impl Grid {
         (lon, lat)
     }
 
+    /// Whether the member at a slot of cell `cell` (one the circle crosses) lies within the
+    /// radius: first tested on its offsets in single precision, measured only if undecided
+    /// (see [`Radius::in_cell`]).
+    fn rim<'a>(&'a self, radius: &'a Radius, cell: u32) -> impl Fn(usize) -> bool + 'a {
+        let (lon, lat) = self.columns();
+        let within = radius.in_cell(self.bounds[cell as usize]);
+        move |slot| within(self.positions[slot], lon[slot], lat[slot])
+    }
+
     /// Whether this grid can serve `incidents` incidents without reading out of bounds (a
     /// grid read back from a snapshot is checked before it is used).
     pub fn check(&self, incidents: usize) -> Result<(), String> {
@@ -904,11 +913,8 @@ impl Run<'_> {
             match self.check {
                 // A cell the circle crosses: its members' first test is on their offsets.
                 Check::Within(radius, cell) => {
-                    let (lon, lat) = grid.columns();
-                    let within = radius.in_cell(grid.bounds[cell as usize]);
-                    bits.each_set(from..to, |slot| {
-                        inside += usize::from(within(grid.positions[slot], lon[slot], lat[slot]))
-                    });
+                    let within = grid.rim(radius, cell);
+                    bits.each_set(from..to, |slot| inside += usize::from(within(slot)));
                 }
                 _ => bits.each_set(from..to, |slot| {
                     inside += usize::from(self.passes(grid, slot))
@@ -917,16 +923,15 @@ impl Run<'_> {
             return inside;
         }
         match self.check {
-            // Kept by a range or days, or not lying together: member by member.
-            // A cell the circle crosses: each member's first test is on its offsets.
+            // Kept by a range or days, or not lying together: member by member (in a cell
+            // the circle crosses, each member's first test on its offsets).
             Check::Within(radius, cell) if self.keep.is_some() || self.at.is_some() => {
-                let (lon, lat) = grid.columns();
-                let within = radius.in_cell(grid.bounds[cell as usize]);
+                let within = grid.rim(radius, cell);
                 let kept = |k: usize| {
                     let slot = self.slot(k);
                     self.keep
                         .is_none_or(|keep| keep.keeps(self.members[k], slot))
-                        && within(grid.positions[slot], lon[slot], lat[slot])
+                        && within(slot)
                 };
                 (0..self.members.len()).filter(|k| kept(*k)).count()
             }

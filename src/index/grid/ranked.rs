@@ -194,21 +194,7 @@ impl Grid {
         run: impl Fn(Range<usize>) -> Run<'g>,
         whole: impl Fn() -> usize,
     ) -> Option<(Run<'g>, usize)> {
-        // A cell's members lie close together, their keys (a depth) too: most cells lie
-        // wholly inside the ranks or wholly outside, found without a search.
-        let (first, last) = (cell.first()?, cell.last()?);
-        // Where a part straddles an end, a guess by where the end lies between its first
-        // and last ranks lands near it (a block holds a thousand ranks: a search by halves
-        // would miss the cache at most of its ten steps).
-        let start = match *first >= ranks.start {
-            true => 0,
-            false => first_not_below(cell, ranks.start),
-        };
-        let end = match *last < ranks.end {
-            true => cell.len(),
-            false => first_not_below(cell, ranks.end),
-        };
-        let stretch = start..end;
+        let stretch = cut(cell, ranks);
         if stretch.is_empty() {
             return None;
         }
@@ -268,20 +254,10 @@ impl Found<'_> {
         let mut runs: Vec<Run> = Vec::with_capacity(self.runs.len());
         let runs_of = self.runs.iter().zip(&self.of_block);
         runs.extend(runs_of.filter_map(|(run, of_block)| {
-            let (first, last) = (*run.members.first()?, *run.members.last()?);
-            // Most runs lie wholly inside the ranks (the known keys) or wholly outside (a
-            // run of equal keys): no search then.
-            if first >= ranks.end || last < ranks.start {
-                return None;
-            }
-            let from = match first >= ranks.start {
-                true => 0,
-                false => run.members.partition_point(|r| *r < ranks.start),
-            };
-            let to = match last < ranks.end {
-                true => run.members.len(),
-                false => run.members.partition_point(|r| *r < ranks.end),
-            };
+            let Range {
+                start: from,
+                end: to,
+            } = cut(run.members, &ranks);
             (from < to).then(|| Run {
                 members: &run.members[from..to],
                 from: run.from + from as u32,
@@ -339,6 +315,29 @@ fn by_rank<'a>(
         pairs[first..].sort_unstable();
     }
     pairs.into_iter().unzip()
+}
+
+/// Where the ascending ranks `in_order` (a part's, or a run's) lie in `ranks`. A part's
+/// members lie close together, their keys (a depth) too: most parts lie wholly inside the
+/// ranks or wholly outside, found without a search. Where one straddles an end, a guess by
+/// where the end lies between its first and last ranks lands near it (a block holds a
+/// thousand ranks: a search by halves would miss the cache at most of its ten steps).
+fn cut(in_order: &[u32], ranks: &Range<u32>) -> Range<usize> {
+    let (Some(first), Some(last)) = (in_order.first(), in_order.last()) else {
+        return 0..0;
+    };
+    if *first >= ranks.end || *last < ranks.start {
+        return 0..0;
+    }
+    let start = match *first >= ranks.start {
+        true => 0,
+        false => first_not_below(in_order, ranks.start),
+    };
+    let end = match *last < ranks.end {
+        true => in_order.len(),
+        false => first_not_below(in_order, ranks.end),
+    };
+    start..end.max(start)
 }
 
 /// Whether ascending `cell` holds any of ascending `others`.
