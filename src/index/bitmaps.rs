@@ -8,12 +8,12 @@
 use super::Grid;
 use super::gather::Gather;
 use super::grid::Ranked;
+use super::held::Held;
 use super::kept::Kept;
 use super::set_counts::{self, Named, SetCounts, Vocabulary};
 use super::shared::Tables;
 use crate::model::{Incident, Side};
 use roaring::RoaringBitmap;
-use std::borrow::Cow;
 
 /// Incidents ordered by a key (unknown keys last, ties in date order), with the sets of the
 /// first `bounds[k]` of them precomputed, so that the incidents whose key lies in a range are
@@ -206,7 +206,7 @@ impl Span<'_> {
     /// use. `set` must be the index's own set of that name, as this index was made with it.
     pub fn count_in(&self, named: &Named, set: &RoaringBitmap) -> u64 {
         self.index
-            .set_counts_made(named, || Cow::Borrowed(set))
+            .set_counts_made(named, || Held::Borrowed(set))
             .count(self)
     }
 
@@ -365,7 +365,7 @@ impl RangeIndex {
     fn set_counts_made<'s>(
         &self,
         named: &Named,
-        set: impl FnOnce() -> Cow<'s, RoaringBitmap>,
+        set: impl FnOnce() -> Held<'s>,
     ) -> std::sync::Arc<SetCounts> {
         self.set_tables
             .with(named.clone(), || SetCounts::new(&set(), self))

@@ -162,7 +162,7 @@ impl Grid {
     pub fn marks<'s>(
         &self,
         key: &Marking,
-        set: impl FnOnce() -> Option<std::borrow::Cow<'s, RoaringBitmap>>,
+        set: impl FnOnce() -> Option<super::Held<'s>>,
         make: bool,
     ) -> Option<std::sync::Arc<Marked>> {
         if let Some(marked) = self.marks.kept(key) {

@@ -7,6 +7,8 @@ mod days;
 mod gather;
 pub use gather::sorted_set;
 mod grid;
+mod held;
+pub use held::Held;
 mod kept;
 mod lists;
 mod measure;
@@ -35,7 +37,6 @@ use crate::model::{Incident, PlaceIdx, Side};
 use geo::Point;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
-use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What was computed for one incident, kept compact (kilometres as `f32` are exact to a few
@@ -722,7 +723,7 @@ impl Index {
     /// The set `key` names, when it can be marked among the grid's members: a named set, or
     /// the incidents a text's words find exactly (not those that hold every word, to be
     /// checked text by text).
-    fn marking_set(&self, key: &Marking) -> Option<Cow<'_, RoaringBitmap>> {
+    fn marking_set(&self, key: &Marking) -> Option<Held<'_>> {
         match key {
             Marking::Named(named) => Some(named.set(&self.sets)),
             Marking::Text(text) => match self.containing(text)? {
@@ -735,7 +736,7 @@ impl Index {
     /// The live incidents whose search text holds `query` (folded), and whether exactly those
     /// (`false`: each holds every word of the query, and the query whole is to be checked
     /// text by text). `None` when the query has no word: every text holds it.
-    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, bool)> {
+    pub fn containing(&self, query: &str) -> Option<(Held<'_>, bool)> {
         let (mut set, unsure) = self.words.containing(query)?;
         if !self.dead.is_empty() && !set.is_empty() {
             *set.to_mut() -= &self.dead;

@@ -17,6 +17,7 @@
 //! position between them.
 
 use super::bitmaps::{Bitmaps, RangeIndex, Span};
+use super::held::Held;
 use super::shared::{loose, whole};
 use roaring::RoaringBitmap;
 use std::borrow::Cow;
@@ -89,10 +90,10 @@ impl Named {
 
     /// Its incidents among `sets`: the one set itself, borrowed, for one value; the
     /// intersection of several vocabularies' as [`Bitmaps::joined`] keeps it.
-    pub fn set<'a>(&self, sets: &'a Bitmaps) -> Cow<'a, RoaringBitmap> {
+    pub fn set<'a>(&self, sets: &'a Bitmaps) -> Held<'a> {
         match self.clauses.as_slice() {
-            [(vocabulary, values)] => any_of(sets.of(*vocabulary), values),
-            _ => Cow::Owned(RoaringBitmap::clone(&sets.joined(self))),
+            [(vocabulary, values)] => any_of(sets.of(*vocabulary), values).into(),
+            _ => Held::Kept(sets.joined(self)),
         }
     }
 

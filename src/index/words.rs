@@ -9,15 +9,14 @@
 //! containing that part: their intersection holds every match and may hold more, so it is
 //! checked text by text.
 
+use super::held::Held;
 use super::kept::Kept;
 use super::lists::{ChunkKeys, Lists, ascending_below, covers, numbered};
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// A part of a query found in more words than this has the union of their incidents kept
@@ -181,70 +180,17 @@ fn pieces_of(bytes: &[u8]) -> Vec<u32> {
     pieces
 }
 
-/// A set of incidents found by the words: borrowed from their lists, shared with the unions
-/// kept, or made for the query. A kept union is intersected with the others without first
-/// being copied.
-enum Held<'a> {
-    Borrowed(&'a RoaringBitmap),
-    Kept(Arc<RoaringBitmap>),
-    Made(RoaringBitmap),
-}
-
-impl<'a> From<Cow<'a, RoaringBitmap>> for Held<'a> {
-    fn from(set: Cow<'a, RoaringBitmap>) -> Self {
-        match set {
-            Cow::Borrowed(set) => Held::Borrowed(set),
-            Cow::Owned(set) => Held::Made(set),
-        }
-    }
-}
-
-impl<'a> Held<'a> {
-    fn set(&self) -> &RoaringBitmap {
-        match self {
-            Held::Borrowed(set) => set,
-            Held::Kept(set) => set,
-            Held::Made(set) => set,
-        }
-    }
-
-    fn into_cow(self) -> Cow<'a, RoaringBitmap> {
-        match self {
-            Held::Borrowed(set) => Cow::Borrowed(set),
-            Held::Kept(set) => Cow::Owned(Arc::unwrap_or_clone(set)),
-            Held::Made(set) => Cow::Owned(set),
-        }
-    }
-}
-
 /// The intersection of `sets` (`None`: no set), the smallest first. A set of all `every`
 /// incidents (a word or pair in every text, as a word of a dataset's boilerplate) bounds
 /// nothing, and is left out rather than read whole: with a million incidents, its 128 KB.
-fn intersection(mut sets: Vec<Held<'_>>, every: u32) -> Option<Cow<'_, RoaringBitmap>> {
-    sets.sort_by_key(|s| s.set().len());
-    while sets.len() > 1
-        && sets
-            .last()
-            .is_some_and(|s| s.set().len() >= u64::from(every))
-    {
+fn intersection(mut sets: Vec<Held<'_>>, every: u32) -> Option<Held<'_>> {
+    sets.sort_by_key(|s| s.len());
+    while sets.len() > 1 && sets.last().is_some_and(|s| s.len() >= u64::from(every)) {
         sets.pop();
     }
     let mut sets = sets.into_iter();
     let first = sets.next()?;
-    let Some(second) = sets.next() else {
-        return Some(first.into_cow());
-    };
-    let mut both = match first {
-        Held::Made(mut set) => {
-            set &= second.set();
-            set
-        }
-        first => first.set() & second.set(),
-    };
-    for set in sets {
-        both &= set.set();
-    }
-    Some(Cow::Owned(both))
+    Some(sets.fold(first, |both, set| both.intersect(&set)))
 }
 
 /// The first place from `from` on in `list` (ascending) holding `key` or more: found by steps
@@ -668,7 +614,7 @@ impl Words {
     /// [`Words::containing`] for a query of several words with one space between each two
     /// and none around them, by the words found side by side: exactly when there are two,
     /// or outside the texts holding one of its middle words twice.
-    fn containing_spaced(&self, parts: &[&str]) -> (Cow<'_, RoaringBitmap>, Unsure) {
+    fn containing_spaced(&self, parts: &[&str]) -> (Held<'_>, Unsure) {
         let last = parts.len() - 1;
         let mut sets: Vec<Held<'_>> = Vec::with_capacity(last);
         let mut middles = Vec::new();
@@ -677,8 +623,8 @@ impl Words {
                 middles.push(self.words_beginning(parts[k], true));
             }
             let set = self.side_by_side(parts[k], parts[k + 1], k > 0, k + 1 < last);
-            if set.set().is_empty() {
-                return (set.into_cow(), Unsure::Nothing);
+            if set.is_empty() {
+                return (set, Unsure::Nothing);
             }
             sets.push(set);
         }
@@ -695,7 +641,7 @@ impl Words {
     /// which of them are still to be checked text by text: each of them has the query's
     /// words in it, each where the query puts it, but maybe not side by side. `None` when the
     /// query has no word (every text holds it).
-    pub fn containing(&self, query: &str) -> Option<(Cow<'_, RoaringBitmap>, Unsure)> {
+    pub fn containing(&self, query: &str) -> Option<(Held<'_>, Unsure)> {
         let parts: Vec<&str> = query.split_whitespace().collect();
         let (before, after) = (
             query.starts_with(char::is_whitespace),
@@ -708,8 +654,8 @@ impl Words {
         let mut sets: Vec<Held<'_>> = Vec::with_capacity(parts.len());
         for (k, part) in parts.iter().enumerate() {
             let set = self.with_part(part, k > 0 || before, k < last || after);
-            if set.set().is_empty() {
-                return Some((set.into_cow(), Unsure::Nothing));
+            if set.is_empty() {
+                return Some((set, Unsure::Nothing));
             }
             sets.push(set);
         }
@@ -877,7 +823,7 @@ mod tests {
             assert!(truth.is_subset(&set), "{query:?}: every match is found");
             // Reading the unsure ones text by text gives exactly what checking finds.
             let sure = match &unsure {
-                Unsure::Nothing => set.clone().into_owned(),
+                Unsure::Nothing => RoaringBitmap::clone(&set),
                 Unsure::These(unsure) => {
                     assert!(unsure.is_subset(&set), "{query:?}");
                     partly_unsure += 1;
@@ -894,7 +840,11 @@ mod tests {
                 .collect();
             assert_eq!(read, truth, "{query:?}");
             // A second time, through what is kept.
-            assert_eq!(words.containing(query).expect("a word").0, set, "{query:?}");
+            assert_eq!(
+                *words.containing(query).expect("a word").0,
+                *set,
+                "{query:?}"
+            );
         }
         assert!(partly_unsure >= 1, "no query was left partly to check");
         words.containing("1");

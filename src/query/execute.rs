@@ -11,11 +11,10 @@ use super::filter::Filter;
 use super::{Bbox, DateInterval, IncidentQuery, SortKey};
 use crate::geodesy::{Radius, distance_m};
 use crate::index::{
-    Among, Bitmaps, Grid, Index, Marking, Named, RangeIndex, Region, Span, Vocabulary,
+    Among, Bitmaps, Grid, Held, Index, Marking, Named, RangeIndex, Region, Span, Vocabulary,
 };
 use geo::Point;
 use roaring::RoaringBitmap;
-use std::borrow::Cow;
 
 /// One page of matching incidents (incident numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +116,7 @@ const LAZY_WALK: u64 = 512;
 const SPAN_WALK: u64 = 4_096;
 
 /// A set of incidents: one of the index's own, borrowed (not copied), or made for a query.
-type Sets<'a> = Cow<'a, RoaringBitmap>;
+type Sets<'a> = Held<'a>;
 
 /// The intersection of `parts` (`None`: no part, every incident). With `wanted` (a page's
 /// offset plus limit), the largest part may be left beside the others' intersection rather
@@ -135,7 +134,7 @@ fn intersect<'a>(
         return (None, None);
     };
     for part in parts {
-        *set.to_mut() &= &*part;
+        set = set.intersect(&part);
     }
     let Some(last) = last else {
         return (Some(set), None);
@@ -157,8 +156,7 @@ fn intersect<'a>(
             return (Some(set), Some((last, matched)));
         }
     }
-    *set.to_mut() &= &*last;
-    (Some(set), None)
+    (Some(set.intersect(&last)), None)
 }
 
 /// The incidents whose possible days overlap `[start, end]`: those that begin inside it (a
@@ -394,14 +392,14 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         }
     }
     if let Some(d) = q.datetime {
-        parts.push(Cow::Owned(days(index, d.start, d.end)));
+        parts.push(Held::Made(days(index, d.start, d.end)));
     }
     spans.extend(range_spans(index, q));
     if let Some(b) = q.bbox {
-        parts.push(Cow::Owned(index.in_bbox(b.west, b.south, b.east, b.north)));
+        parts.push(Held::Made(index.in_bbox(b.west, b.south, b.east, b.north)));
     }
     if let Some((lon, lat, km)) = q.near {
-        parts.push(Cow::Owned(
+        parts.push(Held::Made(
             index.within(&Radius::new(Point::new(lon, lat), km * 1000.0)),
         ));
     }
@@ -415,7 +413,7 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
                 continue;
             }
             match part.truth(index) {
-                Some(truth) => parts.push(Cow::Owned(truth.yes)),
+                Some(truth) => parts.push(Held::Made(truth.yes)),
                 None => residual.push(part.clone()),
             }
         }
@@ -592,7 +590,7 @@ fn leave_spans<'a>(
         let shared = span.count_in(named, set);
         if shared == 0 {
             // Nothing matches: an empty set says so without reading the set for a page.
-            parts[0] = Cow::Owned(RoaringBitmap::new());
+            parts[0] = Held::Made(RoaringBitmap::new());
             return (Vec::new(), None);
         }
         if fills_from(set.len(), shared, wanted) {
@@ -639,13 +637,13 @@ fn gather_spans<'a>(parts: &mut Vec<Sets<'a>>, spans: &[Span<'a>]) {
     let mut spans = spans.iter();
     if parts.is_empty() {
         match spans.next() {
-            Some(first) => parts.push(Cow::Owned(first.set())),
+            Some(first) => parts.push(Held::Made(first.set())),
             None => return,
         }
     }
     if let Some(smallest) = parts.iter_mut().min_by_key(|p| p.len()) {
         for span in spans {
-            *smallest = Cow::Owned(span.within(smallest));
+            *smallest = Held::Made(span.within(smallest));
         }
     }
 }
@@ -933,7 +931,7 @@ pub fn matching_set(index: &Index, q: &IncidentQuery) -> Option<RoaringBitmap> {
     let plan = plan(index, q);
     match plan.rest {
         None if plan.set.is_none() && !index.dead().is_empty() => Some(index.all_live()),
-        None => plan.set.map(Cow::into_owned),
+        None => plan.set.map(Held::into_owned),
         // In number order (date order is not number order for incidents written since the
         // index was built).
         Some(_) => Some(match &plan.set {
