@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 pub mod mercator;
 mod radius;
-pub use radius::{Coverage, Radius};
+pub use radius::{Coverage, InCell, Radius};
 
 /// Mean Earth radius (IUGG), used only for the spherical pre-selection.
 const MEAN_RADIUS_M: f64 = 6_371_008.8;

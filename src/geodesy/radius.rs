@@ -19,6 +19,31 @@ const BOUND_RADIUS_M: f64 = 6_370_000.0;
 const FAST_MAX_RADIUS_M: f64 = 500_000.0;
 const FAST_MAX_LAT: f64 = 80.0;
 
+/// [`Radius::contains`] for the points of one grid cell (see [`Radius::in_cell`]).
+pub struct InCell<'r> {
+    radius: &'r Radius,
+    /// The first test and the cell's corner from the centre, where it holds.
+    narrow: Option<(Narrow, f32, f32)>,
+}
+
+impl InCell<'_> {
+    /// Whether the point `x`, `y` degrees east and north of the cell's south-west corner
+    /// lies within the radius; its `position` (longitude, latitude) is read only when the
+    /// first test leaves it undecided, so most points cost two floats read, not four.
+    #[inline]
+    pub fn contains(&self, x: f32, y: f32, position: impl FnOnce() -> [f64; 2]) -> bool {
+        if let Some((narrow, dx, dy)) = &self.narrow {
+            match narrow.decide(dx + x, dy + y) {
+                [true, _] => return true,
+                [_, true] => return false,
+                _ => {}
+            }
+        }
+        let [lon, lat] = position();
+        self.radius.contains(Point::new(lon, lat))
+    }
+}
+
 /// How a box lies with respect to a circle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coverage {
@@ -411,17 +436,10 @@ impl Radius {
     /// [`Radius::count_within`]): most are decided by the first test on those, the others
     /// measured. For a few points of a cell (those of a named set), where counting them
     /// all at once would read the rest for nothing.
-    pub fn in_cell(&self, cell: [f64; 4]) -> impl Fn([f64; 2], f32, f32) -> bool + '_ {
-        let narrow = self.narrow_in(cell);
-        move |[lon, lat], x, y| {
-            if let Some((narrow, dx, dy)) = &narrow {
-                match narrow.decide(dx + x, dy + y) {
-                    [true, _] => return true,
-                    [_, true] => return false,
-                    _ => {}
-                }
-            }
-            self.contains(Point::new(lon, lat))
+    pub fn in_cell(&self, cell: [f64; 4]) -> InCell<'_> {
+        InCell {
+            radius: self,
+            narrow: self.narrow_in(cell),
         }
     }
 
@@ -694,7 +712,7 @@ mod tests {
             let within = radius.in_cell([w, s, e, n]);
             for ((p, x), y) in points.iter().zip(&lon_off).zip(&lat_off) {
                 assert_eq!(
-                    within(*p, *x, *y),
+                    within.contains(*x, *y, || *p),
                     radius.contains(Point::new(p[0], p[1])),
                     "{p:?}, r {radius_m} at ({lon}, {lat})"
                 );

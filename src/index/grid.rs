@@ -203,7 +203,7 @@ impl Grid {
     fn rim<'a>(&'a self, radius: &'a Radius, cell: u32) -> impl Fn(usize) -> bool + 'a {
         let (lon, lat) = self.columns();
         let within = radius.in_cell(self.bounds[cell as usize]);
-        move |slot| within(self.positions[slot], lon[slot], lat[slot])
+        move |slot| within.contains(lon[slot], lat[slot], || self.positions[slot])
     }
 
     /// Whether this grid can serve `incidents` incidents without reading out of bounds (a
