@@ -242,3 +242,41 @@ async fn a_client_that_stops_reading_is_cut_off_and_its_share_returned() {
     assert_eq!(get(page).await.unwrap().status(), 200);
     drop(stream);
 }
+
+/// A large page is sent in slices as the client reads, and still says its length up front
+/// (a client can show progress, and knows a cut-off answer from a whole one).
+#[tokio::test]
+async fn a_large_page_says_its_length() {
+    let dir = big_dataset();
+    let server = common::TestServer::start_with(Settings::with_data(dir.path().join("data"))).await;
+    for limit in [100, 1000] {
+        let response = server
+            .client
+            .get(format!(
+                "{}/api/collections/incidents/items?limit={limit}",
+                server.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers().get("transfer-encoding").is_none(),
+            "limit={limit}: sent in chunks of unknown length"
+        );
+        let said: usize = response
+            .headers()
+            .get("content-length")
+            .expect("a content-length")
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body = response.bytes().await.unwrap();
+        assert_eq!(said, body.len(), "limit={limit}");
+        assert!(
+            body.len() > 64 * 1024,
+            "limit={limit}: a body past one slice"
+        );
+    }
+}

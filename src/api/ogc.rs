@@ -490,20 +490,49 @@ pub(super) fn budgeted_body(state: &AppState, bytes: Vec<u8>) -> Result<Response
             )
         })?;
     // Sent in slices, so the connection's write buffer (bounded by hyper) pulls the next one
-    // only as the client reads; the permit lives with the unsent rest.
-    const SLICE: usize = 64 * 1024;
-    let body = axum::body::Bytes::from(bytes);
-    let stream = futures_util::stream::unfold((body, permit), |(mut rest, permit)| async move {
-        if rest.is_empty() {
-            return None;
-        }
-        let slice = rest.split_to(rest.len().min(SLICE));
-        Some((Ok::<_, std::convert::Infallible>(slice), (rest, permit)))
+    // only as the client reads; the permit lives with the unsent rest. Its length is known,
+    // so the answer says it (Content-Length), not chunk by chunk.
+    Ok(axum::body::Body::new(Budgeted {
+        rest: axum::body::Bytes::from(bytes),
+        _permit: permit,
     })
-    // Layers above (compression) may poll once more after the end; a fused stream answers
-    // "ended" again instead of panicking.
-    .fuse();
-    Ok(axum::body::Body::from_stream(stream).into_response())
+    .into_response())
+}
+
+/// A body already in memory, sent in slices of [`Budgeted::SLICE`], holding its share of the
+/// response budget until it is sent or dropped.
+struct Budgeted {
+    rest: axum::body::Bytes,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Budgeted {
+    const SLICE: usize = 64 * 1024;
+}
+
+impl http_body::Body for Budgeted {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.rest.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        let take = self.rest.len().min(Self::SLICE);
+        let slice = self.rest.split_to(take);
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(slice))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.rest.len() as u64)
+    }
 }
 
 /// A link: serialized as it is in a page's links (without building a JSON value for each of
