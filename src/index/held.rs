@@ -47,7 +47,7 @@ impl Held<'_> {
     /// The set to change: copied first unless it was made for the query.
     pub fn to_mut(&mut self) -> &mut RoaringBitmap {
         if !matches!(self, Held::Made(_)) {
-            *self = Held::Made(RoaringBitmap::clone(self));
+            *self = Held::Made(std::mem::take(self).into_owned());
         }
         match self {
             Held::Made(set) => set,
