@@ -15,6 +15,7 @@ mod geopackage;
 mod measure;
 mod ogc;
 mod openapi;
+mod paging;
 mod schema;
 mod tiles;
 
@@ -237,8 +238,11 @@ fn params_of(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
             "the query string is longer than {MAX_QUERY_LEN} bytes"
         )));
     }
-    serde_urlencoded::from_str(raw)
-        .map_err(|_| ApiError::BadRequest("the query string is not valid URL encoding".into()))
+    // Decoding cannot fail: a percent sign not followed by two hex digits is taken as it
+    // is, and bytes that are not UTF-8 become U+FFFD (as every form decoder does).
+    Ok(form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect())
 }
 
 /// Runs CPU-bound query work off the async runtime.

@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::features::{add_links, write_feature};
+use super::paging::{PageLink, PageLinks, kept_params};
 use super::{AppState, base_url, blocking, params_of};
 use crate::index::Index;
 use crate::model::RawFeature;
@@ -16,6 +17,7 @@ use futures_util::StreamExt;
 use geo::BoundingRect;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::io::Write as _;
 
 const GEOJSON: &str = "application/geo+json";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -113,7 +115,13 @@ pub fn router() -> Router<AppState> {
 
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
     // A plain struct cannot fail to become a value.
-    serde_json::to_value(page_link(href, rel, kind, title)).unwrap_or_default()
+    let link = PageLink {
+        href,
+        rel,
+        kind,
+        title,
+    };
+    serde_json::to_value(link).unwrap_or_default()
 }
 
 async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
@@ -535,78 +543,9 @@ impl http_body::Body for Budgeted {
     }
 }
 
-/// A link: serialized as it is in a page's links (without building a JSON value for each of
-/// them on every request), and as a value by [`link`].
-#[derive(Debug, Serialize)]
-struct PageLink<'a> {
-    href: String,
-    rel: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-}
-
-fn page_link<'a>(href: String, rel: &'a str, kind: &'a str, title: &'a str) -> PageLink<'a> {
-    PageLink {
-        href,
-        rel,
-        kind,
-        title,
-    }
-}
-
 /// `value` as JSON at the end of `out`.
 fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), ApiError> {
     serde_json::to_writer(out, value).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// Self, next and previous links for a page, keeping every other parameter as given.
-fn page_links(
-    base: &str,
-    collection: &str,
-    pairs: &[(String, String)],
-    offset: usize,
-    limit: usize,
-    matched: usize,
-) -> Vec<PageLink<'static>> {
-    // The request's other parameters, encoded once for every link; then the page's own.
-    let kept: Vec<&(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| k != "offset" && k != "limit")
-        .collect();
-    let mut kept = serde_urlencoded::to_string(&kept).unwrap_or_default();
-    if !kept.is_empty() {
-        kept.push('&');
-    }
-    let href = |offset: usize| {
-        format!("{base}/api/collections/{collection}/items?{kept}limit={limit}&offset={offset}")
-    };
-    let mut links = vec![
-        page_link(href(offset), "self", GEOJSON, "This page"),
-        page_link(
-            format!("{base}/api/collections/{collection}"),
-            "collection",
-            "application/json",
-            "The collection",
-        ),
-    ];
-    if offset + limit < matched {
-        links.push(page_link(
-            href(offset + limit),
-            "next",
-            GEOJSON,
-            "Next page",
-        ));
-    }
-    if offset > 0 {
-        links.push(page_link(
-            href(offset.saturating_sub(limit)),
-            "prev",
-            GEOJSON,
-            "Previous page",
-        ));
-    }
-    links
 }
 
 async fn items(
@@ -618,7 +557,8 @@ async fn items(
     find_collection(&id)?;
     let pairs = params_of(raw.as_deref())?;
     let base = base_url(&state, &headers);
-    let params = query::Params::new(pairs.clone())?;
+    let kept = kept_params(&pairs);
+    let params = query::Params::new(pairs)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if id == "incidents" {
         let index = state.index();
@@ -630,21 +570,29 @@ async fn items(
         let work = move |state: &AppState| {
             let index = &index;
             let page = light.unwrap_or_else(|| query::execute(index, &q));
-            let links = page_links(&base, &id, &pairs, q.offset, q.limit, page.number_matched);
+            let links = PageLinks {
+                base: &base,
+                collection: &id,
+                kept: &kept,
+                offset: q.offset,
+                limit: q.limit,
+                matched: page.number_matched,
+            };
             if csv {
                 return csv_page(state, index, &page, &q, &links);
             }
             let mut out = Vec::with_capacity((page.items.len() + 1) * FEATURE_BYTES);
             // The members of [`FeaturePage`], in its order, written straight into the body.
-            let counts = format!(
+            // Writing into a vector cannot fail.
+            let _ = write!(
+                out,
                 "{{\"type\":\"FeatureCollection\",\"numberMatched\":{},\"numberReturned\":{},\"timeStamp\":",
                 page.number_matched,
                 page.items.len()
             );
-            out.extend_from_slice(counts.as_bytes());
             write_json(&mut out, &now)?;
             out.extend_from_slice(b",\"links\":");
-            write_json(&mut out, &links)?;
+            links.write_json(&mut out);
             if let Some(coverage) = layer_coverage(index, &q) {
                 out.extend_from_slice(b",\"coverage\":");
                 write_json(&mut out, &coverage)?;
@@ -683,7 +631,15 @@ async fn items(
         number_matched,
         number_returned: features.len(),
         time_stamp: now,
-        links: page_links(&base, &id, &pairs, q.offset, q.limit, number_matched),
+        links: PageLinks {
+            base: &base,
+            collection: &id,
+            kept: &kept,
+            offset: q.offset,
+            limit: q.limit,
+            matched: number_matched,
+        }
+        .links(),
         coverage: None,
         features,
     };
@@ -712,7 +668,7 @@ fn csv_page(
     index: &Index,
     page: &query::Page,
     q: &query::IncidentQuery,
-    links: &[PageLink<'static>],
+    links: &PageLinks,
 ) -> Result<Response, ApiError> {
     let mut body = super::csv::header();
     super::csv::rows(index, &state.fragments, &page.items, q.naming, &mut body);
@@ -720,6 +676,7 @@ fn csv_page(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_TYPE));
     let link_header = links
+        .links()
         .iter()
         .filter(|l| l.rel == "next" || l.rel == "prev")
         .map(|l| {

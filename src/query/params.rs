@@ -11,6 +11,7 @@ use crate::model::{
 };
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 /// Parameters every endpoint accepts: `f` selects the encoding, JSON unless the endpoint
 /// offers another.
@@ -63,8 +64,14 @@ impl Params {
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
         let mut values = BTreeMap::new();
         for (name, value) in pairs {
-            if values.insert(name.clone(), value).is_some() {
-                return Err(QueryError::Repeated { parameter: name });
+            match values.entry(name) {
+                Entry::Occupied(repeated) => {
+                    let parameter = repeated.key().clone();
+                    return Err(QueryError::Repeated { parameter });
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
             }
         }
         Ok(Params { values })
