@@ -145,6 +145,15 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     incidents_only(&collection)?;
+    create_incident(State(state), headers, body).await
+}
+
+/// As [`create`], by the incidents' own route (see `ogc::incident_items`).
+pub(super) async fn create_incident(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let who = signed_in(&state, &headers).await?;
     let body = json_body(&headers, &body, FEATURE_TYPES)?;
     let editor = editor(&state)?;

@@ -8,7 +8,7 @@ use super::{AppState, base_url, blocking, params_of};
 use crate::index::Index;
 use crate::model::RawFeature;
 use crate::query::{self, Bbox, LayerQuery};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -95,6 +95,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/conformance", get(conformance))
         .route("/api/collections", get(collections))
         .route("/api/collections/{collection}", get(collection))
+        .route(
+            "/api/collections/incidents/items",
+            get(incident_items).post(super::edit::create_incident),
+        )
         .route(
             "/api/collections/{collection}/items",
             get(items).post(super::edit::create),
@@ -548,22 +552,43 @@ fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), ApiError>
     serde_json::to_writer(out, value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// A collection's items (the incidents' are found by a route of their own first, see
+/// [`incident_items`]).
 async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
+    request: Request,
 ) -> Result<Response, ApiError> {
     find_collection(&id)?;
-    let pairs = params_of(raw.as_deref())?;
-    let base = base_url(&state, &headers);
+    items_of(state, &id, request.uri().query(), request.headers()).await
+}
+
+/// The incidents' items, by a route of their own: the route most requests take is found
+/// without a path parameter to decode and carry with the request.
+async fn incident_items(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    items_of(state, "incidents", request.uri().query(), request.headers()).await
+}
+
+/// A page of collection `id`'s items, as the raw query string asks (the request's headers
+/// are read where they lie rather than copied).
+async fn items_of(
+    state: AppState,
+    id: &str,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = params_of(raw)?;
+    let base = base_url(&state, headers);
     let kept = kept_params(&pairs);
     let params = query::Params::new(pairs)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if id == "incidents" {
         let index = state.index();
         let q = query::parse_incident_query(&params, &index.gazetteer)?;
-        let csv = wants_csv(q.format, &headers);
+        let csv = wants_csv(q.format, headers);
         // A light query is answered here: handing it to a worker thread would cost more.
         let light = query::light_page(&index, &q);
         let answered = light.is_some();
@@ -572,7 +597,7 @@ async fn items(
             let page = light.unwrap_or_else(|| query::execute(index, &q));
             let links = PageLinks {
                 base: &base,
-                collection: &id,
+                collection: "incidents",
                 kept: &kept,
                 offset: q.offset,
                 limit: q.limit,
@@ -615,7 +640,7 @@ async fn items(
             blocking(state, work).await
         };
     }
-    if wants_csv(None, &headers) && params_of(raw.as_deref())?.iter().all(|(k, _)| k != "f") {
+    if wants_csv(None, headers) && params_of(raw)?.iter().all(|(k, _)| k != "f") {
         // An Accept header asking only for CSV where none is offered: say so rather than
         // answer in another type.
         return Err(ApiError::NotAcceptable(format!(
@@ -623,7 +648,7 @@ async fn items(
         )));
     }
     let q = query::parse_layer_query(&params, id == "places")?;
-    let selected = layer_features(&state.index(), &id, &q);
+    let selected = layer_features(&state.index(), id, &q);
     let number_matched = selected.len();
     let features: Vec<Value> = selected.into_iter().skip(q.offset).take(q.limit).collect();
     let body = FeaturePage {
@@ -633,7 +658,7 @@ async fn items(
         time_stamp: now,
         links: PageLinks {
             base: &base,
-            collection: &id,
+            collection: id,
             kept: &kept,
             offset: q.offset,
             limit: q.limit,
