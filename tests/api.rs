@@ -926,3 +926,33 @@ async fn every_feature_has_exactly_the_schema_properties_with_their_types() {
         }
     }
 }
+
+/// A page's `timeStamp` is the time it was answered, to the second (kept a second at a
+/// time, never frozen), for incidents and for the reference layers alike.
+#[tokio::test]
+async fn a_pages_time_stamp_is_when_it_was_answered() {
+    let server = TestServer::start().await;
+    let stamp = |body: &Value| {
+        let text = body["timeStamp"].as_str().unwrap().to_string();
+        assert!(text.ends_with('Z'), "{text}");
+        chrono::DateTime::parse_from_rfc3339(&text).unwrap()
+    };
+    for path in [
+        "/api/collections/incidents/items?limit=1",
+        "/api/collections/places/items?limit=1",
+    ] {
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let before = chrono::Utc::now().timestamp();
+            let at = stamp(&server.json(path, 200).await).timestamp();
+            let after = chrono::Utc::now().timestamp();
+            assert!(
+                (before..=after).contains(&at),
+                "{path}: {before} {at} {after}"
+            );
+            seen.push(at);
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
+        assert!(seen[1] > seen[0], "{path}: {seen:?}");
+    }
+}

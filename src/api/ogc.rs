@@ -552,6 +552,23 @@ fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), ApiError>
     serde_json::to_writer(out, value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// Calls `f` with the time of an answer, RFC 3339 to the second: formatted once a second on
+/// each thread rather than for every page.
+fn with_time_stamp<R>(f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static STAMP: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let now = chrono::Utc::now();
+    STAMP.with_borrow_mut(|(at, text)| {
+        if *at != now.timestamp() {
+            *at = now.timestamp();
+            *text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        }
+        f(text)
+    })
+}
+
 /// A collection's items (the incidents' are found by a route of their own first, see
 /// [`incident_items`]).
 async fn items(
@@ -584,7 +601,6 @@ async fn items_of(
     let base = base_url(&state, headers);
     let kept = kept_params(&pairs);
     let params = query::Params::new(pairs)?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if id == "incidents" {
         let index = state.index();
         let q = query::parse_incident_query(&params, &index.gazetteer)?;
@@ -615,7 +631,7 @@ async fn items_of(
                 page.number_matched,
                 page.items.len()
             );
-            write_json(&mut out, &now)?;
+            with_time_stamp(|now| write_json(&mut out, &now))?;
             out.extend_from_slice(b",\"links\":");
             links.write_json(&mut out);
             if let Some(coverage) = layer_coverage(index, &q) {
@@ -655,7 +671,7 @@ async fn items_of(
         kind: "FeatureCollection",
         number_matched,
         number_returned: features.len(),
-        time_stamp: now,
+        time_stamp: with_time_stamp(str::to_owned),
         links: PageLinks {
             base: &base,
             collection: id,
