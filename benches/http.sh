@@ -115,7 +115,7 @@ echo
 # One wrk run: requests/s, p50 and p99.
 load() {
   local out
-  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" 2>&1)
+  out=$(wrk -t"${threads:-2}" -c"$connections" -d"${duration}s" --latency "$@" 2>&1)
   echo "$out" | awk '/Requests\/sec/ {r = int($2)} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print r, p50, p99}'
 }
 # A page of at most 100 features is measured against /api/health run just before it: the
@@ -156,6 +156,17 @@ echo "|---|---|---|---|"
 for format in geojson csv; do
   read -r bytes seconds < <(curl -s -o /dev/null -w "%{size_download} %{time_total}\n" "$base/collections/incidents/download?f=$format")
   echo "| $format | $bytes | $seconds | $(echo "$bytes / $seconds / 1000000" | bc) |"
+done
+# Under the table's 16 clients on two cores a summary's p50 is mostly its wait behind the
+# others (each takes both cores for its pass); one at a time, it is the summary's own time.
+echo
+echo "| one request at a time (wrk -t1 -c1) | requests/s | p50 | p99 |"
+echo "|---|---|---|---|"
+for entry in "stats, town=hadrut|/stats?town=hadrut" "stats, type=shelling|/stats?type=shelling" \
+  "stats, the whole war (every incident)|/stats?datetime=2020-09-27/2020-11-10" "stats, no filter|/stats"; do
+  IFS='|' read -r name path <<<"$entry"
+  read -r rps p50 p99 <<<"$(threads=1 connections=1 load "$base$path")"
+  echo "| $name | $rps | $p50 | $p99 |"
 done
 rss_after=$(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))
 echo
