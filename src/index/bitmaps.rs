@@ -37,6 +37,14 @@ pub struct RangeIndex {
     /// [`Span`] checks its members by position, without gathering them into a set.
     #[serde(skip)]
     rank: std::sync::OnceLock<Vec<u32>>,
+    /// Every run of at least two equal known keys, `(start, end)` positions, ascending;
+    /// made on first use (a pass over the keys, a millisecond at a million). A page by toll
+    /// mirrors each of its positions to find its number: with runs of one toll a third of
+    /// all incidents long, a search of the keys for each position's run read dozens of cache
+    /// lines far apart; a toll has a few hundred runs, searched in a table that stays in
+    /// cache. Most depths are held once and have no run here.
+    #[serde(skip)]
+    runs: std::sync::OnceLock<Vec<(u32, u32)>>,
     /// Set when the index is made, never reused: what a table of two indexes is kept by
     /// (a copy keeps it, being the same order).
     #[serde(skip, default = "next_serial")]
@@ -332,6 +340,7 @@ impl RangeIndex {
             prefix,
             numbers: keys.len(),
             rank: Default::default(),
+            runs: Default::default(),
             serial: next_serial(),
             tables: Tables::default(),
             set_tables: Kept::default(),
@@ -439,14 +448,34 @@ impl RangeIndex {
 
     /// The run of equal known keys position `at` lies in; `None` for an unknown key.
     fn run_of(&self, at: usize) -> Option<std::ops::Range<usize>> {
-        let known = &self.keys[..self.known];
-        let key = *known.get(at)?;
-        // Most depths are held once: the next key tells without a search.
-        let end = match known.get(at + 1) == Some(&key) {
-            true => at + 1 + known[at + 1..].partition_point(|k| *k <= key),
-            false => at + 1,
-        };
-        Some(self.run_start(at + 1)..end)
+        if at >= self.known.min(self.keys.len()) {
+            return None;
+        }
+        let runs = self.runs();
+        let after = runs.partition_point(|(start, _)| *start as usize <= at);
+        match after.checked_sub(1).map(|k| runs[k]) {
+            Some((start, end)) if at < end as usize => Some(start as usize..end as usize),
+            // A key held once.
+            _ => Some(at..at + 1),
+        }
+    }
+
+    /// See `runs`.
+    fn runs(&self) -> &[(u32, u32)] {
+        self.runs.get_or_init(|| {
+            let known = &self.keys[..self.known.min(self.keys.len())];
+            let mut runs = Vec::new();
+            let mut start = 0;
+            for at in 1..=known.len() {
+                if at == known.len() || known[at] != known[start] {
+                    if at - start >= 2 {
+                        runs.push((start as u32, at as u32));
+                    }
+                    start = at;
+                }
+            }
+            runs
+        })
     }
 
     /// The keys in the order's order (finite for the first `known`).
@@ -604,6 +633,7 @@ impl RangeIndex {
                 .map(|(_, (i, _))| *i as usize + 1)
                 .fold(self.numbers, usize::max),
             rank: Default::default(),
+            runs: Default::default(),
             serial: next_serial(),
             tables: Tables::default(),
             set_tables: Kept::default(),
@@ -614,31 +644,14 @@ impl RangeIndex {
         .ranked()
     }
 
-    /// The first position, before `end`, of the run of equal keys that ends at `end - 1`:
-    /// searched back in steps that double, then halved (most runs of depths are one
-    /// incident long and are found in one step; runs of one toll can hold a third of all
-    /// incidents).
+    /// The first position, before `end`, of the run of equal keys that ends at `end - 1`
+    /// (found in the table of runs, see `runs`).
     pub fn run_start(&self, end: usize) -> usize {
         let end = end.min(self.known);
-        if end == 0 {
-            return 0;
+        match end.checked_sub(1).and_then(|last| self.run_of(last)) {
+            Some(run) => run.start,
+            None => 0,
         }
-        let key = self.keys[end - 1];
-        // The run starts after `low` (a smaller key, or before the order) and at or before
-        // `end - 1`.
-        let mut step = 1;
-        let mut high = end - 1;
-        let low = loop {
-            match high.checked_sub(step) {
-                Some(at) if self.keys[at] == key => {
-                    high = at;
-                    step *= 2;
-                }
-                Some(at) => break at + 1,
-                None => break 0,
-            }
-        };
-        low + self.keys[low..high].partition_point(|k| *k < key)
     }
 
     /// Positions `from..to` of the order split into whole chunks and loose ends.
@@ -1010,9 +1023,13 @@ mod tests {
     /// is found where it starts from any position in it.
     #[test]
     fn a_run_of_equal_keys_is_found_from_its_end() {
-        // Runs of 1, 2, 3, ... 40 incidents, then unknown keys.
+        // Runs of 1, 2, 3, ... 40 incidents, each followed by a key held once, then unknown
+        // keys.
         let mut keys: Vec<Option<f64>> = (0..40)
-            .flat_map(|run| std::iter::repeat_n(Some(f64::from(run)), run as usize + 1))
+            .flat_map(|run| {
+                let key = f64::from(run) * 2.0;
+                std::iter::repeat_n(Some(key), run as usize + 1).chain([Some(key + 1.0)])
+            })
             .collect();
         keys.extend([None, None]);
         let index = RangeIndex::new(&keys);
@@ -1024,6 +1041,20 @@ mod tests {
                 .last()
                 .unwrap_or(0);
             assert_eq!(index.run_start(end), want, "{end}");
+        }
+        // Mirrored, each position stands for its reflection in its run (an unknown key for
+        // itself), and mirroring twice is no change.
+        for at in 0..index.order.len() {
+            let want = if at < index.known {
+                let key = index.keys[at];
+                let start = index.keys[..index.known].partition_point(|k| *k < key);
+                let end = index.keys[..index.known].partition_point(|k| *k <= key);
+                start + end - 1 - at
+            } else {
+                at
+            };
+            assert_eq!(index.mirror(at as u32), want as u32, "{at}");
+            assert_eq!(index.mirror(index.mirror(at as u32)), at as u32);
         }
     }
 
