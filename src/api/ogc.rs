@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write as _;
 
-const GEOJSON: &str = "application/geo+json";
+pub(super) const GEOJSON: &str = "application/geo+json";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",

@@ -4,10 +4,9 @@
 //! link's address built in one reused buffer, rather than a string, a struct and a pass of
 //! the serializer per link (about a microsecond of a page of ten, a twentieth of its cost).
 
+use super::ogc::GEOJSON;
 use serde::Serialize;
 use std::fmt::Write as _;
-
-const GEOJSON: &str = "application/geo+json";
 
 /// A link as a page's links and the landing page's carry it.
 #[derive(Debug, Serialize)]
