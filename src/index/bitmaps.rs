@@ -800,6 +800,12 @@ pub struct Bitmaps {
     /// holds them), and a copy starts with none.
     #[serde(skip)]
     joined: Kept<Named, RoaringBitmap, JOINED_KEPT>,
+    /// Where the range-dated members of a named set lie in `ranged` (ascending positions),
+    /// for a few sets asked for with days, made on first use (a pass over `ranged`): a
+    /// town's day then reads the hundred or so of its own that began before it, not the
+    /// thousands of every place, gathered into a set and cut by the town's.
+    #[serde(skip)]
+    ranged_of: Kept<Named, Vec<u32>, JOINED_KEPT>,
 }
 
 /// How many intersections [`Bitmaps`] keeps (each at most 128 KB at a million, a bit an
@@ -939,6 +945,18 @@ impl Bitmaps {
             visit(&mut self.sides, side as usize);
         }
         visit(&mut self.places, incident.place as usize);
+    }
+
+    /// Where the range-dated incidents of `named` (whose incidents `set` holds) lie in
+    /// [`Bitmaps::ranged`], ascending; kept once made (see the field `ranged_of`).
+    pub fn ranged_of(&self, named: &Named, set: &RoaringBitmap) -> std::sync::Arc<Vec<u32>> {
+        self.ranged_of.with(named.clone(), || {
+            let held = self.ranged.iter().map(|i| set.contains(*i));
+            (0..self.ranged.len() as u32)
+                .zip(held)
+                .filter_map(|(k, held)| held.then_some(k))
+                .collect()
+        })
     }
 
     /// The incidents `named` names, kept once made (see the field `joined`).

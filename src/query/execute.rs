@@ -184,6 +184,48 @@ pub(super) fn days(
     set
 }
 
+/// As [`days`], of the incidents of `named` only (`set` holds them): its members in the run
+/// of numbers that begin in the days, and its own range-dated incidents that reach in (where
+/// they lie in [`Bitmaps::ranged`] is kept per set, see [`Bitmaps::ranged_of`]). A town's
+/// day at a million: the day's set held the thousands of range-dated incidents of every
+/// place that reach in, gathered into a set for each request, to be cut by the town's.
+fn days_among(
+    index: &Index,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+    named: &Named,
+    set: &RoaringBitmap,
+) -> RoaringBitmap {
+    let (run, window) = days_run(index, start, end);
+    // The run cut by the set here, though the plan cuts every part by it again: it then
+    // meets a part of a few hundred, not a day's twenty thousand (6 µs against 11 for a
+    // town's day at a million).
+    let mut found = RoaringBitmap::new();
+    if run.start < run.end {
+        found.insert_range(run);
+        found &= set;
+    }
+    if let Some(s) = start {
+        let sets = &index.sets;
+        let own = sets.ranged_of(named, set);
+        let from = own.partition_point(|k| (*k as usize) < window.start);
+        let to = own.partition_point(|k| (*k as usize) < window.end);
+        // Ascending, and all before the run.
+        let reaching = own[from..to]
+            .iter()
+            .filter(|k| sets.ranged_end[**k as usize] >= s)
+            .map(|k| sets.ranged[*k as usize]);
+        found.extend(reaching);
+    }
+    for i in index.written() {
+        if set.contains(*i) && index.incidents[*i as usize].overlaps(start, end) {
+            found.insert(*i);
+        }
+    }
+    // Dead incidents are taken out of the plan's set, whatever part they came from.
+    found
+}
+
 /// Where the range-dated incidents that reach into some days are wanted: at a position
 /// `inside` returns true for, which lies in `bounds` (`[west, south, east, north]`, west
 /// not past east) when given; for a circle, within it, whose grid cells may be searched.
@@ -392,7 +434,11 @@ fn plan_with<'a>(index: &'a Index, q: &IncidentQuery, wanted: Option<usize>) -> 
         }
     }
     if let Some(d) = q.datetime {
-        parts.push(Held::Made(days(index, d.start, d.end)));
+        let days = match (&within, parts.first()) {
+            (Some(named), Some(set)) => days_among(index, d.start, d.end, named, set),
+            _ => days(index, d.start, d.end),
+        };
+        parts.push(Held::Made(days));
     }
     spans.extend(range_spans(index, q));
     if let Some(b) = q.bbox {
