@@ -122,8 +122,9 @@ impl PageLinks<'_> {
             self.href_into(&mut href, target);
             out.extend_from_slice(b"{\"href\":");
             // The address is escaped (the base comes from a request's headers); the other
-            // members are this file's own constants, which need no escaping.
-            string_into(out, &href);
+            // members are this file's own constants, which need no escaping. Writing a
+            // string into a vector cannot fail.
+            let _ = serde_json::to_writer(&mut *out, href.as_str());
             for (name, value) in [("rel", rel), ("type", kind), ("title", title)] {
                 out.extend_from_slice(b",\"");
                 out.extend_from_slice(name.as_bytes());
@@ -135,12 +136,6 @@ impl PageLinks<'_> {
         }
         out.push(b']');
     }
-}
-
-/// `text` as a JSON string at the end of `out`.
-fn string_into(out: &mut Vec<u8>, text: &str) {
-    // Writing a string into a vector cannot fail.
-    let _ = serde_json::to_writer(out, text);
 }
 
 #[cfg(test)]

@@ -805,12 +805,16 @@ pub struct Bitmaps {
     /// town's day then reads the hundred or so of its own that began before it, not the
     /// thousands of every place, gathered into a set and cut by the town's.
     #[serde(skip)]
-    ranged_of: Kept<Named, Vec<u32>, JOINED_KEPT>,
+    ranged_of: Kept<Named, Vec<u32>, RANGED_OF_KEPT>,
 }
 
 /// How many intersections [`Bitmaps`] keeps (each at most 128 KB at a million, a bit an
 /// incident).
 const JOINED_KEPT: usize = 32;
+
+/// How many named sets' range-dated positions [`Bitmaps`] keeps (four bytes for each
+/// range-dated incident of the set).
+const RANGED_OF_KEPT: usize = 32;
 
 /// The range-dated incidents' last days (days from the common era) and positions (in single
 /// precision, longitudes and latitudes apart), in the order of [`Bitmaps::ranged`]: a box
@@ -951,10 +955,10 @@ impl Bitmaps {
     /// [`Bitmaps::ranged`], ascending; kept once made (see the field `ranged_of`).
     pub fn ranged_of(&self, named: &Named, set: &RoaringBitmap) -> std::sync::Arc<Vec<u32>> {
         self.ranged_of.with(named.clone(), || {
-            let held = self.ranged.iter().map(|i| set.contains(*i));
-            (0..self.ranged.len() as u32)
-                .zip(held)
-                .filter_map(|(k, held)| held.then_some(k))
+            let ranged = self.ranged.iter().enumerate();
+            ranged
+                .filter(|(_, i)| set.contains(**i))
+                .map(|(k, _)| k as u32)
                 .collect()
         })
     }
