@@ -38,9 +38,22 @@ use tower_http::trace::TraceLayer;
 /// Longest query string accepted, in bytes.
 pub const MAX_QUERY_LEN: usize = 8 * 1024;
 
-/// Shared state of every handler.
+/// Shared state of every handler: one count to take and drop when a request is handed it
+/// (each request is handed a copy), not one for each of its parts, counts the server's
+/// threads would pass back and forth on every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// The index queries run against; replaced whole after each write.
     pub live: Arc<arc_swap::ArcSwap<Index>>,
     /// Writes, when the service runs on a store.
@@ -81,7 +94,7 @@ impl AppState {
             .max(1)
             .saturating_mul(1024)
             .min(tokio::sync::Semaphore::MAX_PERMITS);
-        AppState {
+        AppState(Arc::new(Shared {
             fragments: Arc::new(fragments::Fragments::new(&live.load())),
             encoded: Arc::new(encoded::EncodedFeatures::new(settings.feature_cache_mb)),
             live,
@@ -90,7 +103,7 @@ impl AppState {
             response_budget: Arc::new(tokio::sync::Semaphore::new(kib)),
             downloads: Arc::new(tokio::sync::Semaphore::new(settings.max_downloads.max(1))),
             settings: Arc::new(settings),
-        }
+        }))
     }
 }
 
