@@ -115,6 +115,19 @@ async fn a_csv_page_has_the_documented_columns_and_keeps_every_source() {
         .await
         .unwrap();
     assert_eq!(not_acceptable.status(), 406);
+    // An `f` named in the query is the client's choice, whatever its Accept header says.
+    let chosen = server
+        .client
+        .get(format!(
+            "{}/api/collections/places/items?f=json",
+            server.base
+        ))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.status(), 200);
+    assert_eq!(chosen.headers()["content-type"], "application/geo+json");
     let stats: Value = server.json("/api/stats?f=csv", 400).await;
     assert_eq!(stats["parameter"], "f");
 }

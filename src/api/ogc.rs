@@ -656,7 +656,7 @@ async fn items_of(
             blocking(state, work).await
         };
     }
-    if wants_csv(None, headers) && params_of(raw)?.iter().all(|(k, _)| k != "f") {
+    if wants_csv(None, headers) && !params.names("f") {
         // An Accept header asking only for CSV where none is offered: say so rather than
         // answer in another type.
         return Err(ApiError::NotAcceptable(format!(

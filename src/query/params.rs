@@ -102,6 +102,11 @@ impl Params {
         Ok(())
     }
 
+    /// Whether the request names `name`, with a value or an empty one.
+    pub fn names(&self, name: &str) -> bool {
+        self.values.iter().any(|(key, _)| key == name)
+    }
+
     /// A parameter's value; an empty value counts as absent.
     fn get(&self, name: &str) -> Option<&str> {
         self.values
