@@ -95,7 +95,7 @@ impl Grid {
         spans: &'g [[f64; 4]],
         counting: Counting<'g>,
     ) -> Found<'g> {
-        let mut found = Found {
+        let found = Found {
             grid: self,
             runs: Vec::with_capacity(256),
             of_block: Vec::with_capacity(256),
@@ -103,80 +103,19 @@ impl Grid {
             count: 0,
             members: 0,
         };
-        let blocks = self.blocks().members();
-        let add = |part: Part<'g>, check: Check<'g>| {
-            // The part's members in rank order, and in the grid's (or the blocks') layout.
-            let (of_block, from, laid_out, (in_order, at)) = match part {
-                Part::Cell(range, _) => {
-                    let (from, to) = (range.start as usize, range.end as usize);
-                    let ranked = (&ranked.ranks[from..to], &ranked.at[from..to]);
-                    (false, from, &self.members[from..to], ranked)
-                }
-                Part::Block(from, members) => {
-                    let (from, to) = (from as usize, from as usize + members.len());
-                    let ranked = (&ranked.block_ranks[from..to], &ranked.block_at[from..to]);
-                    (true, from, &blocks[from..to], ranked)
-                }
-            };
-            let run = |part: Range<usize>| Run {
-                members: &in_order[part.clone()],
-                from: (from + part.start) as u32,
-                at: Some(&at[part]),
-                keep: None,
-                check,
-            };
-            // Counted from the layout, whose memory lies together (a circle's cells four at
-            // a time).
-            let count = |part: Range<usize>, keep: Option<&Keep>| {
-                Run {
-                    members: &laid_out[part.clone()],
-                    from: (from + part.start) as u32,
-                    at: None,
-                    keep,
-                    check,
-                }
-                .count(self)
-            };
-            let (run, inside) = match &counting {
-                Counting::Ranks(ranks) => {
-                    let checked = !matches!(check, Check::Every);
-                    let whole = || count(0..in_order.len(), None);
-                    match self.stretch_found(in_order, ranks, checked, run, whole) {
-                        Some(found) => found,
-                        None => return,
-                    }
-                }
-                Counting::Marked(marked) => {
-                    let bits = if of_block {
-                        &marked.blocks
-                    } else {
-                        &marked.cells
-                    };
-                    let all = 0..in_order.len();
-                    (run(all.clone()), count(all, Some(&Keep::Bits(bits))))
-                }
-                Counting::Days(days, others) => {
-                    let d =
-                        first_not_below(laid_out, days.start)..first_not_below(laid_out, days.end);
-                    let inside = count(d.clone(), None);
-                    // A part with none of the days may hold others reaching into them.
-                    if inside == 0 && !holds_any(&laid_out[..d.start], others) {
-                        return;
-                    }
-                    (run(0..in_order.len()), inside)
-                }
-            };
-            if inside > 0 || matches!(counting, Counting::Days(..)) {
-                found.count += inside;
-                found.members += run.members.len();
-                found.runs.push(run);
-                found.of_block.push(of_block);
-                found
-                    .layout
-                    .push(from as u32..(from + laid_out.len()) as u32);
-            }
+        let mut finding = Finding {
+            grid: self,
+            ranked,
+            counting,
+            blocks: self.blocks().members(),
+            found,
         };
-        self.visit_region(region, spans, true, add);
+        self.visit_region(region, spans, true, |part, check| finding.add(part, check));
+        let Finding {
+            mut found,
+            counting,
+            ..
+        } = finding;
         if let Counting::Days(_, others) = counting {
             found.count += others.len();
         }
@@ -240,6 +179,99 @@ impl Grid {
     }
 }
 
+/// A region's parts being found (see [`Grid::found`]): a plain type whose `add` inlines into
+/// the visit of the cells, so a part and its check reach it in registers. As a closure
+/// called through the visit, each was written to the stack field by field and read back
+/// whole, a stall for each of a circle's hundreds of cells.
+struct Finding<'g> {
+    grid: &'g Grid,
+    ranked: &'g Ranked,
+    counting: Counting<'g>,
+    blocks: &'g [u32],
+    found: Found<'g>,
+}
+
+impl<'g> Finding<'g> {
+    #[inline(always)]
+    fn add(&mut self, part: Part<'g>, check: Check<'g>) {
+        // The part's members in rank order, and in the grid's (or the blocks') layout.
+        let (of_block, from, laid_out, (in_order, at)) = match part {
+            Part::Cell(range, _) => {
+                let (from, to) = (range.start as usize, range.end as usize);
+                let ranked = (&self.ranked.ranks[from..to], &self.ranked.at[from..to]);
+                (false, from, &self.grid.members[from..to], ranked)
+            }
+            Part::Block(from, members) => {
+                let (from, to) = (from as usize, from as usize + members.len());
+                let ranked = (
+                    &self.ranked.block_ranks[from..to],
+                    &self.ranked.block_at[from..to],
+                );
+                (true, from, &self.blocks[from..to], ranked)
+            }
+        };
+        let run = |part: Range<usize>| Run {
+            members: &in_order[part.clone()],
+            from: (from + part.start) as u32,
+            at: Some(&at[part]),
+            keep: None,
+            check,
+        };
+        // Counted from the layout, whose memory lies together (a circle's cells four at
+        // a time).
+        let count = |part: Range<usize>, keep: Option<&Keep>| {
+            Run {
+                members: &laid_out[part.clone()],
+                from: (from + part.start) as u32,
+                at: None,
+                keep,
+                check,
+            }
+            .count(self.grid)
+        };
+        let (run, inside) = match &self.counting {
+            Counting::Ranks(ranks) => {
+                let checked = !matches!(check, Check::Every);
+                let whole = || count(0..in_order.len(), None);
+                match self
+                    .grid
+                    .stretch_found(in_order, ranks, checked, run, whole)
+                {
+                    Some(found) => found,
+                    None => return,
+                }
+            }
+            Counting::Marked(marked) => {
+                let bits = if of_block {
+                    &marked.blocks
+                } else {
+                    &marked.cells
+                };
+                let all = 0..in_order.len();
+                (run(all.clone()), count(all, Some(&Keep::Bits(bits))))
+            }
+            Counting::Days(days, others) => {
+                let d = first_not_below(laid_out, days.start)..first_not_below(laid_out, days.end);
+                let inside = count(d.clone(), None);
+                // A part with none of the days may hold others reaching into them.
+                if inside == 0 && !holds_any(&laid_out[..d.start], others) {
+                    return;
+                }
+                (run(0..in_order.len()), inside)
+            }
+        };
+        if inside > 0 || matches!(self.counting, Counting::Days(..)) {
+            self.found.count += inside;
+            self.found.members += run.members.len();
+            self.found.runs.push(run);
+            self.found.of_block.push(of_block);
+            self.found
+                .layout
+                .push(from as u32..(from + laid_out.len()) as u32);
+        }
+    }
+}
+
 impl Found<'_> {
     /// The members from `skip` to `wanted` of those whose ranks lie in `ranks`, by rank
     /// (descending with `descending`).
@@ -252,20 +284,23 @@ impl Found<'_> {
         keep: Option<[&Keep; 2]>,
     ) -> Vec<u32> {
         let mut runs: Vec<Run> = Vec::with_capacity(self.runs.len());
-        let runs_of = self.runs.iter().zip(&self.of_block);
-        runs.extend(runs_of.filter_map(|(run, of_block)| {
+        // A loop that pushes each run where it is made: a run handed back from a closure
+        // was written to the stack field by field and read back whole, a stall each.
+        for (run, of_block) in self.runs.iter().zip(&self.of_block) {
             let Range {
                 start: from,
                 end: to,
             } = cut(run.members, &ranks);
-            (from < to).then(|| Run {
-                members: &run.members[from..to],
-                from: run.from + from as u32,
-                at: run.at.map(|at| &at[from..to]),
-                keep: keep.map(|[cells, blocks]| if *of_block { blocks } else { cells }),
-                check: run.check,
-            })
-        }));
+            if from < to {
+                runs.push(Run {
+                    members: &run.members[from..to],
+                    from: run.from + from as u32,
+                    at: run.at.map(|at| &at[from..to]),
+                    keep: keep.map(|[cells, blocks]| if *of_block { blocks } else { cells }),
+                    check: run.check,
+                });
+            }
+        }
         merge(self.grid, &runs, skip, wanted.min(self.count), descending)
     }
 
@@ -400,19 +435,19 @@ impl Found<'_> {
         let blocks = grid.blocks().members();
         let mut members = 0usize;
         let parts = self.runs.iter().zip(&self.of_block).zip(&self.layout);
-        let runs: Vec<Run> = parts
-            .map(|((run, of_block), layout)| {
-                let list = if *of_block { blocks } else { &grid.members[..] };
-                members += layout.len();
-                Run {
-                    members: &list[layout.start as usize..layout.end as usize],
-                    from: layout.start,
-                    at: None,
-                    keep: Some(&keep),
-                    check: run.check,
-                }
-            })
-            .collect();
+        // Pushed where they are made (see [`Found::ranks`]).
+        let mut runs: Vec<Run> = Vec::with_capacity(self.runs.len());
+        for ((run, of_block), layout) in parts {
+            let list = if *of_block { blocks } else { &grid.members[..] };
+            members += layout.len();
+            runs.push(Run {
+                members: &list[layout.start as usize..layout.end as usize],
+                from: layout.start,
+                at: None,
+                keep: Some(&keep),
+                check: run.check,
+            });
+        }
         // A merge reads about `members / count` members of the region for each one found,
         // and as many again for each run before its first is found (every run is read to its
         // first); gathering reads each member found once.
