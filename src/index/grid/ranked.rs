@@ -95,7 +95,7 @@ impl Grid {
         spans: &'g [[f64; 4]],
         counting: Counting<'g>,
     ) -> Found<'g> {
-        let found = Found {
+        let mut found = Found {
             grid: self,
             runs: Vec::with_capacity(256),
             of_block: Vec::with_capacity(256),
@@ -103,19 +103,80 @@ impl Grid {
             count: 0,
             members: 0,
         };
-        let mut finding = Finding {
-            grid: self,
-            ranked,
-            counting,
-            blocks: self.blocks().members(),
-            found,
+        let blocks = self.blocks().members();
+        let add = |part: Part<'g>, check: Check<'g>| {
+            // The part's members in rank order, and in the grid's (or the blocks') layout.
+            let (of_block, from, laid_out, (in_order, at)) = match part {
+                Part::Cell(range, _) => {
+                    let (from, to) = (range.start as usize, range.end as usize);
+                    let ranked = (&ranked.ranks[from..to], &ranked.at[from..to]);
+                    (false, from, &self.members[from..to], ranked)
+                }
+                Part::Block(from, members) => {
+                    let (from, to) = (from as usize, from as usize + members.len());
+                    let ranked = (&ranked.block_ranks[from..to], &ranked.block_at[from..to]);
+                    (true, from, &blocks[from..to], ranked)
+                }
+            };
+            let run = |part: Range<usize>| Run {
+                members: &in_order[part.clone()],
+                from: (from + part.start) as u32,
+                at: Some(&at[part]),
+                keep: None,
+                check,
+            };
+            // Counted from the layout, whose memory lies together (a circle's cells four at
+            // a time).
+            let count = |part: Range<usize>, keep: Option<&Keep>| {
+                Run {
+                    members: &laid_out[part.clone()],
+                    from: (from + part.start) as u32,
+                    at: None,
+                    keep,
+                    check,
+                }
+                .count(self)
+            };
+            let (run, inside) = match &counting {
+                Counting::Ranks(ranks) => {
+                    let checked = !matches!(check, Check::Every);
+                    let whole = || count(0..in_order.len(), None);
+                    match self.stretch_found(in_order, ranks, checked, run, whole) {
+                        Some(found) => found,
+                        None => return,
+                    }
+                }
+                Counting::Marked(marked) => {
+                    let bits = if of_block {
+                        &marked.blocks
+                    } else {
+                        &marked.cells
+                    };
+                    let all = 0..in_order.len();
+                    (run(all.clone()), count(all, Some(&Keep::Bits(bits))))
+                }
+                Counting::Days(days, others) => {
+                    let d =
+                        first_not_below(laid_out, days.start)..first_not_below(laid_out, days.end);
+                    let inside = count(d.clone(), None);
+                    // A part with none of the days may hold others reaching into them.
+                    if inside == 0 && !holds_any(&laid_out[..d.start], others) {
+                        return;
+                    }
+                    (run(0..in_order.len()), inside)
+                }
+            };
+            if inside > 0 || matches!(counting, Counting::Days(..)) {
+                found.count += inside;
+                found.members += run.members.len();
+                found.runs.push(run);
+                found.of_block.push(of_block);
+                found
+                    .layout
+                    .push(from as u32..(from + laid_out.len()) as u32);
+            }
         };
-        self.visit_region(region, spans, true, |part, check| finding.add(part, check));
-        let Finding {
-            mut found,
-            counting,
-            ..
-        } = finding;
+        self.visit_region(region, spans, true, add);
         if let Counting::Days(_, others) = counting {
             found.count += others.len();
         }
@@ -175,99 +236,6 @@ impl Grid {
                 };
                 visit(part, check);
             }),
-        }
-    }
-}
-
-/// A region's parts being found (see [`Grid::found`]): a plain type whose `add` inlines into
-/// the visit of the cells, so a part and its check reach it in registers. As a closure
-/// called through the visit, each was written to the stack field by field and read back
-/// whole, a stall for each of a circle's hundreds of cells.
-struct Finding<'g> {
-    grid: &'g Grid,
-    ranked: &'g Ranked,
-    counting: Counting<'g>,
-    blocks: &'g [u32],
-    found: Found<'g>,
-}
-
-impl<'g> Finding<'g> {
-    #[inline(always)]
-    fn add(&mut self, part: Part<'g>, check: Check<'g>) {
-        // The part's members in rank order, and in the grid's (or the blocks') layout.
-        let (of_block, from, laid_out, (in_order, at)) = match part {
-            Part::Cell(range, _) => {
-                let (from, to) = (range.start as usize, range.end as usize);
-                let ranked = (&self.ranked.ranks[from..to], &self.ranked.at[from..to]);
-                (false, from, &self.grid.members[from..to], ranked)
-            }
-            Part::Block(from, members) => {
-                let (from, to) = (from as usize, from as usize + members.len());
-                let ranked = (
-                    &self.ranked.block_ranks[from..to],
-                    &self.ranked.block_at[from..to],
-                );
-                (true, from, &self.blocks[from..to], ranked)
-            }
-        };
-        let run = |part: Range<usize>| Run {
-            members: &in_order[part.clone()],
-            from: (from + part.start) as u32,
-            at: Some(&at[part]),
-            keep: None,
-            check,
-        };
-        // Counted from the layout, whose memory lies together (a circle's cells four at
-        // a time).
-        let count = |part: Range<usize>, keep: Option<&Keep>| {
-            Run {
-                members: &laid_out[part.clone()],
-                from: (from + part.start) as u32,
-                at: None,
-                keep,
-                check,
-            }
-            .count(self.grid)
-        };
-        let (run, inside) = match &self.counting {
-            Counting::Ranks(ranks) => {
-                let checked = !matches!(check, Check::Every);
-                let whole = || count(0..in_order.len(), None);
-                match self
-                    .grid
-                    .stretch_found(in_order, ranks, checked, run, whole)
-                {
-                    Some(found) => found,
-                    None => return,
-                }
-            }
-            Counting::Marked(marked) => {
-                let bits = if of_block {
-                    &marked.blocks
-                } else {
-                    &marked.cells
-                };
-                let all = 0..in_order.len();
-                (run(all.clone()), count(all, Some(&Keep::Bits(bits))))
-            }
-            Counting::Days(days, others) => {
-                let d = first_not_below(laid_out, days.start)..first_not_below(laid_out, days.end);
-                let inside = count(d.clone(), None);
-                // A part with none of the days may hold others reaching into them.
-                if inside == 0 && !holds_any(&laid_out[..d.start], others) {
-                    return;
-                }
-                (run(0..in_order.len()), inside)
-            }
-        };
-        if inside > 0 || matches!(self.counting, Counting::Days(..)) {
-            self.found.count += inside;
-            self.found.members += run.members.len();
-            self.found.runs.push(run);
-            self.found.of_block.push(of_block);
-            self.found
-                .layout
-                .push(from as u32..(from + laid_out.len()) as u32);
         }
     }
 }
