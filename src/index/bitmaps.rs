@@ -425,13 +425,12 @@ impl RangeIndex {
     /// Each incident's position in the order mirrored (see [`RangeIndex::mirror`]).
     fn mirrored_rank(&self) -> Vec<u32> {
         let mut rank = self.rank().to_vec();
-        let mut from = 0;
-        for run in self.keys[..self.known].chunk_by(|a, b| a == b) {
-            let to = from + run.len();
+        // A key held once stands for itself: only the table's runs move.
+        for (from, to) in self.runs() {
+            let (from, to) = (*from as usize, *to as usize);
             for at in from..to {
                 rank[self.order[at] as usize] = (from + to - 1 - at) as u32;
             }
-            from = to;
         }
         rank
     }
@@ -466,13 +465,12 @@ impl RangeIndex {
             let known = &self.keys[..self.known.min(self.keys.len())];
             let mut runs = Vec::new();
             let mut start = 0;
-            for at in 1..=known.len() {
-                if at == known.len() || known[at] != known[start] {
-                    if at - start >= 2 {
-                        runs.push((start as u32, at as u32));
-                    }
-                    start = at;
+            for run in known.chunk_by(|a, b| a == b) {
+                let end = start + run.len();
+                if run.len() >= 2 {
+                    runs.push((start as u32, end as u32));
                 }
+                start = end;
             }
             runs
         })
