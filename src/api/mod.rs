@@ -68,8 +68,9 @@ pub struct Shared {
     pub downloads: Arc<tokio::sync::Semaphore>,
     /// Encoded pieces that many incidents share.
     pub fragments: Arc<fragments::Fragments>,
-    /// Features kept encoded, up to `--feature-cache-mb`.
-    pub encoded: Arc<encoded::EncodedFeatures>,
+    /// Features kept encoded, up to `--feature-cache-mb`. Requests only borrow it, so the
+    /// state's one count holds it.
+    pub encoded: encoded::EncodedFeatures,
 }
 
 impl AppState {
@@ -96,7 +97,7 @@ impl AppState {
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         AppState(Arc::new(Shared {
             fragments: Arc::new(fragments::Fragments::new(&live.load())),
-            encoded: Arc::new(encoded::EncodedFeatures::new(settings.feature_cache_mb)),
+            encoded: encoded::EncodedFeatures::new(settings.feature_cache_mb),
             live,
             editor,
             work,
